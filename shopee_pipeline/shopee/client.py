@@ -1,0 +1,406 @@
+"""``ShopeeClient``: the order, booking, escrow, logistics and push endpoints of a sync (reference 4, 5)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from shopee_pipeline.shopee.auth import Authorizer
+from shopee_pipeline.shopee.config import ShopeeConfig
+from shopee_pipeline.shopee.errors import BadRequestError, TokenError, bare_code
+from shopee_pipeline.shopee.stats import ClientStats
+from shopee_pipeline.shopee.tokens import ShopTokens, TokenManager, TokenStore
+from shopee_pipeline.shopee.transport import Json, Transport, warnings_of
+from shopee_pipeline.shopee.windows import split_windows
+
+logger = logging.getLogger(__name__)
+
+ORDER_LIST_PATH = "/api/v2/order/get_order_list"
+ORDER_DETAIL_PATH = "/api/v2/order/get_order_detail"
+BOOKING_LIST_PATH = "/api/v2/order/get_booking_list"
+BOOKING_DETAIL_PATH = "/api/v2/order/get_booking_detail"
+ESCROW_DETAIL_PATH = "/api/v2/payment/get_escrow_detail"
+ESCROW_BATCH_PATH = "/api/v2/payment/get_escrow_detail_batch"
+TRACKING_NUMBER_PATH = "/api/v2/logistics/get_tracking_number"
+MASS_TRACKING_NUMBER_PATH = "/api/v2/logistics/get_mass_tracking_number"
+SHOP_INFO_PATH = "/api/v2/shop/get_shop_info"
+LOST_PUSH_PATH = "/api/v2/push/get_lost_push_message"
+CONFIRM_LOST_PUSH_PATH = "/api/v2/push/confirm_consumed_lost_push_message"
+
+# Optional fields of get_order_detail (reference 4.3) that the warehouse stores.
+ORDER_DETAIL_OPTIONAL_FIELDS = (
+    "buyer_user_id",
+    "buyer_username",
+    "estimated_shipping_fee",
+    "recipient_address",
+    "actual_shipping_fee",
+    "goods_to_declare",
+    "note",
+    "note_update_time",
+    "item_list",
+    "pay_time",
+    "dropshipper",
+    "dropshipper_phone",
+    "split_up",
+    "buyer_cancel_reason",
+    "cancel_by",
+    "cancel_reason",
+    "actual_shipping_fee_confirmed",
+    "fulfillment_flag",
+    "pickup_done_time",
+    "package_list",
+    "shipping_carrier",
+    "payment_method",
+    "total_amount",
+    "invoice_data",
+    "order_chargeable_weight_gram",
+    "return_request_due_date",
+    "edt",
+    "payment_info",
+)
+# Every optional field of get_booking_detail (reference 4.7).
+BOOKING_DETAIL_OPTIONAL_FIELDS = (
+    "item_list",
+    "cancel_by",
+    "cancel_reason",
+    "fulfillment_flag",
+    "pickup_done_time",
+    "shipping_carrier",
+    "recipient_address",
+    "dropshipper",
+    "dropshipper_phone",
+)
+# Whole-batch "not found" answers: the batch is split to isolate the unknown keys (reference 4.3
+# leaves open whether one unknown SN fails the batch or only yields a warning).
+_NOT_FOUND_CODES = frozenset({"error_not_found", "order_not_found"})
+
+
+@dataclass
+class BatchResult:
+    """Outcome of a batched detail call: the raw items Shopee returned, the keys it failed on
+    (key -> reason), the keys silently absent from its answer, and its ``warning`` texts."""
+
+    items: list[Json] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def extend(self, other: BatchResult) -> None:
+        """Append another batch's outcome to this one."""
+        self.items.extend(other.items)
+        self.failed.update(other.failed)
+        self.missing.extend(other.missing)
+        self.warnings.extend(other.warnings)
+
+
+@dataclass
+class TrackingNumbers:
+    """Tracking numbers by package number, and the packages Shopee failed on or left out."""
+
+    numbers: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LostPushMessages:
+    """One page of lost push messages; each message's ``data`` is parsed into an object when possible."""
+
+    messages: list[Json]
+    has_next_page: bool
+    last_message_id: Any
+
+
+def _payload(answer: Json) -> Json:
+    """Return ``response`` when it is an object, else the answer itself (some APIs answer top-level)."""
+    response = answer.get("response")
+    return response if isinstance(response, dict) else answer
+
+
+def _dicts(value: Any) -> list[Json]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+def _outcome(
+    batch: list[str], items: list[Json], key: str, answer: Json, failed: dict[str, str]
+) -> BatchResult:
+    returned = {item.get(key) for item in items}
+    missing = [k for k in batch if k not in returned and k not in failed]
+    return BatchResult(items=items, failed=failed, missing=missing, warnings=warnings_of(answer))
+
+
+def _failure_reason(entry: Json) -> str:
+    code = entry.get("fail_error") or entry.get("fail_reason") or "failed"
+    message = entry.get("fail_message") or ""
+    return f"{code}: {message}" if message else str(code)
+
+
+class ShopeeClient:
+    """Client of the Shopee Open Platform for one partner (app), many shops.
+
+    Shop calls take a valid access token from ``token_store`` (refreshing it 5 minutes before expiry,
+    and once more if Shopee refuses it), are rate limited per shop and per partner, retried with
+    backoff on transient errors, and counted in :attr:`stats`. ``clock`` gives Unix seconds for
+    signing and token expiry (an emulator can inject its own).
+    """
+
+    def __init__(
+        self,
+        config: ShopeeConfig,
+        token_store: TokenStore,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.stats = ClientStats()
+        self._store = token_store
+        self._transport = Transport(config, self.stats, clock, sleep)
+        self.auth = Authorizer(config, self._transport, self.stats, clock)
+        self._tokens = TokenManager(token_store, self.auth.refresh, clock, config.refresh_margin_seconds)
+
+    def close(self) -> None:
+        """Release the pooled HTTP connections."""
+        self._transport.close()
+
+    def __enter__(self) -> ShopeeClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- shops and tokens -------------------------------------------------------------------------
+
+    def auth_url(self, redirect: str) -> str:
+        """Return the link a seller opens to authorize the app (see :meth:`Authorizer.auth_url`)."""
+        return self.auth.auth_url(redirect)
+
+    def connect_shop(self, shop_id: int, code: str) -> ShopTokens:
+        """Exchange the seller's authorization ``code`` for tokens and store them."""
+        tokens = self.auth.exchange_code(code, shop_id)
+        self._store.save(shop_id, tokens)
+        return tokens
+
+    def import_refresh_token(self, shop_id: int, refresh_token: str) -> ShopTokens:
+        """Adopt a refresh token held elsewhere: refresh at once (proving it) and store the rotated pair."""
+        tokens = self.auth.refresh(shop_id, refresh_token)
+        self._store.save(shop_id, tokens)
+        return tokens
+
+    def _shop_call(
+        self, method: str, path: str, shop_id: int, params: Json | None = None, body: Json | None = None
+    ) -> Json:
+        token = self._tokens.access_token(shop_id)
+        try:
+            return self._transport.call(
+                method, path, shop_id=shop_id, access_token=token, params=params, body=body
+            )
+        except TokenError as exc:
+            logger.info("access token refused (%s); refreshing once and retrying", exc)
+            token = self._tokens.replace_refused(shop_id, token)
+            return self._transport.call(
+                method, path, shop_id=shop_id, access_token=token, params=params, body=body
+            )
+
+    def get_shop_info(self, shop_id: int) -> Json:
+        """Return the shop's profile (``shop_name``, ``region``, ``status``, ``expire_time``, ...)."""
+        return _payload(self._shop_call("GET", SHOP_INFO_PATH, shop_id))
+
+    # --- lists ------------------------------------------------------------------------------------
+
+    def iter_order_list(
+        self,
+        shop_id: int,
+        time_from: int,
+        time_to: int,
+        time_range_field: str = "update_time",
+        page_size: int | None = None,
+    ) -> Iterator[list[Json]]:
+        """Yield, page by page, ``{order_sn, order_status, booking_sn?}`` of orders whose
+        ``time_range_field`` falls in ``[time_from, time_to]`` (Unix seconds; any span, split into
+        15-day windows). Each order_sn is yielded once."""
+        params = {"time_range_field": time_range_field, "response_optional_fields": "order_status"}
+        return self._iter_pages(
+            ORDER_LIST_PATH, shop_id, time_from, time_to, params, "order_list", "order_sn", page_size
+        )
+
+    def iter_booking_list(
+        self,
+        shop_id: int,
+        time_from: int,
+        time_to: int,
+        time_range_field: str = "update_time",
+        page_size: int | None = None,
+    ) -> Iterator[list[Json]]:
+        """Yield, page by page, ``{booking_sn, order_sn, booking_status}`` of bookings in the range
+        (split into 15-day windows); each booking_sn once."""
+        params = {"time_range_field": time_range_field}
+        return self._iter_pages(
+            BOOKING_LIST_PATH, shop_id, time_from, time_to, params, "booking_list", "booking_sn", page_size
+        )
+
+    def _iter_pages(
+        self,
+        path: str,
+        shop_id: int,
+        time_from: int,
+        time_to: int,
+        params: Json,
+        list_key: str,
+        sn_key: str,
+        page_size: int | None,
+    ) -> Iterator[list[Json]]:
+        seen: set[str] = set()
+        size = page_size or self.config.page_size
+        for start, end in split_windows(time_from, time_to):
+            cursor = ""
+            while True:
+                query = {**params, "time_from": start, "time_to": end, "page_size": size}
+                if cursor:
+                    query["cursor"] = cursor
+                response = _payload(self._shop_call("GET", path, shop_id, params=query))
+                entries = _dicts(response.get(list_key))
+                page = [e for e in entries if e.get(sn_key) and e[sn_key] not in seen]
+                seen.update(e[sn_key] for e in page)
+                if page:
+                    yield page
+                # next_cursor sits beside ``more``; get_booking_list's doc puts it in each entry (4.7).
+                next_cursor = response.get("next_cursor") or (
+                    entries[-1].get("next_cursor") if entries else ""
+                )
+                if not response.get("more") or not next_cursor:
+                    break
+                if next_cursor == cursor:
+                    raise BadRequestError("cursor did not advance", path=path, shop_id=shop_id)
+                cursor = str(next_cursor)
+
+    # --- batched details --------------------------------------------------------------------------
+
+    def _batches(self, keys: Iterable[str], fetch: Callable[[list[str]], BatchResult]) -> BatchResult:
+        result = BatchResult()
+        unique = _unique(keys)
+        size = self.config.batch_size
+        for i in range(0, len(unique), size):
+            result.extend(self._fetch_isolating(unique[i : i + size], fetch))
+        return result
+
+    def _fetch_isolating(self, batch: list[str], fetch: Callable[[list[str]], BatchResult]) -> BatchResult:
+        """Fetch a batch; if Shopee refuses it wholly as "not found", halve it to isolate the culprits."""
+        try:
+            return fetch(batch)
+        except BadRequestError as exc:
+            if bare_code(exc.error) not in _NOT_FOUND_CODES:
+                raise
+            if len(batch) == 1:
+                return BatchResult(failed={batch[0]: f"{exc.error}: {exc.message}"})
+            middle = len(batch) // 2
+            result = self._fetch_isolating(batch[:middle], fetch)
+            result.extend(self._fetch_isolating(batch[middle:], fetch))
+            return result
+
+    def get_order_details(self, shop_id: int, order_sns: Iterable[str]) -> BatchResult:
+        """Return the details of ``order_sns`` (batches of 50) with the optional fields the warehouse uses."""
+
+        def fetch(batch: list[str]) -> BatchResult:
+            params = {"order_sn_list": batch, "response_optional_fields": ORDER_DETAIL_OPTIONAL_FIELDS}
+            answer = self._shop_call("GET", ORDER_DETAIL_PATH, shop_id, params=params)
+            return _outcome(batch, _dicts(_payload(answer).get("order_list")), "order_sn", answer, {})
+
+        return self._batches(order_sns, fetch)
+
+    def get_booking_details(self, shop_id: int, booking_sns: Iterable[str]) -> BatchResult:
+        """Return the details of ``booking_sns`` (batches of 50) with every optional field."""
+
+        def fetch(batch: list[str]) -> BatchResult:
+            params = {"booking_sn_list": batch, "response_optional_fields": BOOKING_DETAIL_OPTIONAL_FIELDS}
+            answer = self._shop_call("GET", BOOKING_DETAIL_PATH, shop_id, params=params)
+            return _outcome(batch, _dicts(_payload(answer).get("booking_list")), "booking_sn", answer, {})
+
+        return self._batches(booking_sns, fetch)
+
+    def get_escrow_details(self, shop_id: int, order_sns: Iterable[str]) -> BatchResult:
+        """Return the escrow details (``escrow_detail`` objects) of ``order_sns`` via the POST batch
+        endpoint (batches of 50); an entry carrying ``fail_error`` loses only that order."""
+
+        def fetch(batch: list[str]) -> BatchResult:
+            answer = self._shop_call("POST", ESCROW_BATCH_PATH, shop_id, body={"order_sn_list": batch})
+            response = answer.get("response")
+            if isinstance(response, dict):  # the doc's error example names the array escrow_detail_list
+                response = response.get("escrow_detail_list")
+            items: list[Json] = []
+            failed: dict[str, str] = {}
+            for entry in _dicts(response):
+                detail = entry.get("escrow_detail")
+                detail = detail if isinstance(detail, dict) else {}
+                order_sn = detail.get("order_sn") or entry.get("order_sn")
+                if entry.get("fail_error"):
+                    if order_sn:
+                        failed[str(order_sn)] = _failure_reason(entry)
+                elif detail:
+                    items.append(detail)
+            return _outcome(batch, items, "order_sn", answer, failed)
+
+        return self._batches(order_sns, fetch)
+
+    def get_escrow_detail(self, shop_id: int, order_sn: str) -> Json:
+        """Return one order's escrow detail (``order_sn``, ``order_income``, ``buyer_payment_info``, ...)."""
+        return _payload(self._shop_call("GET", ESCROW_DETAIL_PATH, shop_id, params={"order_sn": order_sn}))
+
+    # --- logistics --------------------------------------------------------------------------------
+
+    def get_tracking_numbers(self, shop_id: int, package_numbers: Iterable[str]) -> TrackingNumbers:
+        """Return tracking numbers by package number (POST get_mass_tracking_number, batches of 50);
+        ``fail_list`` entries are reported in ``failed``, not raised."""
+
+        def fetch(batch: list[str]) -> BatchResult:
+            body = {"package_list": [{"package_number": number} for number in batch]}
+            answer = self._shop_call("POST", MASS_TRACKING_NUMBER_PATH, shop_id, body=body)
+            response = _payload(answer)
+            failed = {
+                str(entry["package_number"]): _failure_reason(entry)
+                for entry in _dicts(response.get("fail_list"))
+                if entry.get("package_number")
+            }
+            return _outcome(batch, _dicts(response.get("success_list")), "package_number", answer, failed)
+
+        batches = self._batches(package_numbers, fetch)
+        numbers = {
+            str(item["package_number"]): str(item.get("tracking_number") or "") for item in batches.items
+        }
+        return TrackingNumbers(numbers, batches.failed, batches.missing, batches.warnings)
+
+    def get_tracking_number(self, shop_id: int, order_sn: str, package_number: str | None = None) -> Json:
+        """Return one package's ``tracking_number`` (may be ``""`` until the carrier assigns one)."""
+        params = {"order_sn": order_sn, "package_number": package_number or None}
+        return _payload(self._shop_call("GET", TRACKING_NUMBER_PATH, shop_id, params=params))
+
+    # --- push -------------------------------------------------------------------------------------
+
+    def get_lost_push_messages(self) -> LostPushMessages:
+        """Return the earliest (up to 100) unconfirmed lost pushes of the last 3 days (public API)."""
+        response = _payload(self._transport.call("GET", LOST_PUSH_PATH))
+        messages = []
+        for message in _dicts(response.get("push_message_list")):
+            data = message.get("data")
+            if isinstance(data, str):  # typed string (JSON text) in the doc, an object in its sample
+                try:
+                    data = json.loads(data)
+                except ValueError:
+                    logger.warning("lost push message data is not JSON; kept as text")
+            messages.append({**message, "data": data})
+        return LostPushMessages(
+            messages, bool(response.get("has_next_page")), response.get("last_message_id")
+        )
+
+    def confirm_lost_push_messages(self, last_message_id: Any) -> None:
+        """Mark lost pushes up to ``last_message_id`` as consumed."""
+        self._transport.call("POST", CONFIRM_LOST_PUSH_PATH, body={"last_message_id": last_message_id})
