@@ -1,0 +1,1 @@
+"""shopee-pipeline: keeps a seller's Shopee data synced into Postgres, orchestrated by Dagster."""

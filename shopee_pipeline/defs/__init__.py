@@ -1,0 +1,1 @@
+"""The Dagster layer: thin, declarative wiring of the client, normalisation and warehouse."""

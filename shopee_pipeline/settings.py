@@ -1,0 +1,159 @@
+"""Environment variables of CONTRACT.md, read once into one typed, validated object.
+
+Every bad value raises `SettingsError` whose message is one line naming the variable, so the CLI and the
+Dagster layer can show it to a user without a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_BASE_URL = "https://partner.shopeemobile.com"
+DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/api/webhook"
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+DEFAULT_SYNC_START_DATE = date(2026, 1, 1)
+DEFAULT_SCHEMA = "shopee"
+DEFAULT_DATA_DIR = ".shopee_pipeline"
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The pipeline's configuration, as read from the environment."""
+
+    database_url: str | None = field(repr=False)
+    db_schema: str
+    partner_id: int | None
+    partner_key: str | None = field(repr=False)
+    push_partner_key: str | None = field(repr=False)
+    api_base_url: str
+    webhook_url: str
+    timezone: ZoneInfo
+    sync_start_date: date
+    data_dir: Path
+    overlap_minutes: int
+
+    def require_partner(self) -> tuple[int, str]:
+        """Return `(partner_id, partner_key)`, or raise a `SettingsError` naming what is missing."""
+        if self.partner_id is None:
+            raise SettingsError("SHOPEE_PARTNER_ID is not set: it is the Shopee app's partner id")
+        if not self.partner_key:
+            raise SettingsError("SHOPEE_PARTNER_KEY is not set: it is the Shopee app's partner key")
+        return self.partner_id, self.partner_key
+
+    @property
+    def push_key(self) -> str | None:
+        """The key that signs push webhooks: `SHOPEE_PUSH_PARTNER_KEY`, else the partner key."""
+        return self.push_partner_key or self.partner_key
+
+
+def _database_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise SettingsError(
+            "DATABASE_URL is not a valid URL (expected postgresql://user:pass@host:port/db)"
+        ) from None
+    if parts.scheme.split("+")[0] not in ("postgresql", "postgres"):
+        raise SettingsError(
+            f"DATABASE_URL must start with postgresql:// (got scheme '{parts.scheme or 'none'}')"
+        )
+    if not parts.hostname and "host=" not in parts.query:
+        raise SettingsError("DATABASE_URL has no host")
+    return value
+
+
+def _schema(value: str | None) -> str:
+    schema = (value or DEFAULT_SCHEMA).strip()
+    if not _IDENTIFIER.match(schema):
+        raise SettingsError(
+            f"SHOPEE_DB_SCHEMA '{schema}' is not a plain lowercase identifier (letters, digits, underscore)"
+        )
+    return schema
+
+
+def _partner_id(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise SettingsError("SHOPEE_PARTNER_ID must be a positive whole number")
+    return int(value.strip())
+
+
+def _http_url(name: str, value: str | None, default: str) -> str:
+    url = (value or default).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL (got '{url}')")
+    return url
+
+
+def _timezone(value: str | None) -> ZoneInfo:
+    name = (value or DEFAULT_TIMEZONE).strip()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"SHOPEE_TIMEZONE '{name}' is not a known IANA time zone (e.g. Asia/Jakarta)"
+        ) from None
+
+
+def _start_date(value: str | None) -> date:
+    if value is None or not value.strip():
+        return DEFAULT_SYNC_START_DATE
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(f"SHOPEE_SYNC_START_DATE '{value}' is not a date in YYYY-MM-DD form") from None
+
+
+def _positive_int(name: str, value: str | None, default: int) -> int:
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isdigit():
+        raise SettingsError(f"{name} must be a whole number of minutes (got '{value}')")
+    return int(value.strip())
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every variable of CONTRACT.md (and our extensions) from `environ`."""
+    env = os.environ if environ is None else environ
+    partner_key = env.get("SHOPEE_PARTNER_KEY") or None
+    return Settings(
+        database_url=_database_url(env.get("DATABASE_URL")),
+        db_schema=_schema(env.get("SHOPEE_DB_SCHEMA")),
+        partner_id=_partner_id(env.get("SHOPEE_PARTNER_ID")),
+        partner_key=partner_key,
+        push_partner_key=env.get("SHOPEE_PUSH_PARTNER_KEY") or None,
+        api_base_url=_http_url("SHOPEE_API_BASE_URL", env.get("SHOPEE_API_BASE_URL"), DEFAULT_API_BASE_URL),
+        webhook_url=_http_url("SHOPEE_WEBHOOK_URL", env.get("SHOPEE_WEBHOOK_URL"), DEFAULT_WEBHOOK_URL),
+        timezone=_timezone(env.get("SHOPEE_TIMEZONE")),
+        sync_start_date=_start_date(env.get("SHOPEE_SYNC_START_DATE")),
+        data_dir=Path(env.get("SHOPEE_DATA_DIR") or DEFAULT_DATA_DIR).absolute(),
+        overlap_minutes=_positive_int(
+            "SHOPEE_SYNC_OVERLAP_MINUTES", env.get("SHOPEE_SYNC_OVERLAP_MINUTES"), 10
+        ),
+    )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from `os.environ`."""
+    return load_settings()
