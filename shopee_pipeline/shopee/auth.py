@@ -22,7 +22,10 @@ _EPOCH_THRESHOLD = 1_000_000_000  # ~31 years in seconds: larger values are Unix
 
 
 class Authorizer:
-    """Builds the seller's authorization link and obtains or refreshes a shop's tokens."""
+    """Builds the seller's authorization link and obtains or refreshes a shop's tokens.
+
+    ``clock`` (Unix seconds) dates the tokens' expiry; signatures always use the wall clock.
+    """
 
     def __init__(
         self,
@@ -39,7 +42,7 @@ class Authorizer:
     def auth_url(self, redirect: str) -> str:
         """Return the classic ``auth_partner`` link (public sign; it dies 5 minutes after creation)."""
         cfg = self._config
-        params = common_params(cfg.partner_id, cfg.partner_key, AUTH_PARTNER_PATH, int(self._clock()))
+        params = common_params(cfg.partner_id, cfg.partner_key, AUTH_PARTNER_PATH, int(time.time()))
         query = urlencode({**params, "redirect": redirect})
         return f"{cfg.base_url.rstrip('/')}{AUTH_PARTNER_PATH}?{query}"
 

@@ -149,8 +149,9 @@ class ShopeeClient:
 
     Shop calls take a valid access token from ``token_store`` (refreshing it 5 minutes before expiry,
     and once more if Shopee refuses it), are rate limited per shop and per partner, retried with
-    backoff on transient errors, and counted in :attr:`stats`. ``clock`` gives Unix seconds for
-    signing and token expiry (an emulator can inject its own).
+    backoff on transient errors, and counted in :attr:`stats`. ``clock`` gives the Unix seconds that
+    token expiry is judged by (an emulator with simulated time injects its own); signatures always
+    use the wall clock. ``sleep`` is what backoff waits with.
     """
 
     def __init__(
@@ -164,7 +165,7 @@ class ShopeeClient:
         self.config = config
         self.stats = ClientStats()
         self._store = token_store
-        self._transport = Transport(config, self.stats, clock, sleep)
+        self._transport = Transport(config, self.stats, sleep)
         self.auth = Authorizer(config, self._transport, self.stats, clock)
         self._tokens = TokenManager(token_store, self.auth.refresh, clock, config.refresh_margin_seconds)
 

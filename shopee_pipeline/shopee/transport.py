@@ -61,19 +61,18 @@ class Transport:
 
     GET puts every parameter in the query string (lists comma-joined); POST puts the common
     parameters in the query and the request parameters in a JSON body (reference 1.2). Each attempt
-    is signed afresh, so a retry after a long backoff still carries a fresh timestamp.
+    is signed afresh with the wall clock (what Shopee checks timestamps against), so a retry after a
+    long backoff still carries a fresh timestamp.
     """
 
     def __init__(
         self,
         config: ShopeeConfig,
         stats: ClientStats,
-        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
         self._stats = stats
-        self._clock = clock
         self._sleep = sleep
         self._limiter = RateLimiter(
             config.shop_rate_per_second, config.partner_rate_per_second, config.max_concurrency
@@ -135,7 +134,7 @@ class Transport:
                 cfg.partner_id,
                 cfg.partner_key,
                 path,
-                int(self._clock()),
+                int(time.time()),
                 access_token,
                 shop_id if access_token is not None else None,
             )
