@@ -270,8 +270,11 @@ class ShopeeClient:
                     query["cursor"] = cursor
                 response = _payload(self._shop_call("GET", path, shop_id, params=query))
                 entries = _dicts(response.get(list_key))
-                page = [e for e in entries if e.get(sn_key) and e[sn_key] not in seen]
-                seen.update(e[sn_key] for e in page)
+                page = []
+                for entry in entries:
+                    if entry.get(sn_key) and entry[sn_key] not in seen:
+                        seen.add(entry[sn_key])
+                        page.append(entry)
                 if page:
                     yield page
                 # next_cursor sits beside ``more``; get_booking_list's doc puts it in each entry (4.7).

@@ -12,17 +12,21 @@ _QUERY_RE = re.compile(rf"(?i)(?<![\w])({_SECRET_NAMES})=([^&\s'\"]+)")
 # ``"name": "value"`` in JSON or a dict repr.
 _MAPPING_RE = re.compile(rf"(?i)([\"']({_SECRET_NAMES})[\"']\s*:\s*[\"'])([^\"']*)([\"'])")
 MASK = "***"
+# Shorter literals are not masked: replacing them would mangle ordinary words (real keys and tokens
+# are 32+ characters).
+MIN_SECRET_LENGTH = 8
 
 # urllib3 logs every request line, query string included, at DEBUG.
 _URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Return ``text`` with secret query/JSON values and every literal secret in ``secrets`` masked."""
+    """Return ``text`` with secret query/JSON values and each literal secret in ``secrets`` (of at least
+    ``MIN_SECRET_LENGTH`` characters) masked."""
     text = _QUERY_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
     text = _MAPPING_RE.sub(lambda m: f"{m.group(1)}{MASK}{m.group(4)}", text)
     for secret in secrets:
-        if secret:
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
             text = text.replace(secret, MASK)
     return text
 

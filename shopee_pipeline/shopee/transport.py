@@ -186,7 +186,7 @@ class Transport:
             if error:
                 message = redact(str(payload.get("message") or payload.get("msg") or ""), secrets)
                 raise classify(
-                    redact(str(error), secrets),
+                    str(error),
                     message,
                     path=path,
                     shop_id=shop_id,

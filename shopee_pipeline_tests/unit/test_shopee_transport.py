@@ -171,7 +171,9 @@ def test_connection_error_carrying_the_url_comes_out_redacted(caplog: pytest.Log
 
 
 def test_redact_masks_query_and_json_values_and_literal_secrets() -> None:
-    text = 'GET /x?sign=S1GN&access_token=T0KEN&shop_id=1 {"refresh_token": "R3FR", "code": "C0DE"} xtra-secret'
+    text = (
+        'GET /x?sign=S1GN&access_token=T0KEN&shop_id=1 {"refresh_token": "R3FR", "code": "C0DE"} xtra-secret'
+    )
     out = redact(text, ["xtra-secret", None])
     for secret in ("S1GN", "T0KEN", "R3FR", "C0DE", "xtra-secret"):
         assert secret not in out
