@@ -1,0 +1,35 @@
+"""The simulated clock: frozen by default, moved by ``advance``, optionally ticking at a rate."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class SimClock:
+    """Simulated Unix time = ``start + advanced + rate * real seconds elapsed`` (whole seconds)."""
+
+    def __init__(self, start: int, rate: float = 0.0) -> None:
+        self._start = float(start)
+        self._rate = rate
+        self._mono0 = time.monotonic()
+        self._advanced = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def ticking(self) -> bool:
+        """Whether the clock moves on its own (``rate > 0``)."""
+        return self._rate > 0
+
+    def now(self) -> int:
+        """Current simulated Unix seconds."""
+        with self._lock:
+            return int(self._start + self._advanced + self._rate * (time.monotonic() - self._mono0))
+
+    def advance(self, seconds: float) -> int:
+        """Move the clock forward by ``seconds`` (never backwards) and return the new time."""
+        if seconds < 0:
+            raise ValueError("the simulated clock only moves forward")
+        with self._lock:
+            self._advanced += seconds
+        return self.now()

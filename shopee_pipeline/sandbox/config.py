@@ -1,0 +1,98 @@
+"""Settings of the Shopee sandbox emulator (one frozen dataclass, validated on creation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FAULT_KINDS: tuple[str, ...] = ("rate_limit", "error_server", "http_500", "drop", "stall")
+"""Kinds of injected faults: ``rate_limit`` (``error_rate_limit``), ``error_server`` (JSON envelope),
+``http_500`` (HTTP 500 with a non-JSON body), ``drop`` (socket closed without a response) and
+``stall`` (the answer waits ``stall_seconds`` before it is sent)."""
+
+
+def default_error_http_status() -> dict[str, int]:
+    """HTTP status per error code; reference 3.3 marks these as an assumption (403 auth/sign,
+    400 param, 429 rate limit, 500 server). Other codes get
+    ``SandboxConfig.other_error_http_status``."""
+    return {
+        "error_param": 400,
+        "error_sign": 403,
+        "error_auth": 403,
+        "invalid_acceess_token": 403,
+        "invalid_access_token": 403,
+        "invalid_partner_id": 403,
+        "invalid_code": 403,
+        "error_rate_limit": 429,
+        "error_server": 500,
+        "error_not_found": 404,
+    }
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything that shapes one sandbox: the seeded world, the gateway rules, faults and pushes.
+
+    The simulated clock (``start_time``, ``clock_rate``) drives the orders' life cycle, token and
+    code expiry and the lost-push retention; request timestamps (reference 1.3) are checked against
+    the real wall clock because that is what a client signs with.
+    """
+
+    shops: int = 3
+    seed: int = 7
+    partner_id: int = 2001887
+    partner_key: str = "sandbox-partner-key"
+    push_key: str | None = None
+    orders_per_shop_per_day: int = 40
+    history_days: int = 3
+    idle_shops: int = 0
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    stall_seconds: float = 2.0
+    shop_rate_limit_per_second: float | None = None
+    access_token_ttl: int = 14400
+    refresh_token_ttl: int = 30 * 86400
+    auth_code_ttl: int = 600
+    push_url: str | None = None
+    push_timeout: float = 3.0
+    push_workers: int = 4
+    push_require_empty_body: bool = True
+    lost_push_data_as_string: bool = False
+    start_time: int | None = None
+    clock_rate: float = 0.0
+    invalid_token_error: str = "invalid_acceess_token"
+    unknown_order_sn: str = "warning"
+    error_http_status: dict[str, int] = field(default_factory=default_error_http_status)
+    other_error_http_status: int = 400
+    future_timestamp_tolerance: int = 300
+
+    def __post_init__(self) -> None:
+        if self.shops < 1:
+            raise ValueError("shops must be at least 1")
+        if not 0 <= self.idle_shops <= self.shops:
+            raise ValueError("idle_shops must be between 0 and shops")
+        if self.orders_per_shop_per_day < 0 or self.history_days < 0:
+            raise ValueError("orders_per_shop_per_day and history_days must not be negative")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        unknown = set(self.fault_kinds) - set(FAULT_KINDS)
+        if unknown or not self.fault_kinds:
+            raise ValueError(f"fault_kinds must be a non-empty subset of {FAULT_KINDS}")
+        if self.invalid_token_error not in ("invalid_acceess_token", "error_auth"):
+            raise ValueError("invalid_token_error must be 'invalid_acceess_token' or 'error_auth'")
+        if self.unknown_order_sn not in ("warning", "error"):
+            raise ValueError("unknown_order_sn must be 'warning' or 'error'")
+        if self.clock_rate < 0:
+            raise ValueError("clock_rate must not be negative")
+
+    @property
+    def effective_push_key(self) -> str:
+        """The key that signs pushes (reference 5.3): ``push_key``, else the partner key."""
+        return self.push_key if self.push_key is not None else self.partner_key
+
+    def http_status_for(self, error: str) -> int:
+        """HTTP status that accompanies an error code (module prefixes such as ``common.`` ignored)."""
+        bare = error.rsplit(".", 1)[-1]
+        return self.error_http_status.get(
+            error, self.error_http_status.get(bare, self.other_error_http_status)
+        )

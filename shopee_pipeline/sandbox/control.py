@@ -1,0 +1,91 @@
+"""Unsigned loopback control endpoints under ``/_sandbox/`` for a sandbox run in another process.
+
+``GET /_sandbox/calls``, ``POST /_sandbox/calls/reset``, ``POST /_sandbox/advance {"seconds": N,
+"wait_pushes": true}``, ``POST /_sandbox/faults {...}``, ``POST /_sandbox/authorize {"shop_id": N}``,
+``GET /_sandbox/shops``, ``GET /_sandbox/now``. Never counted, never faulted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .engine import SandboxEngine
+
+
+class ControlError(Exception):
+    """A refused control request (HTTP 400 or 404 with ``{"error": message}``)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise ControlError(400, "body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ControlError(400, "body must be a JSON object")
+    return body
+
+
+def _calls(engine: SandboxEngine) -> dict[str, Any]:
+    return {
+        "calls": engine.call_counts(),
+        "faults": engine.fault_counts(),
+        "refreshes": {str(k): v for k, v in engine.refresh_counts().items()},
+        "pushes": engine.push_stats(),
+    }
+
+
+def _advance(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
+    seconds = body.get("seconds")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+        raise ControlError(400, "seconds must be a non-negative number")
+    return {"now": engine.advance(float(seconds), wait_pushes=bool(body.get("wait_pushes", True)))}
+
+
+def _faults(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
+    allowed = {"fault_rate", "latency_ms", "kinds", "stall_seconds", "shop_rate_limit_per_second"}
+    if set(body) - allowed:
+        raise ControlError(400, f"unknown settings {sorted(set(body) - allowed)}")
+    try:
+        engine.set_faults(**body)
+    except (ValueError, TypeError) as exc:
+        raise ControlError(400, str(exc)) from None
+    return engine.fault_settings()
+
+
+def _authorize(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
+    shop_id = body.get("shop_id")
+    if not isinstance(shop_id, int) or not engine.world.has_shop(shop_id):
+        raise ControlError(400, "shop_id must be one of the sandbox shops")
+    return {"code": engine.authorize(shop_id), "shop_id": shop_id}
+
+
+def _reset(engine: SandboxEngine) -> dict[str, Any]:
+    engine.reset_call_counts()
+    return {"ok": True}
+
+
+def handle_control(engine: SandboxEngine, method: str, path: str, raw_body: bytes) -> dict[str, Any]:
+    """Run one control request and return its JSON answer; ControlError when refused."""
+    routes = {
+        ("GET", "/_sandbox/calls"): lambda: _calls(engine),
+        ("POST", "/_sandbox/calls/reset"): lambda: _reset(engine),
+        ("POST", "/_sandbox/advance"): lambda: _advance(engine, _body(raw_body)),
+        ("POST", "/_sandbox/faults"): lambda: _faults(engine, _body(raw_body)),
+        ("POST", "/_sandbox/authorize"): lambda: _authorize(engine, _body(raw_body)),
+        ("GET", "/_sandbox/shops"): lambda: {
+            "partner_id": engine.partner_id,
+            "shop_ids": engine.shop_ids,
+            "now": engine.now(),
+        },
+        ("GET", "/_sandbox/now"): lambda: {"now": engine.now()},
+    }
+    action = routes.get((method, path.rstrip("/")))
+    if action is None:
+        raise ControlError(404, f"no control endpoint {method} {path}")
+    return action()

@@ -1,0 +1,137 @@
+"""The API gateway rules shared by every endpoint: requests, replies, envelopes (reference 3.1) and
+common-parameter and signature checks (reference 1.3, 1.4)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .config import SandboxConfig
+from .signing import api_sign, sign_matches
+from .tokens import TokenStore
+
+
+class ApiError(Exception):
+    """An error answer: ``error`` code and ``message`` (reference 3.2)."""
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(f"{error}: {message}")
+        self.error = error
+        self.message = message
+
+
+@dataclass(slots=True)
+class ApiRequest:
+    """A parsed request: method, path, first value of each query parameter, raw body."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+    shop_id: int | None = None
+
+    def json_body(self) -> Any:
+        """The body parsed as JSON, or None when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+
+@dataclass(slots=True)
+class Reply:
+    """A successful answer: ``payload`` goes under ``response`` unless ``top_level``; ``warning`` is
+    added when present; ``redirect`` turns the answer into an HTTP 302."""
+
+    payload: dict[str, Any] | list[Any] | None = None
+    top_level: bool = False
+    warning: list[str] | None = None
+    redirect: str | None = None
+
+
+def new_request_id() -> str:
+    """A unique request id (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def success_envelope(reply: Reply) -> dict[str, Any]:
+    """Envelope of reference 3.1 for a success: ``error`` is ``""``; auth endpoints carry their fields at
+    the top level (reference 2.2, 2.3)."""
+    body: dict[str, Any] = {"request_id": new_request_id(), "error": "", "message": ""}
+    if reply.warning:
+        body["warning"] = reply.warning
+    if reply.top_level and isinstance(reply.payload, dict):
+        body.update(reply.payload)
+    elif reply.payload is not None:
+        body["response"] = reply.payload
+    return body
+
+
+def error_envelope(error: str, message: str) -> dict[str, Any]:
+    """Envelope of reference 3.1 for an error."""
+    return {"request_id": new_request_id(), "error": error, "message": message}
+
+
+def _int(query: dict[str, str], name: str) -> int:
+    try:
+        return int(query[name])
+    except ValueError:
+        raise ApiError("error_param", f"Invalid {name}") from None
+
+
+def check_common(
+    request: ApiRequest,
+    config: SandboxConfig,
+    tokens: TokenStore,
+    shop_api: bool,
+    sim_now: int,
+    known_shop: Callable[[int], bool],
+) -> int | None:
+    """Check the common parameters and the sign (reference 1.3/1.4, checklist 7.1/7.2); returns the
+    shop id for shop APIs. ``timestamp`` is compared with the real wall clock: it may be at most 300 s
+    old and at most ``future_timestamp_tolerance`` s ahead. The base string uses the query values
+    exactly as received. Token validity uses the simulated clock ``sim_now``."""
+    q = request.query
+    if "partner_id" not in q:
+        raise ApiError("error_param", "There is no partner_id in query.")
+    if _int(q, "partner_id") != config.partner_id:
+        raise ApiError("invalid_partner_id", "partner_id is invalid")
+    if not q.get("timestamp"):
+        raise ApiError("error_param", "no timestamp")
+    try:
+        timestamp = int(q["timestamp"])
+    except ValueError:
+        raise ApiError("error_param", "Invalid timestamp") from None
+    real_now = time.time()
+    if real_now - timestamp > 300:
+        raise ApiError("error_param", "Timestamp is expired.")
+    if timestamp - real_now > config.future_timestamp_tolerance:
+        raise ApiError("error_param", "Invalid timestamp")
+    if not q.get("sign"):
+        raise ApiError("error_param", "There is no sign in query.")
+    if not shop_api:
+        expected = api_sign(config.partner_key, q["partner_id"], request.path, q["timestamp"])
+        if not sign_matches(expected, q["sign"]):
+            raise ApiError("error_sign", "Wrong sign.")
+        return None
+    if not q.get("access_token"):
+        raise ApiError("error_param", "There is no access_token in query.")
+    if not q.get("shop_id"):
+        raise ApiError("error_param", "There is no shop_id in query.")
+    shop_id = _int(q, "shop_id")
+    expected = api_sign(
+        config.partner_key, q["partner_id"], request.path, q["timestamp"], q["access_token"], q["shop_id"]
+    )
+    if not sign_matches(expected, q["sign"]):
+        raise ApiError("error_sign", "Wrong sign.")
+    if not known_shop(shop_id):
+        raise ApiError("error_auth", "Invalid partner_id or shopid.")
+    if not tokens.access_valid(q["access_token"], shop_id, sim_now):
+        if config.invalid_token_error == "error_auth":
+            raise ApiError("error_auth", "Invalid access_token.")
+        raise ApiError("invalid_acceess_token", "Invalid access_token, please have a check.")
+    return shop_id

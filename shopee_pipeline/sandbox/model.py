@@ -1,0 +1,160 @@
+"""Plain data records of the seeded world: catalog, orders (core timeline + lazily built body), bookings."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class CatalogModel:
+    """One variation of a catalog item (``model_id`` 0 when the item has no variation)."""
+
+    model_id: int
+    model_name: str
+    model_sku: str
+    price: int
+
+
+@dataclass(slots=True)
+class CatalogItem:
+    """A product a shop sells."""
+
+    item_id: int
+    item_name: str
+    item_sku: str
+    weight: float
+    image_url: str
+    models: list[CatalogModel]
+
+
+@dataclass(slots=True)
+class Shop:
+    """A sandbox shop; idle shops have no order or booking activity."""
+
+    shop_id: int
+    index: int
+    shop_name: str
+    idle: bool
+    catalog: list[CatalogItem]
+
+
+@dataclass(slots=True)
+class Timeline:
+    """Status changes of an order or booking: parallel ascending ``times`` and ``statuses``."""
+
+    times: list[int]
+    statuses: list[str]
+
+    def index_at(self, now: int) -> int:
+        """Index of the last change at or before ``now`` (-1 when none)."""
+        return bisect_right(self.times, now) - 1
+
+    def first_time(self, status: str, now: int) -> int:
+        """When ``status`` was first reached at or before ``now``; 0 if not (yet)."""
+        for t, s in zip(self.times, self.statuses, strict=True):
+            if t > now:
+                return 0
+            if s == status:
+                return t
+        return 0
+
+    def add_edit(self, now: int) -> None:
+        """Record an upstream edit at ``now``: same status, new ``update_time``."""
+        i = self.index_at(now)
+        self.times.insert(i + 1, now)
+        self.statuses.insert(i + 1, self.statuses[i])
+
+
+@dataclass(slots=True)
+class Package:
+    """A parcel of an order; split orders have two."""
+
+    package_number: str
+    forder_id: str
+    tracking_number: str
+    line_item_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Line:
+    """One item line of an order (reference 4.3 ``item_list``; escrow items of 4.5)."""
+
+    item_id: int
+    item_name: str
+    item_sku: str
+    model_id: int
+    model_name: str
+    model_sku: str
+    quantity: int
+    original_price: int
+    unit_price: int
+    promotion_type: str
+    promotion_id: int
+    order_item_id: int
+    line_item_id: int
+    promotion_group_id: int
+    weight: float
+    image_url: str
+
+    @property
+    def bundle(self) -> bool:
+        """Whether the line belongs to a bundle deal."""
+        return self.promotion_type == "bundle_deal"
+
+
+@dataclass(slots=True)
+class OrderBody:
+    """Everything about an order that the timeline does not need; built lazily from the order's seed."""
+
+    buyer_user_id: int
+    buyer_username: str
+    recipient: dict[str, object]
+    message_to_seller: str
+    payment_method: str
+    days_to_ship: int
+    lines: list[Line]
+    estimated_shipping_fee: int
+    shipping_discount: int
+    shipping_delta: int
+    voucher_seller: int
+    voucher_shopee: int
+    coins: int
+    commission_rate: float
+    service_rate: float
+    ams_fee_rate: float
+    buyer_cancel_reason: str
+    return_sn: str
+
+
+@dataclass(slots=True)
+class Order:
+    """An order: identity and timeline are generated up front, the body on first use."""
+
+    order_sn: str
+    shop_id: int
+    create_time: int
+    seed: int
+    cod: bool
+    timeline: Timeline
+    cancel_kind: str
+    refund: bool
+    carrier: int
+    line_count: int
+    packages: list[Package]
+    booking_sn: str = ""
+    body: OrderBody | None = None
+
+
+@dataclass(slots=True)
+class Booking:
+    """An advance-fulfilment booking (reference 4.7); ``order_sn`` is the order it gets matched to."""
+
+    booking_sn: str
+    shop_id: int
+    create_time: int
+    seed: int
+    timeline: Timeline
+    order_sn: str
+    carrier: int
+    tracking_number: str

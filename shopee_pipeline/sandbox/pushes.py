@@ -1,0 +1,177 @@
+"""Push delivery (reference 5.1-5.4): signed POSTs from background workers, and the lost-push store
+that ``get_lost_push_message`` / ``confirm_consumed_lost_push_message`` read."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import uuid
+from collections import Counter
+
+import requests
+
+from .signing import push_signature
+from .world import Event
+
+LOST_RETENTION = 3 * 86400
+"""Lost pushes are kept for 3 days (reference 5.4)."""
+
+
+class LostPushStore:
+    """Pushes that could not be delivered, until confirmed or older than 3 days (simulated clock)."""
+
+    def __init__(self, data_as_string: bool) -> None:
+        self._data_as_string = data_as_string
+        self._messages: list[tuple[int, dict[str, object]]] = []
+        self._next_id = 1
+        self._lock = threading.Lock()
+
+    def add(self, message: dict[str, object]) -> None:
+        """Keep an undelivered push envelope."""
+        with self._lock:
+            self._messages.append((self._next_id, message))
+            self._next_id += 1
+
+    def page(self, now: int, limit: int = 100) -> dict[str, object]:
+        """The earliest ``limit`` unconfirmed messages of the last 3 days, as the API's ``response``:
+        ``push_message_list[{shop_id, code, timestamp, data}]``, ``has_next_page``, ``last_message_id``
+        (the id to confirm; 0 when the list is empty)."""
+        with self._lock:
+            self._messages = [
+                (i, m) for i, m in self._messages if int(m["timestamp"]) >= now - LOST_RETENTION
+            ]
+            batch = self._messages[:limit]
+        entries = []
+        for _, message in batch:
+            data = message["data"]
+            entry: dict[str, object] = {
+                "code": message["code"],
+                "timestamp": message["timestamp"],
+                "data": json.dumps(data) if self._data_as_string else data,
+            }
+            if "shop_id" in message:
+                entry["shop_id"] = message["shop_id"]
+            entries.append(entry)
+        return {
+            "push_message_list": entries,
+            "has_next_page": len(self._messages) > limit,
+            "last_message_id": batch[-1][0] if batch else 0,
+        }
+
+    def confirm(self, last_message_id: int) -> int:
+        """Drop every message up to and including ``last_message_id``; returns how many were dropped."""
+        with self._lock:
+            before = len(self._messages)
+            self._messages = [(i, m) for i, m in self._messages if i > last_message_id]
+            return before - len(self._messages)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._messages)
+
+
+class PushDispatcher:
+    """Sends push envelopes ``{"msg_id", "shop_id", "code", "timestamp", "data"}`` to ``url`` with
+    ``Authorization`` = hex HMAC-SHA256(push key, url + "|" + raw body), ``timeout`` seconds each,
+    from ``workers`` background threads (so delivery order is not guaranteed, like Shopee's).
+    A failure (exception, non-2xx, or a non-empty body when ``require_empty_body``) moves the push to
+    the lost store; with no ``url`` every push goes straight there."""
+
+    def __init__(
+        self,
+        url: str | None,
+        key: str,
+        lost: LostPushStore,
+        *,
+        timeout: float = 3.0,
+        workers: int = 4,
+        require_empty_body: bool = True,
+    ) -> None:
+        self.url = url
+        self._key = key
+        self._lost = lost
+        self._timeout = timeout
+        self._require_empty = require_empty_body
+        self._queue: queue.Queue[dict[str, object] | None] = queue.Queue()
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._stats: Counter[str] = Counter()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"sandbox-push-{i}", daemon=True)
+            for i in range(workers if url else 0)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, events: list[Event]) -> None:
+        """Queue one push per event (partner-level pushes would carry no ``shop_id``; ours all do)."""
+        for event in events:
+            message: dict[str, object] = {
+                "msg_id": uuid.uuid4().hex,
+                "shop_id": event.shop_id,
+                "code": event.code,
+                "timestamp": event.time,
+                "data": event.data,
+            }
+            if self.url is None:
+                self._lost.add(message)
+                self._count("lost")
+                continue
+            with self._idle:
+                self._pending += 1
+            self._queue.put(message)
+
+    def _count(self, key: str) -> None:
+        with self._idle:
+            self._stats[key] += 1
+
+    def _work(self) -> None:
+        session = requests.Session()
+        while True:
+            message = self._queue.get()
+            if message is None:
+                return
+            try:
+                self._deliver(session, message)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _deliver(self, session: requests.Session, message: dict[str, object]) -> None:
+        assert self.url is not None
+        body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": push_signature(self._key, self.url, body),
+        }
+        try:
+            answer = session.post(self.url, data=body, headers=headers, timeout=self._timeout)
+            ok = 200 <= answer.status_code < 300 and not (self._require_empty and answer.content.strip())
+        except requests.RequestException:
+            ok = False
+        if ok:
+            self._count("delivered")
+        else:
+            self._lost.add(message)
+            self._count("lost")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every queued push was delivered or moved to the lost store; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def stats(self) -> dict[str, int]:
+        """``delivered``, ``lost`` (failed or no URL) and ``pending`` pushes so far."""
+        with self._idle:
+            return {
+                "delivered": self._stats["delivered"],
+                "lost": self._stats["lost"],
+                "pending": self._pending,
+            }
+
+    def close(self) -> None:
+        """Stop the workers (pending pushes are abandoned)."""
+        for _ in self._threads:
+            self._queue.put(None)

@@ -1,0 +1,374 @@
+"""The seeded world and its life cycle: which orders and bookings exist as of the simulated clock,
+what they look like, indexes for list calls, the events that become pushes, and upstream edits."""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from . import render
+from .clock import SimClock
+from .config import SandboxConfig
+from .generate import DAY, booking_lines, generate_day, make_body, make_shops
+from .model import Booking, Order, OrderBody, Package, Shop
+
+CODE_ORDER_STATUS = 3
+CODE_TRACKING_NO = 4
+CODE_BOOKING_STATUS = 23
+
+
+@dataclass(slots=True)
+class Event:
+    """A push-worthy change (reference 5.1/5.2): ``code`` 3, 4 or 23 with its ``data``."""
+
+    time: int
+    shop_id: int
+    code: int
+    data: dict[str, object]
+
+
+class _ShopState:
+    """Per-shop records and indexes."""
+
+    def __init__(self, shop: Shop) -> None:
+        self.shop = shop
+        self.orders: dict[str, Order] = {}
+        self.bookings: dict[str, Booking] = {}
+        self.packages: dict[str, tuple[str, Package]] = {}
+        self.by_create: list[tuple[int, str]] = []
+        self.bookings_by_create: list[tuple[int, str]] = []
+        self.events: list[tuple[int, int, str, str]] = []  # (time, code, sn, status)
+        self.event_times: list[int] = []
+        self.update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
+        self.booking_update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
+
+
+class World:
+    """Ground truth of the sandbox. Thread-safe (one re-entrant lock); every view is "as of now" on the
+    simulated clock. Orders whose ``create_time`` is after now do not exist yet."""
+
+    def __init__(self, config: SandboxConfig, clock: SimClock) -> None:
+        self.config = config
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.origin = clock.now() - config.history_days * DAY
+        self._used: set[str] = set()
+        self._days_generated = -1
+        self._version = 0
+        self._shops = {
+            s.shop_id: _ShopState(s) for s in make_shops(config.seed, config.shops, config.idle_shops)
+        }
+        self.shop_ids: list[int] = list(self._shops)
+        self._ensure_days(clock.now())
+        self._swept_until = clock.now()
+
+    # -- generation ---------------------------------------------------------------------------------
+
+    def _ensure_days(self, until: int) -> None:
+        """Generate every day whose start is at or before ``until``, for all active shops."""
+        last_day = (until - self.origin) // DAY
+        while self._days_generated < last_day:
+            day = self._days_generated + 1
+            for state in self._shops.values():
+                if not state.shop.idle:
+                    self._add_day(state, day)
+            self._days_generated = day
+
+    def _add_day(self, state: _ShopState, day: int) -> None:
+        orders, bookings = generate_day(
+            self.config.seed,
+            state.shop,
+            day,
+            self.origin + day * DAY,
+            self.config.orders_per_shop_per_day,
+            self._used,
+        )
+        new_events: list[tuple[int, int, str, str]] = []
+        for order in orders:
+            state.orders[order.order_sn] = order
+            state.by_create.append((order.create_time, order.order_sn))
+            for package in order.packages:
+                state.packages[package.package_number] = (order.order_sn, package)
+            tl = order.timeline
+            new_events.extend(
+                (t, CODE_ORDER_STATUS, order.order_sn, s) for t, s in zip(tl.times, tl.statuses, strict=True)
+            )
+        for booking in bookings:
+            state.bookings[booking.booking_sn] = booking
+            state.bookings_by_create.append((booking.create_time, booking.booking_sn))
+            tl = booking.timeline
+            new_events.extend(
+                (t, CODE_BOOKING_STATUS, booking.booking_sn, s)
+                for t, s in zip(tl.times, tl.statuses, strict=True)
+            )
+        state.bookings_by_create.sort()
+        state.events.extend(new_events)
+        state.events.sort()
+        state.event_times = [e[0] for e in state.events]
+
+    # -- lookups ------------------------------------------------------------------------------------
+
+    def has_shop(self, shop_id: int) -> bool:
+        """Whether ``shop_id`` is a sandbox shop."""
+        return shop_id in self._shops
+
+    def shop(self, shop_id: int) -> Shop:
+        """The shop record (name, catalog); KeyError for unknown shops."""
+        return self._shops[shop_id].shop
+
+    def now(self) -> int:
+        """The simulated clock; generates the days it has reached (a ticking clock moves on its own)."""
+        with self.lock:
+            now = self.clock.now()
+            self._ensure_days(now)
+            return now
+
+    def _order(self, shop_id: int, order_sn: str, now: int) -> Order | None:
+        state = self._shops.get(shop_id)
+        order = state.orders.get(order_sn) if state else None
+        return order if order is not None and order.create_time <= now else None
+
+    def _body(self, order: Order) -> OrderBody:
+        if order.body is None:
+            order.body = make_body(order, self._shops[order.shop_id].shop)
+        return order.body
+
+    def _booking(self, shop_id: int, booking_sn: str, now: int) -> Booking | None:
+        state = self._shops.get(shop_id)
+        booking = state.bookings.get(booking_sn) if state else None
+        return booking if booking is not None and booking.create_time <= now else None
+
+    # -- ground truth views (also used by the API handlers) -----------------------------------------
+
+    def order_detail(self, shop_id: int, order_sn: str) -> dict[str, object]:
+        """The full ``get_order_detail`` object with all optional fields (reference 4.3); KeyError if
+        the order does not exist (yet)."""
+        with self.lock:
+            now = self.now()
+            order = self._order(shop_id, order_sn, now)
+            if order is None:
+                raise KeyError(order_sn)
+            return render.order_detail(order, self._body(order), now)
+
+    def order_booking_sn(self, shop_id: int, order_sn: str) -> str:
+        """The booking an order is matched to, ``""`` if none (or the order does not exist)."""
+        with self.lock:
+            order = self._order(shop_id, order_sn, self.now())
+            return order.booking_sn if order is not None else ""
+
+    def escrow_detail(self, shop_id: int, order_sn: str) -> dict[str, object] | None:
+        """``get_escrow_detail`` payload (reference 4.5), or None when the order does not exist (yet)."""
+        with self.lock:
+            now = self.now()
+            order = self._order(shop_id, order_sn, now)
+            return None if order is None else render.escrow_detail(order, self._body(order), now)
+
+    def booking_detail(self, shop_id: int, booking_sn: str) -> dict[str, object]:
+        """The full ``get_booking_detail`` object (reference 4.7); KeyError if it does not exist (yet)."""
+        with self.lock:
+            now = self.now()
+            booking = self._booking(shop_id, booking_sn, now)
+            if booking is None:
+                raise KeyError(booking_sn)
+            return render.booking_detail(booking, booking_lines(booking, self._shops[shop_id].shop), now)
+
+    def booking_tracking_number(self, shop_id: int, booking_sn: str) -> str:
+        """A booking's tracking number, ``""`` until it is PROCESSED; KeyError if unknown."""
+        with self.lock:
+            now = self.now()
+            booking = self._booking(shop_id, booking_sn, now)
+            if booking is None:
+                raise KeyError(booking_sn)
+            return booking.tracking_number if booking.timeline.first_time("PROCESSED", now) else ""
+
+    def tracking_number(self, shop_id: int, order_sn: str, package_number: str | None = None) -> str:
+        """Tracking number of a package (``""`` before PROCESSED). ``package_number`` may be omitted for
+        single-package orders. KeyError for unknown orders or packages."""
+        with self.lock:
+            now = self.now()
+            order = self._order(shop_id, order_sn, now)
+            if order is None:
+                raise KeyError(order_sn)
+            package = self._package_of(order, package_number)
+            return render.tracking_number(order, package, now)
+
+    @staticmethod
+    def _package_of(order: Order, package_number: str | None) -> Package:
+        if package_number is None:
+            if len(order.packages) > 1:
+                raise LookupError("split order: package_number required")
+            return order.packages[0]
+        for package in order.packages:
+            if package.package_number == package_number:
+                return package
+        raise KeyError(package_number)
+
+    def package_detail(self, shop_id: int, package_number: str) -> dict[str, object] | None:
+        """``get_package_detail`` entry (reference 4.6), or None for an unknown package."""
+        with self.lock:
+            now = self.now()
+            state = self._shops.get(shop_id)
+            found = state.packages.get(package_number) if state else None
+            order = self._order(shop_id, found[0], now) if found else None
+            if order is None or found is None:
+                return None
+            return render.package_detail(order, self._body(order), found[1], now)
+
+    def package_tracking(self, shop_id: int, package_number: str) -> str | None:
+        """Tracking number of a package by its number alone; None when the package is unknown."""
+        with self.lock:
+            now = self.now()
+            state = self._shops.get(shop_id)
+            found = state.packages.get(package_number) if state else None
+            order = self._order(shop_id, found[0], now) if found else None
+            if order is None or found is None:
+                return None
+            return render.tracking_number(order, found[1], now)
+
+    # -- list indexes ---------------------------------------------------------------------------------
+
+    def _update_index(self, state: _ShopState, now: int, bookings: bool) -> list[tuple[int, str]]:
+        """(update_time, sn) of every existing order/booking, sorted; cached per (now, edit version)."""
+        key = (now, self._version)
+        cached = state.booking_update_index if bookings else state.update_index
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        by_create = state.bookings_by_create if bookings else state.by_create
+        records = state.bookings if bookings else state.orders
+        end = bisect_right(by_create, (now, "\uffff"))
+        index = []
+        for _, sn in by_create[:end]:
+            tl = records[sn].timeline
+            index.append((tl.times[bisect_right(tl.times, now) - 1], sn))
+        index.sort()
+        if bookings:
+            state.booking_update_index = (key, index)
+        else:
+            state.update_index = (key, index)
+        return index
+
+    def list_keys(
+        self,
+        shop_id: int,
+        field: str,
+        time_from: int,
+        time_to: int,
+        *,
+        bookings: bool = False,
+        status: str | None = None,
+        after: tuple[int, str] | None = None,
+        limit: int = 100,
+    ) -> tuple[list[tuple[int, str, str]], bool]:
+        """One page of ``(time, sn, status)`` with ``time_from <= time <= time_to`` (both inclusive),
+        sorted by ``(time, sn)``, strictly after the ``after`` key; plus whether more follow.
+        ``field`` is ``update_time`` or ``create_time``; ``bookings`` switches to bookings."""
+        with self.lock:
+            now = self.now()
+            state = self._shops[shop_id]
+            if field == "update_time":
+                index = self._update_index(state, now, bookings)
+            else:
+                by_create = state.bookings_by_create if bookings else state.by_create
+                index = by_create[: bisect_right(by_create, (now, "\uffff"))]
+            start = bisect_left(index, (time_from, ""))
+            if after is not None:
+                start = max(start, bisect_right(index, after))
+            end = bisect_right(index, (time_to, "\uffff"))
+            records = state.bookings if bookings else state.orders
+            page: list[tuple[int, str, str]] = []
+            for t, sn in index[start:end]:
+                tl = records[sn].timeline
+                current = tl.statuses[tl.index_at(now)]
+                if status is not None and current != status:
+                    continue
+                if len(page) == limit:
+                    return page, True
+                page.append((t, sn, current))
+            return page, False
+
+    def orders_updated_between(self, shop_id: int, t0: int, t1: int) -> list[str]:
+        """Order SNs whose current ``update_time`` is in ``[t0, t1]``, sorted by (update_time, order_sn)."""
+        with self.lock:
+            index = self._update_index(self._shops[shop_id], self.now(), False)
+            return [sn for _, sn in index[bisect_left(index, (t0, "")) : bisect_right(index, (t1, "\uffff"))]]
+
+    def bookings_updated_between(self, shop_id: int, t0: int, t1: int) -> list[str]:
+        """Booking SNs whose current ``update_time`` is in ``[t0, t1]``, sorted by
+        (update_time, booking_sn)."""
+        with self.lock:
+            index = self._update_index(self._shops[shop_id], self.now(), True)
+            return [sn for _, sn in index[bisect_left(index, (t0, "")) : bisect_right(index, (t1, "\uffff"))]]
+
+    # -- changes ---------------------------------------------------------------------------------------
+
+    def remove_item_line(self, shop_id: int, order_sn: str) -> None:
+        """An upstream edit: drop the order's last item line (from packages and escrow too) and bump its
+        ``update_time`` to now. ValueError for single-line orders, KeyError for unknown orders."""
+        with self.lock:
+            now = self.now()
+            order = self._order(shop_id, order_sn, now)
+            if order is None:
+                raise KeyError(order_sn)
+            body = self._body(order)
+            if len(body.lines) < 2:
+                raise ValueError(f"order {order_sn} has a single item line")
+            removed = body.lines.pop()
+            for package in order.packages:
+                if removed.line_item_id in package.line_item_ids:
+                    package.line_item_ids.remove(removed.line_item_id)
+            order.timeline.add_edit(now)
+            self._version += 1
+
+    def sweep(self, until: int) -> list[Event]:
+        """Push-worthy events in ``(last sweep, until]``, oldest first (reference 5.1): code 3 per order
+        status change, code 4 per package when an order reaches PROCESSED, code 23 per booking change."""
+        with self.lock:
+            self._ensure_days(until)
+            since, self._swept_until = self._swept_until, max(self._swept_until, until)
+            events: list[Event] = []
+            for shop_id, state in self._shops.items():
+                lo = bisect_right(state.event_times, since)
+                hi = bisect_right(state.event_times, until)
+                for t, code, sn, status in state.events[lo:hi]:
+                    if code == CODE_BOOKING_STATUS:
+                        events.append(
+                            Event(
+                                t,
+                                shop_id,
+                                code,
+                                {"booking_sn": sn, "booking_status": status, "update_time": t},
+                            )
+                        )
+                        continue
+                    events.append(
+                        Event(
+                            t,
+                            shop_id,
+                            code,
+                            {
+                                "ordersn": sn,
+                                "status": status,
+                                "update_time": t,
+                                "items": [],
+                                "completed_scenario": "NORMAL",
+                            },
+                        )
+                    )
+                    if status == "PROCESSED":
+                        events.extend(
+                            Event(
+                                t,
+                                shop_id,
+                                CODE_TRACKING_NO,
+                                {
+                                    "ordersn": sn,
+                                    "forder_id": p.forder_id,
+                                    "package_number": p.package_number,
+                                    "tracking_no": p.tracking_number,
+                                },
+                            )
+                            for p in state.orders[sn].packages
+                        )
+            events.sort(key=lambda e: e.time)
+            return events
