@@ -49,7 +49,7 @@ def warehouse_for_receiver(settings: Settings) -> Warehouse:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the receiver on `host:port` until interrupted (SIGINT/SIGTERM).
+    """Run the receiver on `host:port` until interrupted; returns normally after Ctrl-C (SIGINT).
 
     Raises `SettingsError` when no push key is configured, before touching the database.
     """
@@ -60,6 +60,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     try:
         app = create_app(warehouse, settings.webhook_url, push_key, db_concurrency=DB_CONCURRENCY)
         uvicorn.Server(_uvicorn_config(app, host, port, log_config=_log_config())).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a normal stop here
     finally:
         warehouse.engine.dispose()
 
