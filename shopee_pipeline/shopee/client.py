@@ -164,7 +164,6 @@ class ShopeeClient:
     ) -> None:
         self.config = config
         self.stats = ClientStats()
-        self._store = token_store
         self._transport = Transport(config, self.stats, sleep)
         self.auth = Authorizer(config, self._transport, self.stats, clock)
         self._tokens = TokenManager(token_store, self.auth.refresh, clock, config.refresh_margin_seconds)
@@ -188,13 +187,13 @@ class ShopeeClient:
     def connect_shop(self, shop_id: int, code: str) -> ShopTokens:
         """Exchange the seller's authorization ``code`` for tokens and store them."""
         tokens = self.auth.exchange_code(code, shop_id)
-        self._store.save(shop_id, tokens)
+        self._tokens.save(shop_id, tokens)
         return tokens
 
     def import_refresh_token(self, shop_id: int, refresh_token: str) -> ShopTokens:
         """Adopt a refresh token held elsewhere: refresh at once (proving it) and store the rotated pair."""
         tokens = self.auth.refresh(shop_id, refresh_token)
-        self._store.save(shop_id, tokens)
+        self._tokens.save(shop_id, tokens)
         return tokens
 
     def _shop_call(

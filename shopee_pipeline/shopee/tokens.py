@@ -84,6 +84,12 @@ class InMemoryTokenStore:
             return current
 
 
+def _not_connected(shop_id: int) -> ShopFatalError:
+    return ShopFatalError(
+        "no tokens stored for this shop", seller_action=REAUTHORIZE, path="token store", shop_id=shop_id
+    )
+
+
 class TokenManager:
     """Hands out a valid access token per shop, refreshing proactively and after a refusal.
 
@@ -118,16 +124,16 @@ class TokenManager:
         if cached is None or self._expiring(cached):
             cached = self._store.load(shop_id)
             if cached is None:
-                raise ShopFatalError(
-                    "no tokens stored for this shop",
-                    seller_action=REAUTHORIZE,
-                    path="token store",
-                    shop_id=shop_id,
-                )
+                raise _not_connected(shop_id)
             if self._expiring(cached):
                 cached = self._locked_refresh(shop_id, self._expiring)
             self._remember(shop_id, cached)
         return cached.access_token
+
+    def save(self, shop_id: int, tokens: ShopTokens) -> None:
+        """Store a newly obtained pair (after authorization or an imported refresh) and use it from now on."""
+        self._store.save(shop_id, tokens)
+        self._remember(shop_id, tokens)
 
     def replace_refused(self, shop_id: int, refused_access_token: str) -> str:
         """Return a new access token after Shopee refused ``refused_access_token``.
@@ -150,9 +156,4 @@ class TokenManager:
                 shop_id, needs_refresh, lambda current: self._refresh(shop_id, current.refresh_token)
             )
         except LookupError:
-            raise ShopFatalError(
-                "no tokens stored for this shop",
-                seller_action=REAUTHORIZE,
-                path="token store",
-                shop_id=shop_id,
-            ) from None
+            raise _not_connected(shop_id) from None
