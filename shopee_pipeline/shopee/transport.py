@@ -19,7 +19,7 @@ from tenacity import (
 )
 
 from shopee_pipeline.shopee.config import ShopeeConfig
-from shopee_pipeline.shopee.errors import BadRequestError, RetryableError, classify
+from shopee_pipeline.shopee.errors import BadRequestError, RetryableError, ShopeeError, classify
 from shopee_pipeline.shopee.ratelimit import RateLimiter
 from shopee_pipeline.shopee.redaction import install_log_redaction, redact
 from shopee_pipeline.shopee.signing import common_params
@@ -147,6 +147,7 @@ class Transport:
             self._stats.record_throttle(waited)
             self._stats.record_call(path)
             started = time.monotonic()
+            failure: ShopeeError | None = None
             try:
                 response = self._session.request(
                     method,
@@ -155,12 +156,12 @@ class Transport:
                     json=dict(body) if method == "POST" else None,
                     timeout=(cfg.connect_timeout, cfg.read_timeout),
                 )
-            except _TRANSIENT_EXCEPTIONS as exc:
-                text = redact(f"{type(exc).__name__}: {exc}", secrets)
-                raise RetryableError(text, path=path, shop_id=shop_id) from None
             except requests.RequestException as exc:
-                text = redact(f"{type(exc).__name__}: {exc}", secrets)
-                raise BadRequestError(text, path=path, shop_id=shop_id) from None
+                # requests' message carries the full URL (sign, access_token): keep only a redacted copy.
+                kind = RetryableError if isinstance(exc, _TRANSIENT_EXCEPTIONS) else BadRequestError
+                failure = kind(redact(f"{type(exc).__name__}: {exc}", secrets), path=path, shop_id=shop_id)
+        if failure is not None:
+            raise failure  # outside the except block, so the original exception is not even its context
         logger.debug(
             "%s %s shop_id=%s -> HTTP %s in %.0f ms",
             method,

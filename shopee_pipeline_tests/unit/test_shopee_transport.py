@@ -167,7 +167,8 @@ def test_connection_error_carrying_the_url_comes_out_redacted(caplog: pytest.Log
     for text in texts:
         for secret in (TOKEN, KEY, *signs):
             assert secret not in text
-    assert "access_token=***" in str(info.value) and info.value.__suppress_context__
+    assert "access_token=***" in str(info.value)
+    assert info.value.__context__ is None and info.value.__cause__ is None
 
 
 def test_redact_masks_query_and_json_values_and_literal_secrets() -> None:
