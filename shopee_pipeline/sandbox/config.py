@@ -33,8 +33,8 @@ class SandboxConfig:
     """Everything that shapes one sandbox: the seeded world, the gateway rules, faults and pushes.
 
     The simulated clock (``start_time``, ``clock_rate``) drives the orders' life cycle, token and
-    code expiry and the lost-push retention; request timestamps (reference 1.3) are checked against
-    the real wall clock because that is what a client signs with.
+    code expiry and the lost-push retention. Request timestamps (reference 1.3) are accepted when
+    fresh against either the simulated or the real wall clock, so a client may sign with either.
     """
 
     shops: int = 3

@@ -92,9 +92,10 @@ def check_common(
     known_shop: Callable[[int], bool],
 ) -> int | None:
     """Check the common parameters and the sign (reference 1.3/1.4, checklist 7.1/7.2); returns the
-    shop id for shop APIs. ``timestamp`` is compared with the real wall clock: it may be at most 300 s
-    old and at most ``future_timestamp_tolerance`` s ahead. The base string uses the query values
-    exactly as received. Token validity uses the simulated clock ``sim_now``."""
+    shop id for shop APIs. ``timestamp`` may be at most 300 s old and at most
+    ``future_timestamp_tolerance`` s ahead of either the real wall clock or the simulated clock
+    ``sim_now`` (a client may sign with either). The base string uses the query values exactly as
+    received. Token validity uses the simulated clock."""
     q = request.query
     if "partner_id" not in q:
         raise ApiError("error_param", "There is no partner_id in query.")
@@ -106,11 +107,12 @@ def check_common(
         timestamp = int(q["timestamp"])
     except ValueError:
         raise ApiError("error_param", "Invalid timestamp") from None
-    real_now = time.time()
-    if real_now - timestamp > 300:
+    if not any(
+        -config.future_timestamp_tolerance <= ref - timestamp <= 300 for ref in (time.time(), sim_now)
+    ):
+        if timestamp > max(time.time(), sim_now) + config.future_timestamp_tolerance:
+            raise ApiError("error_param", "Invalid timestamp")
         raise ApiError("error_param", "Timestamp is expired.")
-    if timestamp - real_now > config.future_timestamp_tolerance:
-        raise ApiError("error_param", "Invalid timestamp")
     if not q.get("sign"):
         raise ApiError("error_param", "There is no sign in query.")
     if not shop_api:
