@@ -1,5 +1,35 @@
-"""The code location: `defs` is every asset, check, schedule, sensor and resource of shopee-pipeline."""
+"""The code location: `defs` holds every asset, check, job, schedule, sensor and resource.
+
+An explicit `Definitions` object rather than `load_from_defs_folder`: it needs no pyproject.toml next to
+the installed package (a wheel install works too), and `from shopee_pipeline.definitions import defs`
+gives the object itself.
+"""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from shopee_pipeline.defs.bookings import bookings
+from shopee_pipeline.defs.escrow import escrow
+from shopee_pipeline.defs.io_managers import PostgresIOManager
+from shopee_pipeline.defs.jobs import sync_shopee_job
+from shopee_pipeline.defs.orders import shopee_orders
+from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
+from shopee_pipeline.defs.schedules import auto_sync_every_15_minutes
+from shopee_pipeline.defs.sensors import (
+    shop_authorization_watch,
+    shop_partitions_sensor,
+    webhook_events_sensor,
+)
+
+warehouse_resource = WarehouseResource()
+
+defs = dg.Definitions(
+    assets=[shopee_orders, escrow, bookings],
+    jobs=[sync_shopee_job],
+    schedules=[auto_sync_every_15_minutes],
+    sensors=[shop_partitions_sensor, webhook_events_sensor, shop_authorization_watch],
+    resources={
+        "warehouse": warehouse_resource,
+        "shopee": ShopeeResource(),
+        "io_manager": PostgresIOManager(warehouse=warehouse_resource),
+    },
+)

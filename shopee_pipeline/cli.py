@@ -1,0 +1,246 @@
+"""`shopee-pipeline`: the command line of CONTRACT.md.
+
+Every subcommand answers bad input with one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from shopee_pipeline.settings import Settings, SettingsError, get_settings
+from shopee_pipeline.shopee import ShopeeError
+from shopee_pipeline.warehouse.store import Warehouse
+
+
+class CommandError(Exception):
+    """A user-facing failure: its message is printed as one line."""
+
+
+def _warehouse(settings: Settings) -> Warehouse:
+    return Warehouse.from_settings(settings)
+
+
+def _add_shop_partition(shop_id: int) -> str:
+    """Add the shop's `shops` partition to the Dagster instance of `DAGSTER_HOME`, when there is one."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return " (DAGSTER_HOME unset: the shop_partitions_sensor will add its partition)"
+    import dagster as dg
+
+    from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME
+
+    with dg.DagsterInstance.get() as instance:
+        instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, [str(shop_id)])
+    return " and added its partition"
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
+    """Create or migrate every table."""
+    from shopee_pipeline.warehouse.migrate import head_revision, upgrade
+
+    warehouse = _warehouse(settings)
+    upgrade(warehouse.engine, settings.db_schema)
+    print(f"schema {settings.db_schema} is at revision {head_revision()}")
+
+
+def cmd_auth_url(args: argparse.Namespace, settings: Settings) -> None:
+    """Print the authorization link."""
+    from shopee_pipeline.shopee import InMemoryTokenStore, ShopeeClient, ShopeeConfig
+
+    partner_id, partner_key = settings.require_partner()
+    config = ShopeeConfig(partner_id=partner_id, partner_key=partner_key, base_url=settings.api_base_url)
+    with ShopeeClient(config, InMemoryTokenStore()) as client:
+        print(client.auth_url(args.redirect))
+
+
+def cmd_shops_connect(args: argparse.Namespace, settings: Settings) -> None:
+    """Exchange a code for tokens and activate the shop."""
+    from shopee_pipeline.onboarding import connect_shop
+
+    name = connect_shop(settings, _warehouse(settings), args.shop_id, args.code)
+    print(f"connected shop {args.shop_id} ({name or 'unnamed'}){_add_shop_partition(args.shop_id)}")
+
+
+def cmd_shops_add(args: argparse.Namespace, settings: Settings) -> None:
+    """Import a refresh token."""
+    from shopee_pipeline.onboarding import add_shop
+
+    name = add_shop(settings, _warehouse(settings), args.shop_id, args.refresh_token, args.name)
+    print(f"added shop {args.shop_id} ({name or 'unnamed'}){_add_shop_partition(args.shop_id)}")
+
+
+def _when(value: object) -> str:
+    return value.isoformat(timespec="minutes") if value is not None else "-"  # type: ignore[attr-defined]
+
+
+def cmd_shops_list(args: argparse.Namespace, settings: Settings) -> None:
+    """Print every known shop."""
+    from shopee_pipeline.warehouse.shops import list_shops
+
+    with _warehouse(settings).connect() as conn:
+        rows = list_shops(conn)
+    print(f"{'shop_id':>12}  {'active':6}  {'token expires':17}  {'last sync':17}  name")
+    for row in rows:
+        active = "yes" if row.active else "no"
+        expiry, synced = _when(row.refresh_token_expires_at), _when(row.last_success_at)
+        print(f"{row.shop_id:>12}  {active:6}  {expiry:17}  {synced:17}  {row.shop_name or ''}")
+
+
+def cmd_shops_deactivate(args: argparse.Namespace, settings: Settings) -> None:
+    """Stop syncing a shop; keep its data."""
+    from shopee_pipeline.warehouse.shops import set_active
+
+    with _warehouse(settings).begin() as conn:
+        if not set_active(conn, args.shop_id, False):
+            raise CommandError(f"shop {args.shop_id} is not known: see `shopee-pipeline shops list`")
+    print(f"deactivated shop {args.shop_id}; its data stays")
+
+
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
+    """Run the Shopee emulator."""
+    from shopee_pipeline.sandbox import SandboxConfig, run_sandbox
+
+    config = SandboxConfig(
+        shops=args.shops,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        fault_rate=args.fault_rate,
+        push_url=args.push_url,
+        clock_rate=args.clock_rate,
+    )
+    run_sandbox(config, args.host, args.port)
+
+
+def cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> None:
+    """Run the webhook receiver."""
+    from shopee_pipeline.webhook import serve
+
+    serve(settings, args.host, args.port)
+
+
+def cmd_dagster_env(args: argparse.Namespace, settings: Settings) -> None:
+    """Print the Dagster storage URL for this database (the embedded server must stay up meanwhile)."""
+    from shopee_pipeline.warehouse.database import (
+        DAGSTER_SCHEMA,
+        create_warehouse_engine,
+        dagster_storage_url,
+        ensure_schema,
+        resolve_database_url,
+    )
+
+    url = resolve_database_url(settings)
+    ensure_schema(create_warehouse_engine(url), DAGSTER_SCHEMA)
+    print(f"export DAGSTER_POSTGRES_URL='{dagster_storage_url(url)}'")
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
+    return int(text)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not between 0 and 1")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad input in one line and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"shopee-pipeline: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="shopee-pipeline", description="Keep a Shopee seller's data synced into Postgres.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or migrate every table (safe to run again)").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    auth = commands.add_parser("auth-url", help="print the link a seller opens to authorize the app")
+    auth.add_argument("--redirect", required=True, help="where Shopee sends the seller back with ?code=")
+    auth.set_defaults(func=cmd_auth_url)
+
+    shops = commands.add_parser("shops", help="connected shops").add_subparsers(
+        dest="shops_command", required=True
+    )
+    connect = shops.add_parser("connect", help="exchange an authorization code and start syncing the shop")
+    connect.add_argument("--shop-id", type=_positive_int, required=True)
+    connect.add_argument("--code", required=True)
+    connect.set_defaults(func=cmd_shops_connect)
+    add = shops.add_parser("add", help="import a shop whose refresh token you already hold")
+    add.add_argument("--shop-id", type=_positive_int, required=True)
+    add.add_argument("--refresh-token", required=True)
+    add.add_argument("--name")
+    add.set_defaults(func=cmd_shops_add)
+    shops.add_parser("list", help="every shop, its token expiry and last sync").set_defaults(
+        func=cmd_shops_list
+    )
+    deactivate = shops.add_parser("deactivate", help="stop syncing a shop (its data stays)")
+    deactivate.add_argument("--shop-id", type=_positive_int, required=True)
+    deactivate.set_defaults(func=cmd_shops_deactivate)
+
+    sandbox = commands.add_parser("sandbox", help="run the Shopee emulator")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=_positive_int, default=8900)
+    sandbox.add_argument("--shops", type=_positive_int, default=3)
+    sandbox.add_argument("--seed", type=int, default=7)
+    sandbox.add_argument("--latency-ms", type=_non_negative, default=0.0)
+    sandbox.add_argument("--fault-rate", type=_rate, default=0.0)
+    sandbox.add_argument("--push-url", default=None)
+    sandbox.add_argument("--clock-rate", type=_non_negative, default=1.0, help="simulated seconds per second")
+    sandbox.set_defaults(func=cmd_sandbox)
+
+    webhook = commands.add_parser("webhook", help="push receiver").add_subparsers(
+        dest="webhook_command", required=True
+    )
+    serve = webhook.add_parser("serve", help="run the webhook receiver")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_positive_int, default=8000)
+    serve.set_defaults(func=cmd_webhook_serve)
+
+    commands.add_parser("dagster-env", help="print DAGSTER_POSTGRES_URL for this database").set_defaults(
+        func=cmd_dagster_env
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `shopee-pipeline` console script."""
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace, Settings], None] = args.func
+    try:
+        func(args, get_settings())
+    except (SettingsError, CommandError, ShopeeError) as exc:
+        print(f"shopee-pipeline: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a database that cannot be reached, a refused connection, ...
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"shopee-pipeline: {type(exc).__name__}: {first_line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

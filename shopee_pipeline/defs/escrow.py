@@ -1,0 +1,73 @@
+"""`escrow`: what the seller receives per order, fetched only for orders that need it."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import pandas as pd
+
+from shopee_pipeline.defs.checks import ESCROW_CHECKS, escrow_check_results
+from shopee_pipeline.defs.io_managers import upsert_metadata
+from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
+from shopee_pipeline.defs.partitions import parse_partition_keys, shop_day_partitions
+from shopee_pipeline.defs.policies import SINGLE_RUN, SYNC_RETRY_POLICY
+from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
+from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, api_metadata, settle
+from shopee_pipeline.normalize import escrow_parents
+from shopee_pipeline.sync.fetch import escrow_candidates, fetch_escrow
+from shopee_pipeline.warehouse import tables
+from shopee_pipeline.warehouse.locks import shop_sync_locks
+from shopee_pipeline.warehouse.lookups import escrow_versions
+
+STREAM = "escrow"
+
+
+@dg.asset(
+    key="escrow",
+    description=(
+        "One row per paid order: escrow_amount (what the seller is expected to receive; it changes until "
+        "the order completes and can be exactly 0), buyer_total_amount and every fee Shopee deducts "
+        "(commission, service, transaction, shipping). Per-item lines are kept in `escrow_items`. Fetched "
+        "for the partition's orders whose escrow is missing or older than the order's last change."
+    ),
+    ins={"orders": dg.AssetIn(key="orders")},
+    metadata={
+        **table_metadata(tables.escrow),
+        **upsert_metadata("order_sn", "order_update_time", "escrow_items"),
+    },
+    kinds=KINDS,
+    owners=OWNERS,
+    group_name=SYNC_GROUP,
+    partitions_def=shop_day_partitions,
+    backfill_policy=SINGLE_RUN,
+    retry_policy=SYNC_RETRY_POLICY,
+    check_specs=ESCROW_CHECKS,
+)
+def escrow(
+    context: dg.AssetExecutionContext,
+    config: SyncConfig,
+    orders: pd.DataFrame,
+    shopee: ShopeeResource,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """Escrow for the partition's orders that lack it or changed since, in POST batches of 50."""
+    store = warehouse.get()
+    if config.only:
+        orders = orders[orders["order_sn"].isin(config.only)]
+    shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
+    with shop_sync_locks(store.engine, STREAM, shop_ids), shopee.client(store) as client:
+        with store.connect() as conn:
+            fetched = escrow_versions(conn, list(orders["order_sn"]))
+        wanted = escrow_candidates(orders, fetched)
+        update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))
+        before = client.stats.snapshot()
+        result = fetch_escrow(client, wanted, update_times, concurrency=shopee.shop_concurrency)
+        spent = api_metadata(client.stats.snapshot().since(before))
+        rows = result.rows
+        rows.escrow_items.attrs["parents"] = escrow_parents(rows.escrow, require_items=True)
+        rows.escrow.attrs["children"] = {"escrow_items": rows.escrow_items}
+        yield dg.Output(
+            rows.escrow,
+            metadata={**spent, "orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))},
+        )
+    yield from escrow_check_results(store, shop_ids)
+    settle(context, store, STREAM, RunPlan({}, {}, {}), result.failures, result.skipped)

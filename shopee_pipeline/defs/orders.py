@@ -1,0 +1,104 @@
+"""`orders`, `order_items`, `logistics`: one pass over Shopee per run, three tables."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import dagster as dg
+
+from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
+from shopee_pipeline.defs.io_managers import child_metadata, upsert_metadata
+from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, order_statistics, table_metadata
+from shopee_pipeline.defs.partitions import shop_day_partitions
+from shopee_pipeline.defs.policies import SINGLE_RUN, SYNC_RETRY_POLICY
+from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
+from shopee_pipeline.defs.sync_runs import SyncConfig, api_metadata, plan_run, settle
+from shopee_pipeline.normalize import order_parents
+from shopee_pipeline.sync.fetch import fetch_orders
+from shopee_pipeline.warehouse import tables
+from shopee_pipeline.warehouse.locks import shop_sync_locks
+from shopee_pipeline.warehouse.lookups import known_tracking_numbers
+
+STREAM = "orders"
+
+
+@dg.multi_asset(
+    name="shopee_orders",
+    outs={
+        "order_items": dg.AssetOut(
+            key="order_items",
+            description=(
+                "One row per order line: item, model (variation), quantity, original and discounted "
+                "price. Lines of a bundle deal share `order_item_id` and carry a discounted price of 0 "
+                "(see `escrow_items` for their real prices). Replaced whole when the order changes."
+            ),
+            metadata={**table_metadata(tables.order_items), **child_metadata("orders", "order_sn")},
+            kinds=KINDS,
+            owners=OWNERS,
+            group_name=SYNC_GROUP,
+        ),
+        "logistics": dg.AssetOut(
+            key="logistics",
+            description=(
+                "One row per package of an order (split orders have several): logistics status, carrier "
+                "and tracking number."
+            ),
+            metadata={**table_metadata(tables.logistics), **child_metadata("orders", "order_sn")},
+            kinds=KINDS,
+            owners=OWNERS,
+            group_name=SYNC_GROUP,
+        ),
+        "orders": dg.AssetOut(
+            key="orders",
+            description=(
+                "One row per Shopee order: status, buyer, amounts (IDR for Indonesian shops), payment, "
+                "carrier and dates. A day's partition holds the orders whose last change (`update_time`) "
+                "fell on that day in SHOPEE_TIMEZONE; an order always shows its newest known state."
+            ),
+            metadata={**table_metadata(tables.orders), **upsert_metadata("order_sn")},
+            kinds=KINDS,
+            owners=OWNERS,
+            group_name=SYNC_GROUP,
+            freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=30)),
+        ),
+    },
+    partitions_def=shop_day_partitions,
+    backfill_policy=SINGLE_RUN,
+    retry_policy=SYNC_RETRY_POLICY,
+    check_specs=ORDER_CHECKS,
+)
+def shopee_orders(
+    context: dg.AssetExecutionContext,
+    config: SyncConfig,
+    shopee: ShopeeResource,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """List the partition's changed orders page by page, fetch details 50 at a time, and write items and
+    packages before their orders, so a reader never sees an order without its lines."""
+    store = warehouse.get()
+    plan = plan_run(context, store, STREAM, config)
+    shop_ids = sorted(plan.days_by_shop)
+
+    def known(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        with store.connect() as conn:
+            return known_tracking_numbers(conn, pairs)
+
+    with shop_sync_locks(store.engine, STREAM, shop_ids), shopee.client(store) as client:
+        before = client.stats.snapshot()
+        result = fetch_orders(
+            client,
+            plan.windows_by_shop,
+            known,
+            order_sns_by_shop=plan.targeted or None,
+            concurrency=shopee.shop_concurrency,
+        )
+        spent = api_metadata(client.stats.snapshot().since(before))
+        rows = result.rows
+        rows.order_items.attrs["parents"] = order_parents(rows.orders, require="item_list")
+        rows.logistics.attrs["parents"] = order_parents(rows.orders, require="package_list")
+        yield dg.Output(rows.order_items, output_name="order_items")
+        yield dg.Output(rows.logistics, output_name="logistics")
+        yield dg.Output(
+            rows.orders, output_name="orders", metadata={**spent, **order_statistics(rows.orders)}
+        )
+    yield from order_check_results(store, shop_ids)
+    settle(context, store, STREAM, plan, result.failures, result.skipped)

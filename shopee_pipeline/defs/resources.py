@@ -1,0 +1,52 @@
+"""Resources: the warehouse and the Shopee client, both built from the environment's settings."""
+
+from __future__ import annotations
+
+import functools
+
+import dagster as dg
+
+from shopee_pipeline.settings import Settings, get_settings
+from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
+from shopee_pipeline.warehouse.store import Warehouse
+from shopee_pipeline.warehouse.token_store import PostgresTokenStore
+
+
+@functools.cache
+def _warehouse(settings: Settings) -> Warehouse:
+    return Warehouse.from_settings(settings)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The Postgres of `DATABASE_URL` (or the embedded server), tables in `SHOPEE_DB_SCHEMA`."""
+
+    def get(self) -> Warehouse:
+        """The process-wide warehouse (one connection pool per process)."""
+        return _warehouse(get_settings())
+
+
+class ShopeeResource(dg.ConfigurableResource):
+    """The Shopee Open Platform client for the app of `SHOPEE_PARTNER_ID`, tokens from the warehouse.
+
+    `shop_concurrency` shops are fetched at once; the request rates cap each run's calls to Shopee
+    (Shopee publishes no numbers: the defaults are conservative).
+    """
+
+    shop_concurrency: int = 4
+    max_concurrent_requests: int = 8
+    shop_requests_per_second: float = 10.0
+    partner_requests_per_second: float = 50.0
+
+    def client(self, warehouse: Warehouse) -> ShopeeClient:
+        """A new client (close it when done) whose tokens live in `warehouse`."""
+        settings = get_settings()
+        partner_id, partner_key = settings.require_partner()
+        config = ShopeeConfig(
+            partner_id=partner_id,
+            partner_key=partner_key,
+            base_url=settings.api_base_url,
+            max_concurrency=self.max_concurrent_requests,
+            shop_rate_per_second=self.shop_requests_per_second,
+            partner_rate_per_second=self.partner_requests_per_second,
+        )
+        return ShopeeClient(config, PostgresTokenStore(warehouse.engine, warehouse.schema))

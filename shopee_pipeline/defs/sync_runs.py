@@ -1,0 +1,98 @@
+"""What every sync asset shares: its run options, the plan of windows per shop, and settling a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+
+from shopee_pipeline.defs.partitions import parse_partition_keys
+from shopee_pipeline.settings import get_settings
+from shopee_pipeline.shopee import StatsSnapshot
+from shopee_pipeline.sync.fetch import ShopFailure
+from shopee_pipeline.sync.windows import Window, days_by_shop, shop_windows
+from shopee_pipeline.warehouse.store import Warehouse
+from shopee_pipeline.warehouse.sync_state import high_water_marks, record_error, record_success
+
+
+class SyncConfig(dg.Config):
+    """Options of a sync run (all optional).
+
+    `full_resync`: re-read whole days even where an incremental read from the high-water mark would do.
+    `only`: sync just these order_sn (orders, escrow) or booking_sn (bookings) of the partition's shop:
+    what the webhook sensor asks for.
+    """
+
+    full_resync: bool = False
+    only: list[str] = []
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """The shops of a run, their days, and the update_time windows to read for each."""
+
+    days_by_shop: dict[int, list[date]]
+    windows_by_shop: dict[int, list[Window]]
+    targeted: dict[int, list[str]]
+
+
+def plan_run(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, stream: str, config: SyncConfig
+) -> RunPlan:
+    """Turn the run's partition keys and config into windows, reading the stream's high-water marks."""
+    settings = get_settings()
+    days = days_by_shop(parse_partition_keys(context.partition_keys))
+    if config.only:
+        if len(days) != 1:
+            raise dg.Failure("run config 'only' needs a run over a single shop's partitions")
+        return RunPlan(days, {}, {next(iter(days)): list(config.only)})
+    with warehouse.connect() as conn:
+        marks = high_water_marks(conn, stream, list(days))
+    now = datetime.now(UTC)
+    overlap = timedelta(minutes=settings.overlap_minutes)
+    windows = {
+        shop: shop_windows(shop_days, settings.timezone, now, marks.get(shop), overlap, config.full_resync)
+        for shop, shop_days in days.items()
+    }
+    return RunPlan(days, windows, {})
+
+
+def api_metadata(spent: StatsSnapshot) -> dict[str, dg.MetadataValue]:
+    """What the run spent on Shopee, as plottable numbers."""
+    return {
+        "api_calls": dg.MetadataValue.int(spent.total_calls),
+        "api_retries": dg.MetadataValue.int(spent.retries),
+        "api_backoff_seconds": dg.MetadataValue.float(round(spent.backoff_seconds, 3)),
+        "api_token_refreshes": dg.MetadataValue.int(spent.refreshes),
+    }
+
+
+def settle(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    stream: str,
+    plan: RunPlan,
+    failures: list[ShopFailure],
+    skipped: list[str],
+) -> None:
+    """After the rows are committed: advance the marks of the shops that succeeded, remember the errors
+    of those that did not, log skipped records, and fail the step naming each failed shop."""
+    failed = {f.shop_id for f in failures}
+    marks = {
+        shop: datetime.fromtimestamp(max(w.time_to for w in windows), UTC)
+        for shop, windows in plan.windows_by_shop.items()
+        if shop not in failed and windows
+    }
+    with warehouse.begin() as conn:
+        record_success(conn, stream, marks)
+        for failure in failures:
+            record_error(conn, stream, failure.shop_id, failure.describe())
+    for reason in skipped:
+        context.log.warning(f"skipped: {reason}")
+    if failures:
+        raise dg.Failure(
+            description="\n".join(f.describe() for f in failures),
+            metadata={"failed_shops": dg.MetadataValue.text(", ".join(str(s) for s in sorted(failed)))},
+            allow_retries=not all(f.seller_action for f in failures),
+        )

@@ -1,0 +1,54 @@
+"""Reads the sync needs from the warehouse: known tracking numbers, escrow versions, a partition's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, Table, and_, or_, select, tuple_
+
+from shopee_pipeline.warehouse.tables import escrow, logistics
+
+
+def known_tracking_numbers(conn: Connection, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Tracking numbers already stored for `(order_sn, package_number)` pairs (no API call needed)."""
+    if not pairs:
+        return {}
+    rows = conn.execute(
+        select(logistics.c.order_sn, logistics.c.package_number, logistics.c.tracking_number).where(
+            tuple_(logistics.c.order_sn, logistics.c.package_number).in_(list(pairs)),
+            logistics.c.tracking_number.is_not(None),
+            logistics.c.tracking_number != "",
+        )
+    )
+    return {(sn, pkg): number for sn, pkg, number in rows}
+
+
+def escrow_versions(conn: Connection, order_sns: Sequence[str]) -> dict[str, datetime]:
+    """For each order with stored escrow: the order `update_time` that escrow was fetched at."""
+    if not order_sns:
+        return {}
+    rows = conn.execute(
+        select(escrow.c.order_sn, escrow.c.order_update_time).where(escrow.c.order_sn.in_(list(order_sns)))
+    )
+    return dict(rows.tuples().all())
+
+
+def rows_in_windows(
+    conn: Connection,
+    table: Table,
+    time_column: str,
+    windows: Iterable[tuple[int, datetime, datetime]],
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Rows of `table` whose `time_column` falls in `[start, end)` of one of `(shop_id, start, end)`."""
+    selected = [table.c[name] for name in columns] if columns else list(table.c)
+    clauses = [
+        and_(table.c.shop_id == shop_id, table.c[time_column] >= start, table.c[time_column] < end)
+        for shop_id, start, end in windows
+    ]
+    if not clauses:
+        return pd.DataFrame(columns=[c.name for c in selected], dtype=object)
+    result = conn.execute(select(*selected).where(or_(*clauses)))
+    return pd.DataFrame(result.tuples().all(), columns=[c.name for c in selected], dtype=object)
