@@ -58,3 +58,49 @@ def warehouse(pg_engine, fresh_schema: str) -> Warehouse:
     """A migrated warehouse in its own schema, isolated from every other test."""
     upgrade(pg_engine, fresh_schema)
     return Warehouse(pg_engine, fresh_schema)
+
+
+@pytest.fixture
+def sandbox():
+    """A fresh sandbox Shopee (3 shops, 40 orders per shop per day) on a free loopback port."""
+    from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+
+    handle = start_sandbox(SandboxConfig(shops=3, seed=11, orders_per_shop_per_day=40, history_days=3))
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox):
+    """The environment of CONTRACT.md pointing at the test database and the sandbox, shops connected.
+
+    Yields a `Pipeline` with the warehouse, the sandbox and a Dagster instance holding the shop partitions.
+    """
+    import dagster as dg
+
+    from shopee_pipeline.defs import resources
+    from shopee_pipeline.onboarding import connect_shop
+    from shopee_pipeline.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    monkeypatch.setenv("SHOPEE_DB_SCHEMA", warehouse.schema)
+    monkeypatch.setenv("SHOPEE_PARTNER_ID", str(sandbox.partner_id))
+    monkeypatch.setenv("SHOPEE_PARTNER_KEY", sandbox.partner_key)
+    monkeypatch.setenv("SHOPEE_API_BASE_URL", sandbox.url)
+    get_settings.cache_clear()
+    resources._warehouse.cache_clear()
+    settings = get_settings()
+    for shop_id in sandbox.shop_ids:
+        connect_shop(settings, warehouse, shop_id, sandbox.authorize(shop_id))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
+        yield Pipeline(warehouse=warehouse, sandbox=sandbox, instance=instance, settings=settings)
+    get_settings.cache_clear()
+    resources._warehouse.cache_clear()
+
+
+class Pipeline:
+    """What the `pipeline` fixture hands a test."""
+
+    def __init__(self, warehouse: Warehouse, sandbox, instance, settings) -> None:
+        self.warehouse, self.sandbox, self.instance, self.settings = warehouse, sandbox, instance, settings

@@ -32,7 +32,7 @@ def escrow_versions(conn: Connection, order_sns: Sequence[str]) -> dict[str, dat
     rows = conn.execute(
         select(escrow.c.order_sn, escrow.c.order_update_time).where(escrow.c.order_sn.in_(list(order_sns)))
     )
-    return dict(rows.tuples().all())
+    return {sn: t for sn, t in rows}
 
 
 def rows_in_windows(
@@ -51,4 +51,4 @@ def rows_in_windows(
     if not clauses:
         return pd.DataFrame(columns=[c.name for c in selected], dtype=object)
     result = conn.execute(select(*selected).where(or_(*clauses)))
-    return pd.DataFrame(result.tuples().all(), columns=[c.name for c in selected], dtype=object)
+    return pd.DataFrame([tuple(r) for r in result], columns=[c.name for c in selected], dtype=object)
