@@ -1,0 +1,188 @@
+"""Pushes from the sandbox (reference 5): signed delivery to a tiny local receiver, and the lost-push API."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+
+from shopee_pipeline.sandbox import SandboxConfig, SandboxHandle, start_sandbox
+
+HOUR = 3600
+PUSH_KEY = "sandbox-push-key"
+LOST = "/api/v2/push/get_lost_push_message"
+CONFIRM = "/api/v2/push/confirm_consumed_lost_push_message"
+
+
+class Receiver:
+    """A loopback webhook receiver that records what arrives and answers ``status`` with ``body``."""
+
+    def __init__(self, status: int = 200, body: bytes = b"") -> None:
+        self.status = status
+        self.body = body
+        self.received: list[tuple[str, bytes]] = []
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                with lock:
+                    receiver.received.append((self.headers.get("Authorization", ""), raw))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", str(len(receiver.body)))
+                self.end_headers()
+                self.wfile.write(receiver.body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/webhook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def config(**overrides: Any) -> SandboxConfig:
+    settings: dict[str, Any] = {
+        "shops": 2,
+        "seed": 5,
+        "orders_per_shop_per_day": 60,
+        "history_days": 1,
+        "push_key": PUSH_KEY,
+    }
+    settings.update(overrides)
+    return SandboxConfig(**settings)
+
+
+def public_call(sb: SandboxHandle, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    ts = int(time.time())
+    sign = hmac.new(
+        sb.partner_key.encode(), f"{sb.partner_id}{path}{ts}".encode(), hashlib.sha256
+    ).hexdigest()
+    params = {"partner_id": sb.partner_id, "timestamp": ts, "sign": sign}
+    return requests.request(method, sb.url + path, params=params, timeout=10, **kwargs).json()
+
+
+def test_pushes_are_signed_and_delivered_before_advance_returns(receiver: Receiver) -> None:
+    with start_sandbox(config(push_url=receiver.url)) as sb:
+        assert sb.push_key == PUSH_KEY
+        sb.advance(2 * 24 * HOUR)
+        stats = sb.push_stats()
+        assert (
+            len(receiver.received) == stats["delivered"] > 50 and stats["pending"] == 0 and stats["lost"] == 0
+        )
+        codes = set()
+        for authorization, raw in receiver.received:
+            expected = hmac.new(
+                PUSH_KEY.encode(), receiver.url.encode() + b"|" + raw, hashlib.sha256
+            ).hexdigest()
+            assert authorization == expected
+            push = json.loads(raw)
+            assert (
+                set(push) == {"msg_id", "shop_id", "code", "timestamp", "data"}
+                and push["shop_id"] in sb.shop_ids
+            )
+            codes.add(push["code"])
+            data = push["data"]
+            if push["code"] == 3:
+                assert {"ordersn", "status", "update_time", "completed_scenario"} <= set(data)
+                assert (
+                    sb.world.order_detail(push["shop_id"], data["ordersn"])["update_time"]
+                    >= data["update_time"]
+                )
+            elif push["code"] == 4:
+                tracking = sb.world.tracking_number(push["shop_id"], data["ordersn"], data["package_number"])
+                assert data["tracking_no"] == tracking
+            else:
+                assert push["code"] == 23 and {"booking_sn", "booking_status", "update_time"} <= set(data)
+        assert codes == {3, 4, 23}
+        assert len({json.loads(raw)["msg_id"] for _, raw in receiver.received}) == len(receiver.received)
+
+
+def test_order_status_push_matches_the_world(receiver: Receiver) -> None:
+    with start_sandbox(config(push_url=receiver.url, shops=1)) as sb:
+        start = sb.now()
+        sb.advance(HOUR)
+        pushed = {
+            json.loads(raw)["data"]["ordersn"] for _, raw in receiver.received if json.loads(raw)["code"] == 3
+        }
+        changed = set(sb.world.orders_updated_between(sb.shop_ids[0], start + 1, sb.now()))
+        assert pushed == changed and pushed
+
+
+def test_failed_pushes_go_to_the_lost_store_and_can_be_confirmed() -> None:
+    failing = Receiver(status=500)
+    try:
+        with start_sandbox(config(push_url=failing.url, orders_per_shop_per_day=120)) as sb:
+            sb.advance(24 * HOUR)
+            stats = sb.push_stats()
+            assert stats["delivered"] == 0 and stats["lost"] == len(failing.received) > 100
+            first = public_call(sb, "GET", LOST)
+            page = first["response"]
+            assert (
+                first["error"] == ""
+                and len(page["push_message_list"]) == 100
+                and page["has_next_page"] is True
+            )
+            message = page["push_message_list"][0]
+            assert set(message) == {"shop_id", "code", "timestamp", "data"} and isinstance(
+                message["data"], dict
+            )
+            assert (
+                public_call(sb, "POST", CONFIRM, json={"last_message_id": page["last_message_id"]})["error"]
+                == ""
+            )
+            second = public_call(sb, "GET", LOST)["response"]
+            assert second["push_message_list"][0] != message
+            assert public_call(sb, "POST", CONFIRM, json={})["error"] == "error_param"
+    finally:
+        failing.close()
+
+
+def test_a_non_empty_2xx_answer_counts_as_a_failure() -> None:
+    chatty = Receiver(status=200, body=b'{"ok": true}')
+    try:
+        with start_sandbox(config(push_url=chatty.url, shops=1)) as sb:
+            sb.advance(6 * HOUR)
+            assert sb.push_stats()["delivered"] == 0 and sb.push_stats()["lost"] == len(chatty.received) > 0
+    finally:
+        chatty.close()
+
+
+def test_without_push_url_every_push_is_lost_and_data_may_be_a_string() -> None:
+    with start_sandbox(config(shops=1, lost_push_data_as_string=True)) as sb:
+        sb.advance(6 * HOUR)
+        page = public_call(sb, "GET", LOST)["response"]
+        assert page["push_message_list"] and sb.push_stats()["lost"] > 0
+        assert all(isinstance(json.loads(m["data"]), dict) for m in page["push_message_list"])
+
+
+def test_unreachable_receiver_loses_pushes_without_blocking() -> None:
+    dead = Receiver()
+    url = dead.url
+    dead.close()
+    with start_sandbox(config(push_url=url, shops=1)) as sb:
+        started = time.monotonic()
+        sb.advance(3 * HOUR)
+        assert time.monotonic() - started < 10
+        assert sb.push_stats()["lost"] > 0 and sb.push_stats()["delivered"] == 0
