@@ -11,7 +11,9 @@ CONTRACT_TABLES = {"shops", "orders", "order_items", "logistics", "escrow", "boo
 def _snapshot(engine, schema: str) -> dict[str, list[tuple]]:
     inspector = inspect(engine)
     return {
-        table: sorted((c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table, schema))
+        table: sorted(
+            (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table, schema)
+        )
         for table in inspector.get_table_names(schema)
     }
 
@@ -29,12 +31,17 @@ def test_upgrade_from_empty_then_again_changes_nothing(pg_engine, fresh_schema: 
 
 
 def test_column_types_follow_the_contract(warehouse) -> None:
-    columns = {c["name"]: str(c["type"]) for c in inspect(warehouse.engine).get_columns("orders", warehouse.schema)}
+    columns = {
+        c["name"]: str(c["type"]) for c in inspect(warehouse.engine).get_columns("orders", warehouse.schema)
+    }
     assert columns["total_amount"] == "NUMERIC"
     assert columns["shop_id"] == "BIGINT"
     assert columns["update_time"] == "TIMESTAMP"  # with time zone: checked below
     assert columns["raw"] == "JSONB"
-    items = {c["name"]: str(c["type"]) for c in inspect(warehouse.engine).get_columns("order_items", warehouse.schema)}
+    items = {
+        c["name"]: str(c["type"])
+        for c in inspect(warehouse.engine).get_columns("order_items", warehouse.schema)
+    }
     assert items["promotion_id"] == "NUMERIC(20, 0)"
     with warehouse.engine.connect() as conn:
         data_type = conn.execute(

@@ -127,7 +127,7 @@ def test_parent_listed_without_children_loses_them(warehouse) -> None:
 
 
 def test_ten_thousand_rows_with_emoji_and_non_latin_text_in_one_call(warehouse) -> None:
-    names = ["Baju Muslim 👗✨", "ชุดเดรส", "連衣裙 🧧", "Кофта", "Sepatu \"Anak\" \\ tab\there"]
+    names = ["Baju Muslim 👗✨", "ชุดเดรส", "連衣裙 🧧", "Кофта", 'Sepatu "Anak" \\ tab\there']
     rows = [order(f"SN{i:06d}") | {"buyer_username": names[i % len(names)]} for i in range(10_000)]
     children = [item(f"SN{i:06d}", 0, name=names[i % len(names)]) for i in range(10_000)]
     with warehouse.begin() as conn:
@@ -139,5 +139,7 @@ def test_ten_thousand_rows_with_emoji_and_non_latin_text_in_one_call(warehouse) 
     assert child_counts.inserted == 10_000
     with warehouse.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tables.orders)).scalar_one() == 10_000
-        got = conn.execute(select(tables.order_items.c.item_name).where(tables.order_items.c.order_sn == "SN000004"))
+        got = conn.execute(
+            select(tables.order_items.c.item_name).where(tables.order_items.c.order_sn == "SN000004")
+        )
         assert got.scalar_one() == names[4]

@@ -57,5 +57,7 @@ def test_missing_partner_credentials_are_named() -> None:
 
 
 def test_supabase_urls_are_accepted() -> None:
-    url = "postgresql://postgres.abc:pw@aws-0-ap-southeast-1.pooler.supabase.com:6543/postgres?sslmode=require"
+    url = (
+        "postgresql://postgres.abc:pw@aws-0-ap-southeast-1.pooler.supabase.com:6543/postgres?sslmode=require"
+    )
     assert load_settings({"DATABASE_URL": url}).database_url == url
