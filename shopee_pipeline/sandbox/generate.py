@@ -49,7 +49,7 @@ def make_shops(seed: int, count: int, idle: int) -> list[Shop]:
     for index, shop_id in enumerate(ids):
         words = names.SHOP_WORDS
         name = f"Toko {rng.choice(words)} {rng.choice(words)} {rng.choice(names.LAST_NAMES)}"
-        shops.append(Shop(shop_id, index, name, index >= count - idle, make_catalog(seed, shop_id)))
+        shops.append(Shop(shop_id, name, index >= count - idle, make_catalog(seed, shop_id)))
     return shops
 
 

@@ -33,7 +33,6 @@ class Shop:
     """A sandbox shop; idle shops have no order or booking activity."""
 
     shop_id: int
-    index: int
     shop_name: str
     idle: bool
     catalog: list[CatalogItem]
