@@ -22,6 +22,7 @@ def default_error_http_status() -> dict[str, int]:
         "invalid_access_token": 403,
         "invalid_partner_id": 403,
         "invalid_code": 403,
+        "refresh_token_expired": 403,
         "error_rate_limit": 429,
         "error_server": 500,
         "error_not_found": 404,

@@ -154,7 +154,10 @@ def _package(order: Order, package: Package, lines: list[Line], now: int) -> dic
 
 
 def order_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
-    """The full ``get_order_detail`` object (reference 4.3) with every optional field present."""
+    """The full ``get_order_detail`` object (reference 4.3) with every optional field present.
+
+    ``pay_time`` is null until paid (COD orders start at READY_TO_SHIP and are paid at delivery);
+    ``total_amount`` is 0 before payment; ``advance_package`` is returned beside the default fields."""
     status, update_time = order_status_at(order, now)
     tl = order.timeline
     ready = tl.first_time("READY_TO_SHIP", now)
