@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.shopee_pipeline/dagster_home
 
-.PHONY: install test lint format
+.PHONY: install test lint format demo
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,3 +24,6 @@ format: install
 
 test: lint
 	$(BIN)/pytest
+
+demo: install
+	$(BIN)/shopee-pipeline demo

@@ -135,6 +135,14 @@ def cmd_dagster_env(args: argparse.Namespace, settings: Settings) -> None:
     print(f"export DAGSTER_POSTGRES_URL='{dagster_storage_url(url)}'")
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    """Run the whole stack once against the sandbox and print a summary."""
+    from shopee_pipeline.launcher import demo
+
+    if demo(shops=args.shops, days=args.days) != 0:
+        raise CommandError("the demo sync failed")
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
@@ -223,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("dagster-env", help="print DAGSTER_POSTGRES_URL for this database").set_defaults(
         func=cmd_dagster_env
     )
+    demo = commands.add_parser("demo", help="embedded Postgres + sandbox + one full sync, then a summary")
+    demo.add_argument("--shops", type=_positive_int, default=3)
+    demo.add_argument("--days", type=_positive_int, default=3)
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 
