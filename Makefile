@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.shopee_pipeline/dagster_home
 
-.PHONY: install test lint format demo
+.PHONY: install test lint format demo dev bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,9 @@ test: lint
 
 demo: install
 	$(BIN)/shopee-pipeline demo
+
+dev: install
+	$(BIN)/shopee-pipeline dev
+
+bench: install
+	$(BIN)/python -m shopee_pipeline_tests.benchmarks.run_all

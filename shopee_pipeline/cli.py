@@ -143,6 +143,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError("the demo sync failed")
 
 
+def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
+    """Keep the whole stack running until interrupted."""
+    from shopee_pipeline.launcher import dev
+
+    dev(shops=args.shops)
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
@@ -235,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--shops", type=_positive_int, default=3)
     demo.add_argument("--days", type=_positive_int, default=3)
     demo.set_defaults(func=cmd_demo)
+    dev = commands.add_parser("dev", help="the stack kept running: Dagster UI, receiver, pushing sandbox")
+    dev.add_argument("--shops", type=_positive_int, default=3)
+    dev.set_defaults(func=cmd_dev)
     return parser
 
 

@@ -7,6 +7,7 @@ keeps the stack running (Dagster UI and daemon, webhook receiver, a sandbox that
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -128,3 +129,32 @@ def demo(shops: int = 3, days: int = 3) -> int:
         print(f"  {name:16} {n:>8} rows")
     print(f"  {'API calls':16} {api_calls:>8}")
     return 0
+
+
+def dev(shops: int = 3, clock_rate: float = 60.0) -> int:
+    """The stack kept running: Dagster UI and daemon on :3000 (schedule and sensors on), the webhook
+    receiver on :8000, and a sandbox whose clock runs `clock_rate` times faster, pushing to the receiver."""
+    from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+
+    # On SIGTERM, exit normally so the embedded server's exit hook stops it: no process left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    settings = get_settings()
+    stack = prepare_stack(settings)
+    os.environ["DATABASE_URL"] = resolve_database_url(settings)
+    config = SandboxConfig(shops=shops, push_url=settings.webhook_url, clock_rate=clock_rate)
+    with start_sandbox(config) as sandbox:
+        settings = _use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
+        _connect_sandbox_shops(settings, stack, sandbox)
+        cli = [sys.executable, "-m", "shopee_pipeline.cli"]
+        receiver = subprocess.Popen([*cli, "webhook", "serve"], env=os.environ.copy())
+        ui = [sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-p", "3000"]
+        print(
+            f"dev: Dagster UI http://127.0.0.1:3000, receiver {settings.webhook_url}, sandbox {sandbox.url}"
+        )
+        try:
+            return subprocess.call(ui, env=os.environ.copy(), cwd=REPO_ROOT)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            receiver.terminate()
+            receiver.wait(timeout=10)
