@@ -1,0 +1,54 @@
+"""Benchmark of one auto-sync tick over 200 idle shops: what a quiet 15 minutes costs.
+
+Run: `python -m shopee_pipeline_tests.benchmarks.bench_idle_tick`. Starts a throwaway embedded Postgres and
+a sandbox Shopee with 200 shops and no activity, connects them all (setup, not measured; takes a while),
+then times one in-process `sync_shopee` run over today's partitions of all 200 shops, end to end with the
+Dagster overhead. Prints one JSON line: wall time and API calls (about one list call per shop per stream
+is the target). `BENCH_IDLE_SHOPS` scales it down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from shopee_pipeline_tests.benchmarks.bench_full_day import (
+    peak_rss_mb,
+    pipeline_harness,
+    row_counts,
+    run_today_for_all_shops,
+)
+
+SHOPS = int(os.environ.get("BENCH_IDLE_SHOPS", "200"))
+
+
+def main() -> None:
+    from shopee_pipeline.sandbox import SandboxConfig
+
+    config = SandboxConfig(shops=SHOPS, seed=2027, idle_shops=SHOPS, history_days=1)
+    with pipeline_harness(config) as harness:
+        success, seconds = run_today_for_all_shops(harness)
+        calls = harness.sandbox.call_counts()
+        print(
+            json.dumps(
+                {
+                    "benchmark": "idle_tick",
+                    "shops": SHOPS,
+                    "scaled": SHOPS != 200,
+                    "success": success,
+                    "wall_s": round(seconds, 2),
+                    "per_shop_ms": round(seconds / SHOPS * 1000, 1),
+                    "api_calls": calls["total"],
+                    "api_calls_per_shop": round(calls["total"] / SHOPS, 2),
+                    "api_calls_by_path": {k: v for k, v in sorted(calls.items()) if k != "total"},
+                    "rows": row_counts(harness.warehouse),
+                    "peak_rss_mb": peak_rss_mb(),
+                    "connect_setup_s": round(harness.connect_s, 2),
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
