@@ -5,9 +5,8 @@ from collections.abc import Iterator
 import dagster as dg
 
 from shopee_pipeline.defs.io_managers import upsert_metadata
-from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
-from shopee_pipeline.defs.partitions import shop_day_partitions
-from shopee_pipeline.defs.policies import SINGLE_RUN, SYNC_RETRY_POLICY
+from shopee_pipeline.defs.metadata import table_metadata
+from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.sync_runs import SyncConfig, api_metadata, plan_run, settle
 from shopee_pipeline.normalize import booking_parents
@@ -29,12 +28,7 @@ STREAM = "bookings"
         **table_metadata(tables.bookings),
         **upsert_metadata("booking_sn", "update_time", "booking_items"),
     },
-    kinds=KINDS,
-    owners=OWNERS,
-    group_name=SYNC_GROUP,
-    partitions_def=shop_day_partitions,
-    backfill_policy=SINGLE_RUN,
-    retry_policy=SYNC_RETRY_POLICY,
+    **SYNC_ASSET_ARGS,
 )
 def bookings(
     context: dg.AssetExecutionContext,

@@ -7,9 +7,9 @@ import pandas as pd
 
 from shopee_pipeline.defs.checks import ESCROW_CHECKS, escrow_check_results
 from shopee_pipeline.defs.io_managers import upsert_metadata
-from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
-from shopee_pipeline.defs.partitions import parse_partition_keys, shop_day_partitions
-from shopee_pipeline.defs.policies import SINGLE_RUN, SYNC_RETRY_POLICY
+from shopee_pipeline.defs.metadata import table_metadata
+from shopee_pipeline.defs.partitions import parse_partition_keys
+from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, api_metadata, settle
 from shopee_pipeline.normalize import escrow_parents
@@ -34,12 +34,7 @@ STREAM = "escrow"
         **table_metadata(tables.escrow),
         **upsert_metadata("order_sn", "order_update_time", "escrow_items"),
     },
-    kinds=KINDS,
-    owners=OWNERS,
-    group_name=SYNC_GROUP,
-    partitions_def=shop_day_partitions,
-    backfill_policy=SINGLE_RUN,
-    retry_policy=SYNC_RETRY_POLICY,
+    **SYNC_ASSET_ARGS,
     check_specs=ESCROW_CHECKS,
 )
 def escrow(

@@ -8,8 +8,7 @@ import dagster as dg
 from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
 from shopee_pipeline.defs.io_managers import child_metadata, upsert_metadata
 from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, order_statistics, table_metadata
-from shopee_pipeline.defs.partitions import shop_day_partitions
-from shopee_pipeline.defs.policies import SINGLE_RUN, SYNC_RETRY_POLICY
+from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.sync_runs import SyncConfig, api_metadata, plan_run, settle
 from shopee_pipeline.normalize import order_parents
@@ -19,6 +18,10 @@ from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import known_tracking_numbers
 
 STREAM = "orders"
+
+
+# How each of the three tables is shown in the UI (the multi-asset itself carries no kinds or owners).
+OUT_ARGS = {"kinds": KINDS, "owners": OWNERS, "group_name": SYNC_GROUP}
 
 
 @dg.multi_asset(
@@ -32,9 +35,7 @@ STREAM = "orders"
                 "(see `escrow_items` for their real prices). Replaced whole when the order changes."
             ),
             metadata={**table_metadata(tables.order_items), **child_metadata("orders", "order_sn")},
-            kinds=KINDS,
-            owners=OWNERS,
-            group_name=SYNC_GROUP,
+            **OUT_ARGS,
         ),
         "logistics": dg.AssetOut(
             key="logistics",
@@ -43,9 +44,7 @@ STREAM = "orders"
                 "and tracking number."
             ),
             metadata={**table_metadata(tables.logistics), **child_metadata("orders", "order_sn")},
-            kinds=KINDS,
-            owners=OWNERS,
-            group_name=SYNC_GROUP,
+            **OUT_ARGS,
         ),
         "orders": dg.AssetOut(
             key="orders",
@@ -55,15 +54,13 @@ STREAM = "orders"
                 "fell on that day in SHOPEE_TIMEZONE; an order always shows its newest known state."
             ),
             metadata={**table_metadata(tables.orders), **upsert_metadata("order_sn")},
-            kinds=KINDS,
-            owners=OWNERS,
-            group_name=SYNC_GROUP,
+            **OUT_ARGS,
             freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=30)),
         ),
     },
-    partitions_def=shop_day_partitions,
-    backfill_policy=SINGLE_RUN,
-    retry_policy=SYNC_RETRY_POLICY,
+    partitions_def=SYNC_ASSET_ARGS["partitions_def"],
+    backfill_policy=SYNC_ASSET_ARGS["backfill_policy"],
+    retry_policy=SYNC_ASSET_ARGS["retry_policy"],
     check_specs=ORDER_CHECKS,
 )
 def shopee_orders(

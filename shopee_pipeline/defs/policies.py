@@ -1,6 +1,9 @@
-"""Retry and backfill policies shared by the Shopee assets."""
+"""Retry and backfill policies shared by the Shopee assets, and the arguments every sync asset takes."""
 
 import dagster as dg
+
+from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP
+from shopee_pipeline.defs.partitions import shop_day_partitions
 
 # Transient failures the client could not absorb (a long Shopee outage, a dropped database):
 # retry the step with exponential backoff and jitter. Seller-side failures are raised as
@@ -12,3 +15,13 @@ SYNC_RETRY_POLICY = dg.RetryPolicy(
 # A backfill or an auto-sync tick over many shop-days runs once: consecutive days share list calls
 # and shops are fetched in parallel within the run.
 SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+# What every Shopee sync asset declares: how it is shown, partitioned, backfilled and retried.
+SYNC_ASSET_ARGS = {
+    "kinds": KINDS,
+    "owners": OWNERS,
+    "group_name": SYNC_GROUP,
+    "partitions_def": shop_day_partitions,
+    "backfill_policy": SINGLE_RUN,
+    "retry_policy": SYNC_RETRY_POLICY,
+}
