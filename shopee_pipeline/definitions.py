@@ -11,6 +11,7 @@ from shopee_pipeline.defs.bookings import bookings
 from shopee_pipeline.defs.escrow import escrow
 from shopee_pipeline.defs.io_managers import PostgresIOManager
 from shopee_pipeline.defs.jobs import sync_shopee_job
+from shopee_pipeline.defs.lost_pushes import recover_lost_pushes_hourly, recover_lost_pushes_job
 from shopee_pipeline.defs.orders import shopee_orders
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.schedules import auto_sync_every_15_minutes
@@ -24,8 +25,8 @@ warehouse_resource = WarehouseResource()
 
 defs = dg.Definitions(
     assets=[shopee_orders, escrow, bookings],
-    jobs=[sync_shopee_job],
-    schedules=[auto_sync_every_15_minutes],
+    jobs=[sync_shopee_job, recover_lost_pushes_job],
+    schedules=[auto_sync_every_15_minutes, recover_lost_pushes_hourly],
     sensors=[shop_partitions_sensor, webhook_events_sensor, shop_authorization_watch],
     resources={
         "warehouse": warehouse_resource,

@@ -169,3 +169,21 @@ def _orders(pipeline, shop):
                 )
             )
         )
+
+
+def test_lost_pushes_are_recovered_and_confirmed(pipeline) -> None:
+    pipeline.sandbox.advance(2 * 3600)  # no push_url: every push goes to Shopee's lost store
+    lost_before = pipeline.sandbox.push_stats()["lost_stored"]
+    assert lost_before > 0
+    result = defs.resolve_job_def("recover_lost_pushes_job").execute_in_process(instance=pipeline.instance)
+    assert result.success
+    with pipeline.warehouse.connect() as conn:
+        sources = list(conn.execute(select(tables.webhook_events.c.source)).scalars())
+    assert len(sources) == lost_before and set(sources) == {"lost_push"}
+    assert pipeline.sandbox.push_stats()["lost_stored"] == 0
+    # a second pull finds nothing new
+    assert (
+        defs.resolve_job_def("recover_lost_pushes_job").execute_in_process(instance=pipeline.instance).success
+    )
+    with pipeline.warehouse.connect() as conn:
+        assert len(list(conn.execute(select(tables.webhook_events.c.event_id)).scalars())) == lost_before
