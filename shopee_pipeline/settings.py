@@ -45,6 +45,7 @@ class Settings:
     sync_start_date: date
     data_dir: Path
     overlap_minutes: int
+    max_requests_per_second: float
 
     def require_partner(self) -> tuple[int, str]:
         """Return `(partner_id, partner_key)`, or raise a `SettingsError` naming what is missing."""
@@ -132,6 +133,18 @@ def _positive_int(name: str, value: str | None, default: int) -> int:
     return int(value.strip())
 
 
+def _positive_float(name: str, value: str | None, default: float) -> float:
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got '{value}')") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be greater than 0 (got '{value}')")
+    return number
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every variable of CONTRACT.md (and our extensions) from `environ`."""
     env = os.environ if environ is None else environ
@@ -147,6 +160,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("SHOPEE_TIMEZONE")),
         sync_start_date=_start_date(env.get("SHOPEE_SYNC_START_DATE")),
         data_dir=Path(env.get("SHOPEE_DATA_DIR") or DEFAULT_DATA_DIR).absolute(),
+        max_requests_per_second=_positive_float(
+            "SHOPEE_MAX_REQUESTS_PER_SECOND", env.get("SHOPEE_MAX_REQUESTS_PER_SECOND"), 50.0
+        ),
         overlap_minutes=_positive_int(
             "SHOPEE_SYNC_OVERLAP_MINUTES", env.get("SHOPEE_SYNC_OVERLAP_MINUTES"), 10
         ),

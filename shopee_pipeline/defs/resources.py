@@ -8,6 +8,7 @@ import dagster as dg
 
 from shopee_pipeline.settings import Settings, get_settings
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
+from shopee_pipeline.warehouse.rate_budget import PostgresRateBudget
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 
@@ -28,8 +29,9 @@ class WarehouseResource(dg.ConfigurableResource):
 class ShopeeResource(dg.ConfigurableResource):
     """The Shopee Open Platform client for the app of `SHOPEE_PARTNER_ID`, tokens from the warehouse.
 
-    `shop_concurrency` shops are fetched at once; the request rates cap each run's calls to Shopee
-    (Shopee publishes no numbers: the defaults are conservative).
+    `shop_concurrency` shops are fetched at once; the request rates cap each run's calls to Shopee,
+    and every run together stays under `SHOPEE_MAX_REQUESTS_PER_SECOND` (a budget kept in Postgres).
+    Shopee publishes no numbers: the defaults are conservative.
     """
 
     shop_concurrency: int = 4
@@ -49,4 +51,9 @@ class ShopeeResource(dg.ConfigurableResource):
             shop_rate_per_second=self.shop_requests_per_second,
             partner_rate_per_second=self.partner_requests_per_second,
         )
-        return ShopeeClient(config, PostgresTokenStore(warehouse.engine, warehouse.schema))
+        budget = PostgresRateBudget(
+            warehouse.engine, warehouse.schema, f"partner:{partner_id}", settings.max_requests_per_second
+        )
+        return ShopeeClient(
+            config, PostgresTokenStore(warehouse.engine, warehouse.schema), shared_budget=budget
+        )

@@ -12,6 +12,7 @@ from typing import Any
 from shopee_pipeline.shopee.auth import Authorizer
 from shopee_pipeline.shopee.config import ShopeeConfig
 from shopee_pipeline.shopee.errors import BadRequestError, TokenError, bare_code
+from shopee_pipeline.shopee.ratelimit import SharedBudget
 from shopee_pipeline.shopee.stats import ClientStats
 from shopee_pipeline.shopee.tokens import ShopTokens, TokenManager, TokenStore
 from shopee_pipeline.shopee.transport import Json, Transport, warnings_of
@@ -149,9 +150,10 @@ class ShopeeClient:
 
     Shop calls take a valid access token from ``token_store`` (refreshing it 5 minutes before expiry,
     and once more if Shopee refuses it), are rate limited per shop and per partner, retried with
-    backoff on transient errors, and counted in :attr:`stats`. ``clock`` gives the Unix seconds that
-    token expiry is judged by (an emulator with simulated time injects its own); signatures always
-    use the wall clock. ``sleep`` is what backoff waits with.
+    backoff on transient errors, and counted in :attr:`stats`. ``shared_budget`` caps the request
+    rate of the whole deployment (every process) on top of this client's own limits. ``clock`` gives
+    the Unix seconds that token expiry is judged by (an emulator with simulated time injects its
+    own); signatures always use the wall clock. ``sleep`` is what backoff waits with.
     """
 
     def __init__(
@@ -161,10 +163,11 @@ class ShopeeClient:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        shared_budget: SharedBudget | None = None,
     ) -> None:
         self.config = config
         self.stats = ClientStats()
-        self._transport = Transport(config, self.stats, sleep)
+        self._transport = Transport(config, self.stats, sleep, shared_budget)
         self.auth = Authorizer(config, self._transport, self.stats, clock)
         self._tokens = TokenManager(token_store, self.auth.refresh, clock, config.refresh_margin_seconds)
 

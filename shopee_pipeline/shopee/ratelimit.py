@@ -6,6 +6,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
+
+
+class SharedBudget(Protocol):
+    """A request budget shared by every process of a deployment (e.g. kept in Postgres)."""
+
+    def acquire(self) -> float:
+        """Block until one request may be sent; return the seconds spent waiting."""
 
 
 class TokenBucket:
@@ -47,9 +55,13 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """One bucket for the partner, one per shop, and a semaphore capping requests in flight."""
+    """One bucket for the partner, one per shop, a semaphore capping requests in flight and,
+    optionally, a budget shared with the other processes of the deployment."""
 
-    def __init__(self, shop_rate: float, partner_rate: float, max_concurrency: int) -> None:
+    def __init__(
+        self, shop_rate: float, partner_rate: float, max_concurrency: int, shared: SharedBudget | None = None
+    ) -> None:
+        self._shared = shared
         self._shop_rate = shop_rate
         self._partner = TokenBucket(partner_rate, max(1.0, partner_rate))
         self._shops: dict[int | None, TokenBucket] = {}
@@ -72,5 +84,7 @@ class RateLimiter:
         started = time.monotonic()
         self._shop_bucket(shop_id).acquire()
         self._partner.acquire()
+        if self._shared is not None:
+            self._shared.acquire()
         with self._in_flight:
             yield time.monotonic() - started

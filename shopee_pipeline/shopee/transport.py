@@ -20,7 +20,7 @@ from tenacity import (
 
 from shopee_pipeline.shopee.config import ShopeeConfig
 from shopee_pipeline.shopee.errors import BadRequestError, RetryableError, ShopeeError, classify
-from shopee_pipeline.shopee.ratelimit import RateLimiter
+from shopee_pipeline.shopee.ratelimit import RateLimiter, SharedBudget
 from shopee_pipeline.shopee.redaction import install_log_redaction, redact
 from shopee_pipeline.shopee.signing import common_params
 from shopee_pipeline.shopee.stats import ClientStats
@@ -70,12 +70,13 @@ class Transport:
         config: ShopeeConfig,
         stats: ClientStats,
         sleep: Callable[[float], None] = time.sleep,
+        shared_budget: SharedBudget | None = None,
     ) -> None:
         self._config = config
         self._stats = stats
         self._sleep = sleep
         self._limiter = RateLimiter(
-            config.shop_rate_per_second, config.partner_rate_per_second, config.max_concurrency
+            config.shop_rate_per_second, config.partner_rate_per_second, config.max_concurrency, shared_budget
         )
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_maxsize=config.max_concurrency, max_retries=0)

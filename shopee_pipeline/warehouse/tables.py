@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     Identity,
     Index,
     Integer,
@@ -312,4 +313,12 @@ sync_state = Table(
     Column("last_error", Text),
     _ts("updated_at", nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("shop_id", "stream"),
+)
+
+rate_budget = Table(
+    "rate_budget",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("tokens", Float, nullable=False),
+    _ts("updated_at", nullable=False, server_default=func.now()),
 )

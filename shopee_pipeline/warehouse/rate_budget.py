@@ -1,0 +1,78 @@
+"""`PostgresRateBudget`: one Shopee request rate for the whole deployment, kept in Postgres.
+
+A token bucket in the `rate_budget` row named after the partner: every process (auto-sync runs, push
+runs, the lost-push job) takes its requests from it, so all of them together stay under
+`SHOPEE_MAX_REQUESTS_PER_SECOND`. A process reserves a few tokens per round trip to keep the database
+out of the hot path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine, text
+
+_AVAILABLE = "LEAST(:capacity, tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * :rate)"
+
+
+class PostgresRateBudget:
+    """Deployment-wide token bucket: `rate` requests per second, bursts up to one second's worth."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        schema: str,
+        name: str,
+        rate: float,
+        chunk: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._engine, self._table = engine, f'"{schema}".rate_budget'
+        self._name, self._rate, self._capacity = name, rate, max(1.0, rate)
+        self._chunk = max(1, min(chunk, int(self._capacity)))
+        self._sleep = sleep
+        self._local = 0
+        self._lock = threading.Lock()
+
+    def _reserve(self, n: int) -> float:
+        """Take `n` tokens if the bucket holds them (return 0), else return the seconds to wait."""
+        params = {"name": self._name, "n": n, "rate": self._rate, "capacity": self._capacity}
+        with self._engine.begin() as conn:
+            conn.execute(
+                text(
+                    f"INSERT INTO {self._table} (name, tokens, updated_at) "
+                    "VALUES (:name, :capacity, clock_timestamp()) ON CONFLICT (name) DO NOTHING"
+                ),
+                params,
+            )
+            available = conn.execute(
+                text(f"SELECT {_AVAILABLE} FROM {self._table} WHERE name = :name FOR UPDATE"), params
+            ).scalar_one()
+            if available < n:
+                return (n - available) / self._rate
+            conn.execute(
+                text(
+                    f"UPDATE {self._table} SET tokens = {_AVAILABLE} - :n, updated_at = clock_timestamp() "
+                    "WHERE name = :name"
+                ),
+                params,
+            )
+            return 0.0
+
+    def acquire(self) -> float:
+        """Block until one request may be sent; return the seconds spent waiting."""
+        waited = 0.0
+        with self._lock:
+            while self._local == 0:
+                wait = self._reserve(self._chunk)
+                if wait == 0:
+                    self._local = self._chunk
+                else:
+                    self._sleep(wait)
+                    waited += wait
+            self._local -= 1
+        return waited
