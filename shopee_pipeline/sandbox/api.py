@@ -9,10 +9,11 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from .anomalies import UNKNOWN_STATUS, Anomalies, bend_detail
 from .config import SandboxConfig
 from .gateway import ApiError, ApiRequest, Reply
 from .pushes import LostPushStore
@@ -81,6 +82,8 @@ ORDER_OPTIONAL_FIELDS = frozenset(
         "international_label",
     )
 )
+ORDER_BENDABLE_OPTIONAL = ORDER_OPTIONAL_FIELDS | {"edt_from", "edt_to"}
+"""What the ``missing_optional`` anomaly may leave out (``edt`` answers as ``edt_from``/``edt_to``)."""
 BOOKING_DEFAULT_FIELDS = (
     "booking_sn",
     "region",
@@ -116,6 +119,7 @@ class Services:
     world: World
     tokens: TokenStore
     lost: LostPushStore
+    anomalies: Anomalies = field(default_factory=Anomalies)
 
 
 Handler = Callable[[Services, ApiRequest], Reply]
@@ -331,31 +335,43 @@ def order_list(svc: Services, request: ApiRequest) -> Reply:
     assert request.shop_id is not None
     entries = []
     for _, sn, status in page:
+        anomalies = svc.anomalies.of(request.shop_id, sn)
         entry: dict[str, Any] = {"order_sn": sn}
         if with_status:
-            entry["order_status"] = status
+            entry["order_status"] = UNKNOWN_STATUS if "unknown_status" in anomalies else status
         booking_sn = svc.world.order_booking_sn(request.shop_id, sn)
         if booking_sn:
             entry["booking_sn"] = booking_sn
         entries.append(entry)
+        if "duplicate_in_list" in anomalies:
+            entries.append(dict(entry))
     return Reply({"more": more, "next_cursor": next_cursor, "order_list": entries})
 
 
 def order_detail(svc: Services, request: ApiRequest) -> Reply:
     """``GET /api/v2/order/get_order_detail`` (4.3): 1-50 SNs; default fields plus requested optional
-    ones. Unknown SNs: partial data + ``warning`` (default) or a whole-call ``error_not_found``."""
+    ones. Unknown SNs: partial data + ``warning`` (default) or a whole-call ``error_not_found``.
+    Injected anomalies (``sandbox.anomalies``) bend the answer."""
     sns = _sn_list(request, "order_sn_list")
     optional = set(_csv(request.query.get("response_optional_fields", ""))) & ORDER_OPTIONAL_FIELDS
     assert request.shop_id is not None
-    found, missing = [], []
+    found, missing, warnings = [], [], []
     for sn in sns:
+        anomalies = svc.anomalies.of(request.shop_id, sn)
+        if "warning" in anomalies:
+            warnings.append(f"order_sn {sn}: some fields are temporarily unavailable.")
         try:
-            found.append(_pick(svc.world.order_detail(request.shop_id, sn), ORDER_DEFAULT_FIELDS, optional))
+            if "vanish" in anomalies:
+                raise KeyError(sn)
+            detail = _pick(svc.world.order_detail(request.shop_id, sn), ORDER_DEFAULT_FIELDS, optional)
         except KeyError:
             missing.append(sn)
+            continue
+        found.append(bend_detail(detail, anomalies, ORDER_BENDABLE_OPTIONAL) if anomalies else detail)
     if missing and svc.config.unknown_order_sn == "error":
         raise ApiError("error_not_found", "Wrong parameters, detail: the order is not found.")
-    return Reply({"order_list": found}, warning=[f"order_sn {sn} is not found." for sn in missing] or None)
+    warnings.extend(f"order_sn {sn} is not found." for sn in missing)
+    return Reply({"order_list": found}, warning=warnings or None)
 
 
 def package_detail(svc: Services, request: ApiRequest) -> Reply:

@@ -34,8 +34,10 @@ class SandboxConfig:
     """Everything that shapes one sandbox: the seeded world, the gateway rules, faults and pushes.
 
     The simulated clock (``start_time``, ``clock_rate``) drives the orders' life cycle, token and
-    code expiry and the lost-push retention. Request timestamps (reference 1.3) are accepted when
-    fresh against either the simulated or the real wall clock, so a client may sign with either.
+    code expiry and the lost-push retention. ``record_secrets`` makes the sandbox remember every token,
+    code and request sign it saw (``SandboxHandle.seen_secrets()``). Request timestamps (reference 1.3)
+    are accepted when fresh against either the simulated or the real wall clock, so a client may sign
+    with either.
     """
 
     shops: int = 3
@@ -66,6 +68,7 @@ class SandboxConfig:
     error_http_status: dict[str, int] = field(default_factory=default_error_http_status)
     other_error_http_status: int = 400
     future_timestamp_tolerance: int = 300
+    record_secrets: bool = False
 
     def __post_init__(self) -> None:
         if self.shops < 1:

@@ -2,7 +2,9 @@
 
 ``GET /_sandbox/calls``, ``POST /_sandbox/calls/reset``, ``POST /_sandbox/advance {"seconds": N,
 "wait_pushes": true}``, ``POST /_sandbox/faults {...}``, ``POST /_sandbox/authorize {"shop_id": N}``,
-``GET /_sandbox/shops``, ``GET /_sandbox/now``. Never counted, never faulted.
+``GET /_sandbox/shops``, ``GET /_sandbox/now``, ``GET /_sandbox/anomalies``,
+``POST /_sandbox/anomalies {"shop_id": N, "order_sn": S, "kinds": [...]}``,
+``POST /_sandbox/anomalies/clear``. Never counted, never faulted.
 """
 
 from __future__ import annotations
@@ -65,6 +67,24 @@ def _authorize(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
     return {"code": engine.authorize(shop_id), "shop_id": shop_id}
 
 
+def _inject(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
+    shop_id, order_sn, kinds = body.get("shop_id"), body.get("order_sn"), body.get("kinds")
+    if not isinstance(shop_id, int) or not engine.world.has_shop(shop_id):
+        raise ControlError(400, "shop_id must be one of the sandbox shops")
+    if not isinstance(order_sn, str) or not order_sn or not isinstance(kinds, list):
+        raise ControlError(400, "order_sn (string) and kinds (list) are required")
+    try:
+        engine.inject(shop_id, order_sn, *kinds)
+    except (ValueError, TypeError) as exc:
+        raise ControlError(400, str(exc)) from None
+    return {"anomalies": engine.anomalies.listing()}
+
+
+def _clear_anomalies(engine: SandboxEngine) -> dict[str, Any]:
+    engine.anomalies.clear()
+    return {"anomalies": []}
+
+
 def _reset(engine: SandboxEngine) -> dict[str, Any]:
     engine.reset_call_counts()
     return {"ok": True}
@@ -84,6 +104,9 @@ def handle_control(engine: SandboxEngine, method: str, path: str, raw_body: byte
             "now": engine.now(),
         },
         ("GET", "/_sandbox/now"): lambda: {"now": engine.now()},
+        ("GET", "/_sandbox/anomalies"): lambda: {"anomalies": engine.anomalies.listing()},
+        ("POST", "/_sandbox/anomalies"): lambda: _inject(engine, _body(raw_body)),
+        ("POST", "/_sandbox/anomalies/clear"): lambda: _clear_anomalies(engine),
     }
     action = routes.get((method, path.rstrip("/")))
     if action is None:

@@ -10,6 +10,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass
 
+from .anomalies import Anomalies
 from .api import ROUTES, Services
 from .clock import SimClock
 from .config import SandboxConfig
@@ -50,7 +51,9 @@ class SandboxEngine:
             config.start_time if config.start_time is not None else int(time.time()), config.clock_rate
         )
         self.world = World(config, self.clock)
-        self.tokens = TokenStore(config.access_token_ttl, config.refresh_token_ttl, config.auth_code_ttl)
+        self.tokens = TokenStore(
+            config.access_token_ttl, config.refresh_token_ttl, config.auth_code_ttl, config.record_secrets
+        )
         self.faults = FaultInjector(
             seed=config.seed,
             fault_rate=config.fault_rate,
@@ -68,8 +71,10 @@ class SandboxEngine:
             workers=config.push_workers,
             require_empty_body=config.push_require_empty_body,
         )
-        self.services = Services(config, self.world, self.tokens, self.lost)
+        self.anomalies = Anomalies()
+        self.services = Services(config, self.world, self.tokens, self.lost, self.anomalies)
         self._calls: Counter[str] = Counter()
+        self._signs: set[str] | None = set() if config.record_secrets else None
         self._calls_lock = threading.Lock()
         self._sweep_lock = threading.Lock()
 
@@ -161,6 +166,20 @@ class SandboxEngine:
             "shop_rate_limit_per_second": f.shop_rate_limit_per_second,
         }
 
+    def inject(self, shop_id: int, order_sn: str, *kinds: str) -> None:
+        """Give one order anomalies (``sandbox.anomalies.ANOMALY_KINDS``); they bend what the order
+        endpoints answer for it, never the ground truth of ``world``."""
+        if not self.world.has_shop(shop_id):
+            raise KeyError(f"unknown shop_id {shop_id}")
+        self.anomalies.inject(shop_id, order_sn, kinds)
+
+    def seen_secrets(self) -> set[str]:
+        """With ``record_secrets``: the partner and push keys, every code and token issued and every
+        request sign received; else just the two keys."""
+        with self._calls_lock:
+            signs = set(self._signs or ())
+        return {self.partner_key, self.push_key} | self.tokens.issued() | signs
+
     def call_counts(self) -> dict[str, int]:
         """API path -> requests received (faulted and refused ones included; ``/_sandbox/`` excluded),
         plus ``total``."""
@@ -193,6 +212,8 @@ class SandboxEngine:
         ``error_not_found``, wrong method -> ``error_param``), check common params and sign, run it."""
         with self._calls_lock:
             self._calls[request.path] += 1
+            if self._signs is not None and request.query.get("sign"):
+                self._signs.add(request.query["sign"])
         route = ROUTES.get(request.path)
         shop_hint = request.query.get("shop_id", "")
         fault = self.faults.pick(int(shop_hint) if route and route.shop_api and shop_hint.isdigit() else None)

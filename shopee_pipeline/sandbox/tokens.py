@@ -37,9 +37,10 @@ class TokenPair:
 
 class TokenStore:
     """Single-use codes (10 min), access tokens (TTL configurable, 4 h by default) and single-use,
-    rotating refresh tokens (30 d). Tokens are random opaque strings."""
+    rotating refresh tokens (30 d). Tokens are random opaque strings. With ``record`` every code and
+    token ever issued is remembered (see ``issued``), for tests that hunt for leaked secrets."""
 
-    def __init__(self, access_ttl: int, refresh_ttl: int, code_ttl: int) -> None:
+    def __init__(self, access_ttl: int, refresh_ttl: int, code_ttl: int, record: bool = False) -> None:
         self._access_ttl = access_ttl
         self._refresh_ttl = refresh_ttl
         self._code_ttl = code_ttl
@@ -47,17 +48,24 @@ class TokenStore:
         self._access: dict[str, _Grant] = {}
         self._refresh: dict[str, _Grant] = {}
         self._refresh_calls: Counter[int] = Counter()
+        self._issued: set[str] | None = set() if record else None
         self._lock = threading.Lock()
+
+    def _remember(self, *secrets: str) -> None:
+        if self._issued is not None:
+            self._issued.update(secrets)
 
     def issue_code(self, shop_id: int, now: int) -> str:
         """A code as the seller's consent would produce it (reference 2.1): single use, 10 minutes."""
         code = secrets.token_hex(16)
         with self._lock:
             self._codes[code] = _Grant(shop_id, now + self._code_ttl)
+            self._remember(code)
         return code
 
     def _new_pair(self, shop_id: int, now: int) -> TokenPair:
         pair = TokenPair(secrets.token_hex(16), secrets.token_hex(16), self._access_ttl)
+        self._remember(pair.access_token, pair.refresh_token)
         for token, grant in list(self._refresh.items()):
             if grant.shop_id == shop_id:
                 del self._refresh[token]
@@ -98,6 +106,11 @@ class TokenStore:
         with self._lock:
             grant = self._access.get(access_token)
             return grant is not None and grant.shop_id == shop_id and now < grant.expires_at
+
+    def issued(self) -> set[str]:
+        """Every code, access token and refresh token issued so far (empty unless recording)."""
+        with self._lock:
+            return set(self._issued or ())
 
     def refresh_counts(self) -> dict[int, int]:
         """Refresh calls received per shop id (failed ones included)."""
