@@ -1,0 +1,207 @@
+"""Chaos: the Dagster sync of 5 shops under 20% injected faults (rate limits, `error_server`, HTTP 500,
+dropped connections, 2-second stalls) while access tokens expire every 2 minutes of sandbox time leaves
+exactly the warehouse of a fault-free run, row for row and value for value.
+
+The sandbox clock runs 10x, so a token dies every 12 real seconds, sooner than the client expects (it
+dates tokens by the wall clock): every expiry is a refusal that the client must absorb by refreshing and
+retrying. The clock is also moved 2 minutes before the faulty run, so it starts with expired tokens.
+The synced day lies 12 days back, where every order's life cycle has ended, so the moving clock changes
+no row between the two runs. The test prints the calls retried and the time lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import dagster as dg
+import pytest
+from sqlalchemy import text
+
+from shopee_pipeline.defs.bookings import bookings
+from shopee_pipeline.defs.escrow import escrow
+from shopee_pipeline.defs.io_managers import PostgresIOManager
+from shopee_pipeline.defs.orders import shopee_orders
+from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
+from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+from shopee_pipeline.settings import get_settings
+from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
+from shopee_pipeline.sync.windows import day_bounds
+from shopee_pipeline.warehouse import tables
+from shopee_pipeline.warehouse.store import Warehouse
+from shopee_pipeline.warehouse.token_store import PostgresTokenStore
+
+DATA_TABLES = ("orders", "order_items", "logistics", "escrow", "escrow_items", "bookings", "booking_items")
+FAULTS = ["rate_limit", "error_server", "http_500", "drop", "stall"]
+DAYS_BACK = 12  # every order updated that day has reached its final status
+
+
+class ChaosShopee(ShopeeResource):
+    """The Shopee resource with retry bounds for a 20% fault rate: quick backoff, 10 attempts (the
+    default 5 would give up on one call in ~3,000), and a token margin shorter than the 2-minute TTL."""
+
+    def client(self, warehouse: Warehouse) -> ShopeeClient:
+        """A client tuned for the chaos run (tokens in `warehouse`)."""
+        settings = get_settings()
+        partner_id, partner_key = settings.require_partner()
+        config = ShopeeConfig(
+            partner_id=partner_id,
+            partner_key=partner_key,
+            base_url=settings.api_base_url,
+            max_attempts=10,
+            backoff_initial_seconds=0.1,
+            backoff_max_seconds=2.0,
+            read_timeout=10.0,
+            refresh_margin_seconds=30.0,
+            max_concurrency=self.max_concurrent_requests,
+            shop_rate_per_second=self.shop_requests_per_second,
+            partner_rate_per_second=self.partner_requests_per_second,
+        )
+        return ShopeeClient(config, PostgresTokenStore(warehouse.engine, warehouse.schema))
+
+
+@dataclass
+class Chaos:
+    """What a chaos test works with."""
+
+    warehouse: Warehouse
+    sandbox: object
+    instance: dg.DagsterInstance
+    day: str
+    shops: list[str]
+
+
+@pytest.fixture
+def chaos(request, monkeypatch, pg_url: str, warehouse: Warehouse) -> Iterator[Chaos]:
+    """A 5-shop sandbox (orders per shop per day from the test's parameter), clock at 10x, 2-minute
+    tokens, shops connected, Dagster instance with their partitions."""
+    from shopee_pipeline.defs import resources
+    from shopee_pipeline.onboarding import connect_shop
+
+    config = SandboxConfig(
+        shops=5,
+        seed=3,
+        orders_per_shop_per_day=request.param,
+        history_days=DAYS_BACK + 12,
+        access_token_ttl=120,
+        clock_rate=10.0,
+    )
+    with start_sandbox(config) as sandbox:
+        monkeypatch.setenv("DATABASE_URL", pg_url)
+        monkeypatch.setenv("SHOPEE_DB_SCHEMA", warehouse.schema)
+        monkeypatch.setenv("SHOPEE_PARTNER_ID", str(sandbox.partner_id))
+        monkeypatch.setenv("SHOPEE_PARTNER_KEY", sandbox.partner_key)
+        monkeypatch.setenv("SHOPEE_API_BASE_URL", sandbox.url)
+        get_settings.cache_clear()
+        resources._warehouse.cache_clear()
+        settings = get_settings()
+        for shop_id in sandbox.shop_ids:
+            connect_shop(settings, warehouse, shop_id, sandbox.authorize(shop_id))
+        day = datetime.fromtimestamp(sandbox.now(), settings.timezone).date() - timedelta(days=DAYS_BACK)
+        with dg.instance_for_test() as instance:
+            instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
+            yield Chaos(warehouse, sandbox, instance, str(day), instance.get_dynamic_partitions("shops"))
+    get_settings.cache_clear()
+    resources._warehouse.cache_clear()
+
+
+def _run(chaos: Chaos) -> tuple[dg.ExecuteInProcessResult, float]:
+    warehouse = WarehouseResource()
+    started = time.monotonic()
+    result = dg.materialize(
+        [shopee_orders, escrow, bookings],
+        instance=chaos.instance,
+        resources={
+            "warehouse": warehouse,
+            "shopee": ChaosShopee(),
+            "io_manager": PostgresIOManager(warehouse=warehouse),
+        },
+        tags={RANGE_START: f"{chaos.day}|{chaos.shops[0]}", RANGE_END: f"{chaos.day}|{chaos.shops[-1]}"},
+        raise_on_error=False,
+    )
+    return result, time.monotonic() - started
+
+
+def _snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """Every data table's rows, without the `synced_at` bookkeeping, in a stable order."""
+    snapshot = {}
+    with warehouse.connect() as conn:
+        for name in DATA_TABLES:
+            table = tables.metadata.tables[name]
+            columns = [c for c in table.columns if c.name != "synced_at"]
+            snapshot[name] = sorted(
+                tuple(map(repr, row)) for row in conn.execute(table.select().with_only_columns(*columns))
+            )
+    return snapshot
+
+
+def _wipe(warehouse: Warehouse) -> None:
+    with warehouse.begin() as conn:
+        names = ", ".join(f'"{warehouse.schema}"."{n}"' for n in (*DATA_TABLES, "sync_state"))
+        conn.execute(text(f"TRUNCATE {names}"))
+
+
+def _spent(result: dg.ExecuteInProcessResult) -> dict[str, float]:
+    """API spending of the run: each step reports it once per asset, repeated on every partition's
+    materialization of a range run, so one event per (step, asset) is counted."""
+    totals = {"api_calls": 0.0, "api_retries": 0.0, "api_backoff_seconds": 0.0, "api_token_refreshes": 0.0}
+    seen = set()
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        if (event.step_key, materialization.asset_key) in seen or "api_calls" not in materialization.metadata:
+            continue
+        seen.add((event.step_key, materialization.asset_key))
+        for name in totals:
+            totals[name] += materialization.metadata[name].value
+    return totals
+
+
+@pytest.mark.parametrize(
+    "chaos",
+    [pytest.param(200, id="5x200"), pytest.param(1000, id="5x1000", marks=pytest.mark.slow)],
+    indirect=True,
+)
+def test_faults_and_expiring_tokens_change_no_row(chaos: Chaos) -> None:
+    clean, clean_seconds = _run(chaos)
+    assert clean.success
+    expected = _snapshot(chaos.warehouse)
+    tz = get_settings().timezone
+    start, end = day_bounds(datetime.fromisoformat(chaos.day).date(), tz)
+    with chaos.warehouse.connect() as conn:
+        stored = {
+            (r.shop_id, r.order_sn)
+            for r in conn.execute(text(f'SELECT shop_id, order_sn FROM "{chaos.warehouse.schema}".orders'))
+        }
+    truth = {
+        (shop, sn)
+        for shop in chaos.sandbox.shop_ids
+        for sn in chaos.sandbox.world.orders_updated_between(
+            shop, int(start.timestamp()), int(end.timestamp()) - 1
+        )
+    }
+    assert stored == truth
+
+    _wipe(chaos.warehouse)
+    chaos.sandbox.advance(120)  # every token handed out so far has expired: the first calls are refused
+    chaos.sandbox.reset_call_counts()
+    refreshes_before = sum(chaos.sandbox.refresh_counts().values())
+    chaos.sandbox.set_faults(fault_rate=0.2, kinds=FAULTS, stall_seconds=2.0)
+    faulty, faulty_seconds = _run(chaos)
+    chaos.sandbox.set_faults(fault_rate=0.0)
+    assert faulty.success, [e.message for e in faulty.all_events if e.is_failure]
+
+    assert _snapshot(chaos.warehouse) == expected
+    spent, faults = _spent(faulty), chaos.sandbox.fault_counts()
+    refreshes = sum(chaos.sandbox.refresh_counts().values()) - refreshes_before
+    assert spent["api_retries"] > 0 and faults["total"] > 0 and refreshes > 0
+    clean_calls = _spent(clean)["api_calls"]
+    print(
+        f"\n{len(truth)} orders over 5 shops: fault-free {clean_seconds:.1f} s, {clean_calls:.0f} calls; "
+        f"20% faults {faulty_seconds:.1f} s, {spent['api_calls']:.0f} calls, "
+        f"{spent['api_retries']:.0f} retried, {spent['api_backoff_seconds']:.1f} s backoff, "
+        f"{refreshes} token refreshes; faults injected {faults}; "
+        f"time lost {faulty_seconds - clean_seconds:.1f} s"
+    )
