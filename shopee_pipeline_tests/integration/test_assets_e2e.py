@@ -157,3 +157,76 @@ def test_item_line_removed_upstream_disappears(pipeline) -> None:
     pipeline.sandbox.world.remove_item_line(shop, multi)
     assert materialize(pipeline, f"{day}|{shop}").success
     assert len(rows(pipeline, tables.order_items, order_sn=multi)) == before - 1
+
+
+def test_backfill_of_90_days_for_10_shops_costs_what_the_data_needs(monkeypatch, pg_url, warehouse) -> None:
+    """The planning and fetch layer under a 90-day x 10-shop backfill: consecutive days share list
+    calls (15-day windows), details go 50 at a time across pages."""
+    from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+    from shopee_pipeline.settings import load_settings
+    from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
+    from shopee_pipeline.sync.fetch import fetch_orders
+    from shopee_pipeline.sync.windows import shop_windows
+    from shopee_pipeline.warehouse.shops import upsert_shop
+    from shopee_pipeline.warehouse.token_store import PostgresTokenStore
+
+    tz = load_settings({}).timezone
+    with start_sandbox(
+        SandboxConfig(shops=10, seed=5, orders_per_shop_per_day=3, history_days=90)
+    ) as sandbox:
+        config = ShopeeConfig(
+            partner_id=sandbox.partner_id, partner_key=sandbox.partner_key, base_url=sandbox.url
+        )
+        with ShopeeClient(config, PostgresTokenStore(warehouse.engine, warehouse.schema)) as client:
+            for shop in sandbox.shop_ids:
+                client.connect_shop(shop, sandbox.authorize(shop))
+                with warehouse.begin() as conn:
+                    upsert_shop(conn, shop)
+            now = datetime.fromtimestamp(sandbox.now(), UTC)
+            days = [now.astimezone(tz).date() - timedelta(days=d) for d in range(90)]
+            windows = {
+                shop: shop_windows(days, tz, now, None, timedelta(minutes=10)) for shop in sandbox.shop_ids
+            }
+            sandbox.reset_call_counts()
+            result = fetch_orders(client, windows, lambda pairs: {})
+        calls = sandbox.call_counts()
+        start = int(day_bounds(min(days), tz)[0].timestamp())
+        changed = {
+            shop: sandbox.world.orders_updated_between(shop, start, int(now.timestamp()))
+            for shop in sandbox.shop_ids
+        }
+
+    assert not result.failures
+    assert len(result.rows.orders) == sum(map(len, changed.values()))
+    windows_per_shop = ceil(90 / 15) + 1
+    assert calls["/api/v2/order/get_order_list"] <= sum(
+        windows_per_shop + ceil(len(c) / 100) for c in changed.values()
+    )
+    assert calls["/api/v2/order/get_order_detail"] == sum(ceil(len(c) / 50) for c in changed.values())
+    # a day-by-day sync would have spent 900 list calls
+    assert calls["/api/v2/order/get_order_list"] < 900 / 5
+
+
+def test_backfill_over_days_and_shops_in_one_run(pipeline) -> None:
+    shops = pipeline.instance.get_dynamic_partitions("shops")
+    last = today(pipeline)
+    first = last - timedelta(days=2)
+    pipeline.sandbox.reset_call_counts()
+    result = defs.resolve_job_def("sync_shopee").execute_in_process(
+        instance=pipeline.instance,
+        tags={
+            "dagster/asset_partition_range_start": f"{first}|{shops[0]}",
+            "dagster/asset_partition_range_end": f"{last}|{shops[-1]}",
+        },
+    )
+    assert result.success
+    # one merged window per shop: as many list pages as its orders need, not one per day
+    start = int(day_bounds(first, pipeline.settings.timezone)[0].timestamp())
+    changed = [
+        pipeline.sandbox.world.orders_updated_between(int(s), start, pipeline.sandbox.now()) for s in shops
+    ]
+    assert pipeline.sandbox.call_counts()["/api/v2/order/get_order_list"] == sum(
+        ceil(len(c) / 100) for c in changed
+    )
+    materialized = pipeline.instance.get_materialized_partitions(dg.AssetKey("orders"))
+    assert len(materialized) == 3 * len(shops)
