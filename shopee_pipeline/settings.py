@@ -161,7 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sync_start_date=_start_date(env.get("SHOPEE_SYNC_START_DATE")),
         data_dir=Path(env.get("SHOPEE_DATA_DIR") or DEFAULT_DATA_DIR).absolute(),
         max_requests_per_second=_positive_float(
-            "SHOPEE_MAX_REQUESTS_PER_SECOND", env.get("SHOPEE_MAX_REQUESTS_PER_SECOND"), 50.0
+            "SHOPEE_MAX_REQUESTS_PER_SECOND", env.get("SHOPEE_MAX_REQUESTS_PER_SECOND"), 100.0
         ),
         overlap_minutes=_positive_int(
             "SHOPEE_SYNC_OVERLAP_MINUTES", env.get("SHOPEE_SYNC_OVERLAP_MINUTES"), 10

@@ -6,10 +6,10 @@ import dagster as dg
 
 from shopee_pipeline.defs.io_managers import upsert_metadata
 from shopee_pipeline.defs.metadata import table_metadata
+from shopee_pipeline.defs.outputs import ChildRows, ParentRows
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.sync_runs import SyncConfig, api_metadata, plan_run, settle
-from shopee_pipeline.normalize import booking_parents
 from shopee_pipeline.sync.fetch import fetch_bookings
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
@@ -48,7 +48,9 @@ def bookings(
             concurrency=shopee.shop_concurrency,
         )
         rows = result.rows
-        rows.booking_items.attrs["parents"] = booking_parents(rows.bookings, require="item_list")
-        rows.bookings.attrs["children"] = {"booking_items": rows.booking_items}
-        yield dg.Output(rows.bookings, metadata=api_metadata(client.stats.snapshot().since(before)))
+        items = ChildRows(rows.booking_items, result.parents_of("booking_items"))
+        yield dg.Output(
+            ParentRows(rows.bookings, {"booking_items": items}),
+            metadata=api_metadata(client.stats.snapshot().since(before)),
+        )
     settle(context, store, STREAM, plan, result.failures, result.skipped)

@@ -8,11 +8,11 @@ import pandas as pd
 from shopee_pipeline.defs.checks import ESCROW_CHECKS, escrow_check_results
 from shopee_pipeline.defs.io_managers import upsert_metadata
 from shopee_pipeline.defs.metadata import table_metadata
+from shopee_pipeline.defs.outputs import ChildRows, ParentRows
 from shopee_pipeline.defs.partitions import parse_partition_keys
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, api_metadata, settle
-from shopee_pipeline.normalize import escrow_parents
 from shopee_pipeline.sync.fetch import escrow_candidates, fetch_escrow
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
@@ -58,10 +58,10 @@ def escrow(
         result = fetch_escrow(client, wanted, update_times, concurrency=shopee.shop_concurrency)
         spent = api_metadata(client.stats.snapshot().since(before))
         rows = result.rows
-        rows.escrow_items.attrs["parents"] = escrow_parents(rows.escrow, require_items=True)
-        rows.escrow.attrs["children"] = {"escrow_items": rows.escrow_items}
         yield dg.Output(
-            rows.escrow,
+            ParentRows(
+                rows.escrow, {"escrow_items": ChildRows(rows.escrow_items, result.parents_of("escrow_items"))}
+            ),
             metadata={**spent, "orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))},
         )
     yield from escrow_check_results(store, shop_ids)

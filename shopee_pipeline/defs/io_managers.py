@@ -4,10 +4,10 @@ and loads a partition back for downstream assets.
 Built like dagster-duckdb's `DbIOManager`: the table comes from the asset key; how to merge comes from
 the output's definition metadata:
 - `shopee/conflict_key` (and `shopee/guard_column`): upsert on that key, newest `update_time` wins;
-- `shopee/parent` + `shopee/parent_key`: the frame holds child rows (items, packages) that replace the
-  children of the `(key, update_time)` parents listed in `frame.attrs["parents"]`;
-- `shopee/children`: child tables whose frames ride in `frame.attrs["children"]` (each with its own
-  `attrs["parents"]`), replaced in the same transaction as their parents, before them.
+- `shopee/parent` + `shopee/parent_key`: the output is `ChildRows`, child rows (items, packages) that
+  replace the children of the `(key, update_time)` parents it lists;
+- `shopee/children`: the output is `ParentRows`, whose child tables are replaced in the same
+  transaction as their parents, before them.
 Each output is written in one transaction; the write counts become output metadata.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
+from shopee_pipeline.defs.outputs import ChildRows, ParentRows
 from shopee_pipeline.defs.partitions import parse_partition_keys
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.settings import get_settings
@@ -52,28 +53,34 @@ class PostgresIOManager(dg.ConfigurableIOManager):
 
     warehouse: WarehouseResource
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
-        """Write `obj` (and the child frames it carries) in one transaction; report the counts."""
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | ChildRows | ParentRows) -> None:
+        """Write `obj` (and the child rows it carries) in one transaction; report the counts."""
         table = _table(context.asset_key.path[-1])
         meta = context.definition_metadata
         warehouse = self.warehouse.get()
         child_counts: dict[str, WriteCounts] = {}
         with warehouse.begin() as conn:
             if PARENT in meta:
-                spec = ChildrenSpec(table, _table(meta[PARENT]), meta[PARENT_KEY])
-                counts = replace_children(conn, warehouse.schema, spec, obj, obj.attrs.get("parents", []))
-            else:
-                key, guard = meta[CONFLICT_KEY], meta.get(GUARD_COLUMN) or None
-                parents = list(zip(obj[key], obj[guard], strict=True)) if guard else []
-                for name in filter(None, str(meta.get(CHILDREN, "")).split(",")):
-                    child_spec = ChildrenSpec(_table(name), table, key, guard or "update_time")
-                    child_frame = obj.attrs.get("children", {}).get(name)
-                    child_counts[name] = replace_children(
-                        conn, warehouse.schema, child_spec, child_frame, parents
+                if not isinstance(obj, ChildRows):
+                    raise TypeError(
+                        f"{table.name} holds child rows: return ChildRows, not {type(obj).__name__}"
                     )
-                counts = upsert(conn, warehouse.schema, UpsertSpec(table, (key,), guard), obj)
+                frame = obj.frame
+                spec = ChildrenSpec(table, _table(meta[PARENT]), meta[PARENT_KEY])
+                counts = replace_children(conn, warehouse.schema, spec, frame, obj.parents)
+            else:
+                frame = obj.frame if isinstance(obj, ParentRows) else obj
+                children = obj.children if isinstance(obj, ParentRows) else {}
+                key, guard = meta[CONFLICT_KEY], meta.get(GUARD_COLUMN) or None
+                for name in filter(None, str(meta.get(CHILDREN, "")).split(",")):
+                    child = children[name]
+                    child_spec = ChildrenSpec(_table(name), table, key, guard or "update_time")
+                    child_counts[name] = replace_children(
+                        conn, warehouse.schema, child_spec, child.frame, child.parents
+                    )
+                counts = upsert(conn, warehouse.schema, UpsertSpec(table, (key,), guard), frame)
         metadata: dict[str, object] = {
-            "dagster/row_count": dg.MetadataValue.int(len(obj)),
+            "dagster/row_count": dg.MetadataValue.int(len(frame)),
             **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in counts.as_dict().items()},
         }
         for name, child in child_counts.items():

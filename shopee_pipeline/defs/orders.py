@@ -8,10 +8,10 @@ import dagster as dg
 from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
 from shopee_pipeline.defs.io_managers import child_metadata, upsert_metadata
 from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, order_statistics, table_metadata
+from shopee_pipeline.defs.outputs import ChildRows
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.sync_runs import SyncConfig, api_metadata, plan_run, settle
-from shopee_pipeline.normalize import order_parents
 from shopee_pipeline.sync.fetch import fetch_orders
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
@@ -90,10 +90,10 @@ def shopee_orders(
         )
         spent = api_metadata(client.stats.snapshot().since(before))
         rows = result.rows
-        rows.order_items.attrs["parents"] = order_parents(rows.orders, require="item_list")
-        rows.logistics.attrs["parents"] = order_parents(rows.orders, require="package_list")
-        yield dg.Output(rows.order_items, output_name="order_items")
-        yield dg.Output(rows.logistics, output_name="logistics")
+        yield dg.Output(
+            ChildRows(rows.order_items, result.parents_of("order_items")), output_name="order_items"
+        )
+        yield dg.Output(ChildRows(rows.logistics, result.parents_of("logistics")), output_name="logistics")
         yield dg.Output(
             rows.orders, output_name="orders", metadata={**spent, **order_statistics(rows.orders)}
         )

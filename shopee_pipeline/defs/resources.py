@@ -34,10 +34,10 @@ class ShopeeResource(dg.ConfigurableResource):
     Shopee publishes no numbers: the defaults are conservative.
     """
 
-    shop_concurrency: int = 4
-    max_concurrent_requests: int = 8
+    shop_concurrency: int = 8
+    max_concurrent_requests: int = 16
     shop_requests_per_second: float = 10.0
-    partner_requests_per_second: float = 50.0
+    partner_requests_per_second: float = 100.0
 
     def client(self, warehouse: Warehouse) -> ShopeeClient:
         """A new client (close it when done) whose tokens live in `warehouse`."""

@@ -1,9 +1,9 @@
 """Benchmark of one full day: one `sync_shopee` run over today's partitions of every sandbox shop.
 
-Run: `python -m shopee_pipeline_tests.benchmarks.bench_full_day`. Starts a throwaway embedded Postgres and a
-sandbox Shopee (20 shops x 2,000 orders today, 30 ms latency per call), connects every shop (setup, not
-measured), then times one in-process run of the job as the auto-sync tick would launch it (range tags over
-all shops for today). Prints one JSON line: wall time, orders/s, API calls per order, rows per table and
+Run: `python -m shopee_pipeline_tests.benchmarks.bench_full_day`. Starts a throwaway embedded Postgres and
+a sandbox Shopee in its own process (20 shops x 2,000 orders today, 30 ms latency per call), connects every
+shop (setup, not measured), then times one in-process run of the job as the auto-sync tick would launch
+it (range tags over all shops for today). Prints one JSON line: wall time, orders/s, API calls per order, rows per table and
 the peak RSS of this process. `BENCH_FULL_DAY_SHOPS` / `BENCH_FULL_DAY_ORDERS` scale it down.
 """
 
@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+
+from shopee_pipeline_tests.benchmarks.remote_sandbox import RemoteSandbox
 
 SHOPS = int(os.environ.get("BENCH_FULL_DAY_SHOPS", "20"))
 ORDERS_PER_SHOP = int(os.environ.get("BENCH_FULL_DAY_ORDERS", "2000"))
@@ -45,7 +47,6 @@ def pipeline_harness(config) -> Iterator[Harness]:
     """Embedded Postgres + sandbox from `config` + every shop connected + a test Dagster instance."""
     import dagster as dg
 
-    from shopee_pipeline.sandbox import start_sandbox
     from shopee_pipeline.warehouse.database import create_warehouse_engine
     from shopee_pipeline.warehouse.embedded import embedded_database_url, release_embedded_server
     from shopee_pipeline.warehouse.migrate import upgrade
@@ -59,7 +60,7 @@ def pipeline_harness(config) -> Iterator[Harness]:
         engine = create_warehouse_engine(url)
         upgrade(engine, SCHEMA)
         warehouse = Warehouse(engine, SCHEMA)
-        sandbox = start_sandbox(config)
+        sandbox = RemoteSandbox(config)
         os.environ.update(
             {
                 "DATABASE_URL": url,
