@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -57,7 +57,8 @@ def prepare_stack(settings: Settings) -> LocalStack:
     return LocalStack(warehouse, home, os.environ["DAGSTER_POSTGRES_URL"])
 
 
-def _use_sandbox(url: str, partner_id: int, partner_key: str) -> Settings:
+def use_sandbox(url: str, partner_id: int, partner_key: str) -> Settings:
+    """Point this process (and the processes it starts) at a sandbox Shopee; return the new settings."""
     os.environ.update(
         {"SHOPEE_API_BASE_URL": url, "SHOPEE_PARTNER_ID": str(partner_id), "SHOPEE_PARTNER_KEY": partner_key}
     )
@@ -65,7 +66,8 @@ def _use_sandbox(url: str, partner_id: int, partner_key: str) -> Settings:
     return get_settings()
 
 
-def _connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox) -> None:
+def connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox) -> None:
+    """Authorize and connect every sandbox shop, and add their partitions to the Dagster instance."""
     import dagster as dg
 
     from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME
@@ -86,6 +88,25 @@ def _row_counts(warehouse: Warehouse) -> dict[str, int]:
         }
 
 
+def partitions_range(first_day: date, last_day: date) -> str:
+    """`first...last` partition keys covering every connected shop from `first_day` to `last_day`."""
+    import dagster as dg
+
+    from shopee_pipeline.defs.partitions import all_shops_range
+
+    with dg.DagsterInstance.get() as instance:
+        first, last = all_shops_range(instance, first_day, last_day) or ("", "")
+    return f"{first}...{last}"
+
+
+def materialize_range(partition_range: str) -> subprocess.CompletedProcess:
+    """`dagster asset materialize` of every Shopee asset over `first...last` partition keys, in a
+    process of its own (the run worker), as a user or CI would run it."""
+    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "shopee_pipeline.definitions"]
+    command += ["--select", SYNC_SELECTION, "--partition-range", partition_range]
+    return subprocess.run(command, env=os.environ.copy(), capture_output=True, text=True, cwd=REPO_ROOT)
+
+
 def demo(shops: int = 3, days: int = 3) -> int:
     """Embedded Postgres + sandbox + one full sync of every asset, every shop, the recent days."""
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
@@ -93,29 +114,12 @@ def demo(shops: int = 3, days: int = 3) -> int:
     started = time.monotonic()
     stack = prepare_stack(get_settings())
     with start_sandbox(SandboxConfig(shops=shops, history_days=days)) as sandbox:
-        settings = _use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
-        _connect_sandbox_shops(settings, stack, sandbox)
+        settings = use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
+        connect_sandbox_shops(settings, stack, sandbox)
         today = datetime.fromtimestamp(sandbox.now(), settings.timezone).date()
-        first_shop, last_shop = (
-            sorted(str(s) for s in sandbox.shop_ids)[0],
-            sorted(str(s) for s in sandbox.shop_ids)[-1],
-        )
-        partition_range = f"{today - timedelta(days=days)}|{first_shop}...{today}|{last_shop}"
+        partition_range = partitions_range(today - timedelta(days=days), today)
         sandbox.reset_call_counts()
-        command = [
-            sys.executable,
-            "-m",
-            "dagster",
-            "asset",
-            "materialize",
-            "-m",
-            "shopee_pipeline.definitions",
-            "--select",
-            SYNC_SELECTION,
-            "--partition-range",
-            partition_range,
-        ]
-        completed = subprocess.run(command, env=os.environ.copy(), capture_output=True, text=True)
+        completed = materialize_range(partition_range)
         calls = sandbox.call_counts()
     if completed.returncode != 0:
         print(completed.stderr[-4000:], file=sys.stderr)
@@ -143,8 +147,8 @@ def dev(shops: int = 3, clock_rate: float = 60.0) -> int:
     os.environ["DATABASE_URL"] = resolve_database_url(settings)
     config = SandboxConfig(shops=shops, push_url=settings.webhook_url, clock_rate=clock_rate)
     with start_sandbox(config) as sandbox:
-        settings = _use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
-        _connect_sandbox_shops(settings, stack, sandbox)
+        settings = use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
+        connect_sandbox_shops(settings, stack, sandbox)
         cli = [sys.executable, "-m", "shopee_pipeline.cli"]
         receiver = subprocess.Popen([*cli, "webhook", "serve"], env=os.environ.copy())
         ui = [sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-p", "3000"]

@@ -49,3 +49,16 @@ def partition_key(day: date, shop_id: int) -> str:
 def parse_partition_keys(keys: Iterable[str]) -> list[tuple[date, int]]:
     """Every key of a run (one partition, or a range from a backfill or the auto sync)."""
     return [parse_partition_key(key) for key in keys]
+
+
+def all_shops_range(instance: dg.DagsterInstance, first_day: date, last_day: date) -> tuple[str, str] | None:
+    """First and last partition key of the range covering every shop over `first_day..last_day`.
+
+    A range runs along each dimension in the partitions definition's own order, and dynamic partitions
+    keep the order they were added in (not numeric order): the range must start at the first shop added
+    and end at the last. None when no shop is connected.
+    """
+    shops = instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
+    if not shops:
+        return None
+    return partition_key(first_day, int(shops[0])), partition_key(last_day, int(shops[-1]))

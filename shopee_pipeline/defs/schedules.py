@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
-from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME, partition_key
+from shopee_pipeline.defs.partitions import all_shops_range
 from shopee_pipeline.settings import get_settings
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -26,17 +26,12 @@ RANGE_END = "dagster/asset_partition_range_end"
 )
 def auto_sync_every_15_minutes(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     """One run over a range of partitions: [first day | first shop] .. [today | last shop]."""
-    shops = context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
-    if not shops:
-        return dg.SkipReason("no active shop yet: connect one with `shopee-pipeline shops connect`")
     now = context.scheduled_execution_time.astimezone(get_settings().timezone)
     today = now.date()
     first_day = today - timedelta(days=1) if now.hour == 0 else today
+    keys = all_shops_range(context.instance, first_day, today)
+    if keys is None:
+        return dg.SkipReason("no active shop yet: connect one with `shopee-pipeline shops connect`")
     return dg.RunRequest(
-        run_key=None,
-        tags={
-            RANGE_START: partition_key(first_day, int(shops[0])),
-            RANGE_END: partition_key(today, int(shops[-1])),
-            "shopee/trigger": "auto_sync",
-        },
+        run_key=None, tags={RANGE_START: keys[0], RANGE_END: keys[1], "shopee/trigger": "auto_sync"}
     )

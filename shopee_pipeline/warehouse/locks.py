@@ -7,10 +7,12 @@ direct or session-pooled connection: Supabase's transaction pooler cannot hold s
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 
 @contextmanager
@@ -26,5 +28,7 @@ def shop_sync_locks(engine: Engine, stream: str, shop_ids: Iterable[int]) -> Ite
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock_all()"))
-            conn.commit()
+            # On a dead connection the locks died with the session: keep the original error.
+            with contextlib.suppress(SQLAlchemyError):
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                conn.commit()

@@ -1,10 +1,11 @@
-"""Benchmark of one full day: one `sync_shopee` run over today's partitions of every sandbox shop.
+"""Benchmark of one full day: one sync over today's partitions of every sandbox shop.
 
-Run: `python -m shopee_pipeline_tests.benchmarks.bench_full_day`. Starts a throwaway embedded Postgres and
-a sandbox Shopee in its own process (20 shops x 2,000 orders today, 30 ms latency per call), connects every
-shop (setup, not measured), then times one in-process run of the job as the auto-sync tick would launch
-it (range tags over all shops for today). Prints one JSON line: wall time, orders/s, API calls per order, rows per table and
-the peak RSS of this process. `BENCH_FULL_DAY_SHOPS` / `BENCH_FULL_DAY_ORDERS` scale it down.
+Run: `python -m shopee_pipeline_tests.benchmarks.bench_full_day`. Starts a throwaway embedded Postgres
+and a sandbox Shopee in its own process (20 shops x 2,000 orders today, 30 ms latency per call),
+connects every shop (setup, not measured), then times one `dagster asset materialize` over today's
+partitions of all shops, in its own run-worker process, as the auto-sync tick runs it. Prints one JSON
+line: wall time, orders/s, API calls per order, rows per table and the run worker's peak RSS.
+`BENCH_FULL_DAY_SHOPS` / `BENCH_FULL_DAY_ORDERS` scale it down.
 """
 
 from __future__ import annotations
@@ -33,83 +34,66 @@ SCHEMA = "bench_pipeline"
 
 @dataclass
 class Harness:
-    """A connected pipeline: warehouse, sandbox, Dagster instance and settings."""
+    """A connected local stack: warehouse, sandbox (own process), Dagster instance on Postgres."""
 
     warehouse: Any
-    sandbox: Any
-    instance: Any
+    sandbox: RemoteSandbox
     settings: Any
     connect_s: float
 
 
 @contextmanager
 def pipeline_harness(config) -> Iterator[Harness]:
-    """Embedded Postgres + sandbox from `config` + every shop connected + a test Dagster instance."""
-    import dagster as dg
-
-    from shopee_pipeline.warehouse.database import create_warehouse_engine
-    from shopee_pipeline.warehouse.embedded import embedded_database_url, release_embedded_server
-    from shopee_pipeline.warehouse.migrate import upgrade
-    from shopee_pipeline.warehouse.store import Warehouse
+    """The stack `make demo` uses, in a throwaway folder: embedded Postgres, Dagster's storage on it, the
+    sandbox from `config` in its own process, every shop connected (setup, not measured)."""
+    from shopee_pipeline.launcher import connect_sandbox_shops, prepare_stack, use_sandbox
+    from shopee_pipeline.settings import get_settings
+    from shopee_pipeline.warehouse.embedded import release_embedded_server
 
     data_dir = Path(tempfile.mkdtemp(prefix="spb-", dir="/tmp"))
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.update(
+        {
+            "SHOPEE_DATA_DIR": str(data_dir),
+            "DAGSTER_HOME": str(data_dir / "dagster_home"),
+            "SHOPEE_DB_SCHEMA": SCHEMA,
+        }
+    )
+    get_settings.cache_clear()
     sandbox = None
-    engine = None
     try:
-        url = embedded_database_url(data_dir)
-        engine = create_warehouse_engine(url)
-        upgrade(engine, SCHEMA)
-        warehouse = Warehouse(engine, SCHEMA)
+        stack = prepare_stack(get_settings())
+        os.environ["DATABASE_URL"] = str(
+            stack.warehouse.engine.url.render_as_string(hide_password=False)
+        ).replace("postgresql+psycopg://", "postgresql://")
         sandbox = RemoteSandbox(config)
-        os.environ.update(
-            {
-                "DATABASE_URL": url,
-                "SHOPEE_DB_SCHEMA": SCHEMA,
-                "SHOPEE_PARTNER_ID": str(sandbox.partner_id),
-                "SHOPEE_PARTNER_KEY": sandbox.partner_key,
-                "SHOPEE_API_BASE_URL": sandbox.url,
-            }
-        )
-        from shopee_pipeline.defs import resources
-        from shopee_pipeline.onboarding import connect_shop
-        from shopee_pipeline.settings import get_settings
-
-        get_settings.cache_clear()
-        resources._warehouse.cache_clear()
-        settings = get_settings()
+        settings = use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
         started = time.perf_counter()
-        for shop_id in sandbox.shop_ids:
-            connect_shop(settings, warehouse, shop_id, sandbox.authorize(shop_id))
+        connect_sandbox_shops(settings, stack, sandbox)
         connect_s = time.perf_counter() - started
         sandbox.reset_call_counts()
-        with dg.instance_for_test() as instance:
-            instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
-            yield Harness(warehouse, sandbox, instance, settings, connect_s)
-        resources._warehouse.cache_clear()
+        yield Harness(stack.warehouse, sandbox, settings, connect_s)
+        stack.warehouse.engine.dispose()
     finally:
         if sandbox is not None:
             sandbox.stop()
-        if engine is not None:
-            engine.dispose()
         release_embedded_server(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run_today_for_all_shops(harness: Harness) -> tuple[bool, float]:
-    """One `sync_shopee` run over today's partitions of every shop (range tags); (success, seconds)."""
-    from shopee_pipeline.definitions import defs
-    from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+def run_today_for_all_shops(harness: Harness) -> tuple[bool, float, float]:
+    """One `dagster asset materialize` over today's partitions of every shop, in its own run-worker
+    process, as the auto-sync tick runs it; returns (success, seconds, the worker's peak RSS in MB)."""
+    from shopee_pipeline.launcher import materialize_range, partitions_range
 
-    ordered = harness.instance.get_dynamic_partitions("shops")
     day = datetime.fromtimestamp(harness.sandbox.now(), harness.settings.timezone).date()
-    job = defs.resolve_job_def("sync_shopee")
     started = time.perf_counter()
-    result = job.execute_in_process(
-        instance=harness.instance,
-        tags={RANGE_START: f"{day}|{ordered[0]}", RANGE_END: f"{day}|{ordered[-1]}"},
-        raise_on_error=False,
-    )
-    return result.success, time.perf_counter() - started
+    completed = materialize_range(partitions_range(day, day))
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        print(completed.stderr[-3000:], flush=True)
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return completed.returncode == 0, seconds, round(worker_mb, 1)
 
 
 def row_counts(warehouse) -> dict[str, int]:
@@ -123,10 +107,6 @@ def row_counts(warehouse) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def main() -> None:
     from shopee_pipeline.sandbox import SandboxConfig
 
@@ -134,7 +114,7 @@ def main() -> None:
         shops=SHOPS, seed=2026, orders_per_shop_per_day=ORDERS_PER_SHOP, history_days=1, latency_ms=30
     )
     with pipeline_harness(config) as harness:
-        success, seconds = run_today_for_all_shops(harness)
+        success, seconds, worker_mb = run_today_for_all_shops(harness)
         calls = harness.sandbox.call_counts()
         rows = row_counts(harness.warehouse)
         orders = rows.get("orders", 0)
@@ -154,7 +134,7 @@ def main() -> None:
                     "api_calls_per_order": round(calls["total"] / orders, 3) if orders else None,
                     "api_calls_by_path": {k: v for k, v in sorted(calls.items()) if k != "total"},
                     "rows": rows,
-                    "peak_rss_mb": peak_rss_mb(),
+                    "run_worker_peak_rss_mb": worker_mb,
                     "connect_setup_s": round(harness.connect_s, 2),
                 }
             ),
