@@ -34,7 +34,7 @@ class ShopeeResource(dg.ConfigurableResource):
     Shopee publishes no numbers: the defaults are conservative.
     """
 
-    shop_concurrency: int = 8
+    shop_concurrency: int = 16
     max_concurrent_requests: int = 16
     shop_requests_per_second: float = 10.0
     partner_requests_per_second: float = 100.0

@@ -159,19 +159,33 @@ def full_batches(pages: Iterable[list[str]], size: int = DETAIL_BATCH) -> Iterat
         yield buffer
 
 
-def _order_details(
-    client: ShopeeClient, shop_id: int, pages: Iterable[list[str]]
-) -> tuple[list[dict], list[str]]:
-    details: list[dict] = []
+def _compact(rows: Rows) -> Rows:
+    """Every frame of `rows` with its `raw` objects turned into JSON text."""
+    for f in dataclasses.fields(rows):
+        if f.name != "skipped":
+            compact_raw(getattr(rows, f.name))
+    return rows
+
+
+def _shop_orders(client: ShopeeClient, shop_id: int, pages: Iterable[list[str]]) -> ShopRows:
+    """Details 50 at a time, each batch normalised and compacted at once so a shop's API objects are
+    never all in memory together."""
+    parts: list[OrderRows] = []
+    parents: dict[str, list[Parent]] = {"order_items": [], "logistics": []}
     skipped: list[str] = []
     for order_sns in full_batches(pages):
         batch = client.get_order_details(shop_id, order_sns)
-        details.extend(batch.items)
+        rows = normalize_orders(shop_id, batch.items)
         skipped.extend(
             f"order {sn} of shop {shop_id} not returned by get_order_detail" for sn in batch.missing
         )
         skipped.extend(f"order {sn} of shop {shop_id}: {reason}" for sn, reason in batch.failed.items())
-    return details, skipped
+        parents["order_items"].extend(order_parents(rows.orders, require="item_list"))
+        parents["logistics"].extend(order_parents(rows.orders, require="package_list"))
+        parts.append(_compact(rows))
+    rows = _concat(parts, normalize_orders(0, []))
+    rows.skipped.extend(skipped)
+    return rows, parents
 
 
 def _fill_tracking(client: ShopeeClient, shop_id: int, rows: OrderRows, known: KnownTracking) -> None:
@@ -203,17 +217,8 @@ def fetch_orders(
     def work(shop_id: int, windows: list[Window]) -> ShopRows:
         targeted = (order_sns_by_shop or {}).get(shop_id)
         pages = [targeted] if targeted else _listed_order_sns(client, shop_id, windows)
-        details, skipped = _order_details(client, shop_id, pages)
-        rows = normalize_orders(shop_id, details)
-        del details
-        rows.skipped.extend(skipped)
+        rows, parents = _shop_orders(client, shop_id, pages)
         _fill_tracking(client, shop_id, rows, known_tracking)
-        parents = {
-            "order_items": order_parents(rows.orders, require="item_list"),
-            "logistics": order_parents(rows.orders, require="package_list"),
-        }
-        for frame in (rows.orders, rows.order_items, rows.logistics):
-            compact_raw(frame)
         return rows, parents
 
     jobs = (
@@ -250,13 +255,15 @@ def fetch_escrow(
     """Escrow details of the given orders, in POST batches of 50; a failed order loses only itself."""
 
     def work(shop_id: int, order_sns: list[str]) -> ShopRows:
-        batch = client.get_escrow_details(shop_id, order_sns)
-        rows = normalize_escrow(shop_id, batch.items, order_update_times)
-        rows.skipped.extend(f"escrow of {sn} (shop {shop_id}): {why}" for sn, why in batch.failed.items())
-        parents = {"escrow_items": escrow_parents(rows.escrow, require_items=True)}
-        compact_raw(rows.escrow)
-        compact_raw(rows.escrow_items)
-        return rows, parents
+        parts: list[EscrowRows] = []
+        parents: dict[str, list[Parent]] = {"escrow_items": []}
+        for chunk in full_batches([order_sns]):
+            batch = client.get_escrow_details(shop_id, chunk)
+            rows = normalize_escrow(shop_id, batch.items, order_update_times)
+            rows.skipped.extend(f"escrow of {sn} (shop {shop_id}): {why}" for sn, why in batch.failed.items())
+            parents["escrow_items"].extend(escrow_parents(rows.escrow, require_items=True))
+            parts.append(_compact(rows))
+        return _concat(parts, normalize_escrow(0, [], {})), parents
 
     return _per_shop(order_sns_by_shop, work, normalize_escrow(0, [], {}), concurrency)
 
@@ -281,9 +288,7 @@ def fetch_bookings(
         rows = normalize_bookings(shop_id, batch.items)
         rows.skipped.extend(f"booking {sn} of shop {shop_id} not returned" for sn in batch.missing)
         parents = {"booking_items": booking_parents(rows.bookings, require="item_list")}
-        compact_raw(rows.bookings)
-        compact_raw(rows.booking_items)
-        return rows, parents
+        return _compact(rows), parents
 
     jobs = booking_sns_by_shop if booking_sns_by_shop else windows_by_shop
     return _per_shop(

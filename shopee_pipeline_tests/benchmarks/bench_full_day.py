@@ -90,8 +90,8 @@ def run_today_for_all_shops(harness: Harness) -> tuple[bool, float, float]:
     started = time.perf_counter()
     completed = materialize_range(partitions_range(day, day))
     seconds = time.perf_counter() - started
-    if completed.returncode != 0:
-        print(completed.stderr[-3000:], flush=True)
+    if completed.returncode != 0 or os.environ.get("BENCH_SHOW_RUN_LOG"):
+        print(completed.stderr[-20000:], flush=True)
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return completed.returncode == 0, seconds, round(worker_mb, 1)
 
