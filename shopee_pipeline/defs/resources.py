@@ -29,15 +29,14 @@ class WarehouseResource(dg.ConfigurableResource):
 class ShopeeResource(dg.ConfigurableResource):
     """The Shopee Open Platform client for the app of `SHOPEE_PARTNER_ID`, tokens from the warehouse.
 
-    `shop_concurrency` shops are fetched at once; the request rates cap each run's calls to Shopee,
-    and every run together stays under `SHOPEE_MAX_REQUESTS_PER_SECOND` (a budget kept in Postgres).
-    Shopee publishes no numbers: the defaults are conservative.
+    `shop_concurrency` shops are fetched at once, each at most `shop_requests_per_second`; every run
+    together stays under `SHOPEE_MAX_REQUESTS_PER_SECOND` (a budget kept in Postgres). Shopee
+    publishes no numbers: the defaults are conservative.
     """
 
     shop_concurrency: int = 16
     max_concurrent_requests: int = 16
     shop_requests_per_second: float = 10.0
-    partner_requests_per_second: float = 100.0
 
     def client(self, warehouse: Warehouse) -> ShopeeClient:
         """A new client (close it when done) whose tokens live in `warehouse`."""
@@ -49,7 +48,7 @@ class ShopeeResource(dg.ConfigurableResource):
             base_url=settings.api_base_url,
             max_concurrency=self.max_concurrent_requests,
             shop_rate_per_second=self.shop_requests_per_second,
-            partner_rate_per_second=self.partner_requests_per_second,
+            partner_rate_per_second=settings.max_requests_per_second,
         )
         budget = PostgresRateBudget(
             warehouse.engine, warehouse.schema, f"partner:{partner_id}", settings.max_requests_per_second

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import (
@@ -178,7 +179,7 @@ class Transport:
     ) -> Json:
         status = response.status_code
         try:
-            payload = response.json()
+            payload = orjson.loads(response.content)
         except ValueError:
             payload = None
         request_id = None

@@ -5,7 +5,6 @@ one shop's failure is recorded without costing the other shops their rows."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
 import pandas as pd
 
 from shopee_pipeline.normalize import (
@@ -101,7 +101,7 @@ def compact_raw(frame: pd.DataFrame) -> None:
     exactly what COPY sends to the `jsonb` column anyway."""
     if not frame.empty:
         frame["raw"] = [
-            json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str) for raw in frame["raw"]
+            orjson.dumps(raw, default=str, option=orjson.OPT_NON_STR_KEYS).decode() for raw in frame["raw"]
         ]
 
 

@@ -26,14 +26,15 @@ class PostgresRateBudget:
         schema: str,
         name: str,
         rate: float,
-        chunk: int = 5,
+        chunk: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self._engine, self._table = engine, f'"{schema}".rate_budget'
         self._name, self._rate, self._capacity = name, rate, max(1.0, rate)
-        self._chunk = max(1, min(chunk, int(self._capacity)))
+        # A tenth of a second's worth per round trip (10 at 100/s): few round trips, little hoarding.
+        self._chunk = max(1, min(chunk or int(rate / 10), int(self._capacity)))
         self._sleep = sleep
         self._local = 0
         self._lock = threading.Lock()

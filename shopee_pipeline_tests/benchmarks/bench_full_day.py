@@ -81,19 +81,37 @@ def pipeline_harness(config) -> Iterator[Harness]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run_today_for_all_shops(harness: Harness) -> tuple[bool, float, float]:
+@dataclass
+class RunFigures:
+    """What one measured run cost: wall time, the run worker's peak memory, and CPU by process."""
+
+    success: bool
+    seconds: float
+    worker_peak_mb: float
+    worker_cpu_s: float
+    sandbox_cpu_s: float
+
+
+def run_today_for_all_shops(harness: Harness) -> RunFigures:
     """One `dagster asset materialize` over today's partitions of every shop, in its own run-worker
-    process, as the auto-sync tick runs it; returns (success, seconds, the worker's peak RSS in MB)."""
+    process, as the auto-sync tick runs it."""
     from shopee_pipeline.launcher import materialize_range, partitions_range
 
     day = datetime.fromtimestamp(harness.sandbox.now(), harness.settings.timezone).date()
+    sandbox_cpu = harness.sandbox.cpu_seconds()
     started = time.perf_counter()
     completed = materialize_range(partitions_range(day, day))
     seconds = time.perf_counter() - started
     if completed.returncode != 0 or os.environ.get("BENCH_SHOW_RUN_LOG"):
         print(completed.stderr[-20000:], flush=True)
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return completed.returncode == 0, seconds, round(worker_mb, 1)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return RunFigures(
+        success=completed.returncode == 0,
+        seconds=seconds,
+        worker_peak_mb=round(usage.ru_maxrss / 1024, 1),
+        worker_cpu_s=round(usage.ru_utime + usage.ru_stime, 1),
+        sandbox_cpu_s=round(harness.sandbox.cpu_seconds() - sandbox_cpu, 1),
+    )
 
 
 def row_counts(warehouse) -> dict[str, int]:
@@ -114,7 +132,8 @@ def main() -> None:
         shops=SHOPS, seed=2026, orders_per_shop_per_day=ORDERS_PER_SHOP, history_days=1, latency_ms=30
     )
     with pipeline_harness(config) as harness:
-        success, seconds, worker_mb = run_today_for_all_shops(harness)
+        run = run_today_for_all_shops(harness)
+        seconds = run.seconds
         calls = harness.sandbox.call_counts()
         rows = row_counts(harness.warehouse)
         orders = rows.get("orders", 0)
@@ -126,7 +145,7 @@ def main() -> None:
                     "orders_per_shop_per_day": ORDERS_PER_SHOP,
                     "latency_ms": 30,
                     "scaled": (SHOPS, ORDERS_PER_SHOP) != (20, 2000),
-                    "success": success,
+                    "success": run.success,
                     "wall_s": round(seconds, 2),
                     "orders": orders,
                     "orders_per_s": round(orders / seconds, 1),
@@ -134,7 +153,9 @@ def main() -> None:
                     "api_calls_per_order": round(calls["total"] / orders, 3) if orders else None,
                     "api_calls_by_path": {k: v for k, v in sorted(calls.items()) if k != "total"},
                     "rows": rows,
-                    "run_worker_peak_rss_mb": worker_mb,
+                    "run_worker_peak_rss_mb": run.worker_peak_mb,
+                    "run_worker_cpu_s": run.worker_cpu_s,
+                    "sandbox_cpu_s": run.sandbox_cpu_s,
                     "connect_setup_s": round(harness.connect_s, 2),
                 }
             ),

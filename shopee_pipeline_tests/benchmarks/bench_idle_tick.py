@@ -26,7 +26,8 @@ def main() -> None:
 
     config = SandboxConfig(shops=SHOPS, seed=2027, idle_shops=SHOPS, history_days=1)
     with pipeline_harness(config) as harness:
-        success, seconds, worker_mb = run_today_for_all_shops(harness)
+        run = run_today_for_all_shops(harness)
+        seconds = run.seconds
         calls = harness.sandbox.call_counts()
         print(
             json.dumps(
@@ -34,14 +35,15 @@ def main() -> None:
                     "benchmark": "idle_tick",
                     "shops": SHOPS,
                     "scaled": SHOPS != 200,
-                    "success": success,
+                    "success": run.success,
                     "wall_s": round(seconds, 2),
                     "per_shop_ms": round(seconds / SHOPS * 1000, 1),
                     "api_calls": calls["total"],
                     "api_calls_per_shop": round(calls["total"] / SHOPS, 2),
                     "api_calls_by_path": {k: v for k, v in sorted(calls.items()) if k != "total"},
                     "rows": row_counts(harness.warehouse),
-                    "run_worker_peak_rss_mb": worker_mb,
+                    "run_worker_peak_rss_mb": run.worker_peak_mb,
+                    "run_worker_cpu_s": run.worker_cpu_s,
                     "connect_setup_s": round(harness.connect_s, 2),
                 }
             ),

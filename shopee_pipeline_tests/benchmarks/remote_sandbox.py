@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -66,6 +68,11 @@ class RemoteSandbox:
     def now(self) -> int:
         """The sandbox's simulated Unix time."""
         return int(requests.get(f"{self.url}/_sandbox/now", timeout=10).json()["now"])
+
+    def cpu_seconds(self) -> float:
+        """CPU time the sandbox process has used so far (user + system)."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """End the subprocess."""
