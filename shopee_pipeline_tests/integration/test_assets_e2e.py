@@ -230,3 +230,31 @@ def test_backfill_over_days_and_shops_in_one_run(pipeline) -> None:
     )
     materialized = pipeline.instance.get_materialized_partitions(dg.AssetKey("orders"))
     assert len(materialized) == 3 * len(shops)
+
+
+def test_a_shop_that_lost_its_authorization_fails_with_what_the_seller_must_do(pipeline) -> None:
+    from shopee_pipeline.shopee import ShopTokens
+    from shopee_pipeline.warehouse.token_store import PostgresTokenStore
+
+    shop, other = pipeline.sandbox.shop_ids[0], pipeline.sandbox.shop_ids[1]
+    store = PostgresTokenStore(pipeline.warehouse.engine, pipeline.warehouse.schema)
+    expired = datetime.now(UTC) - timedelta(hours=1)
+    store.save(shop, ShopTokens("gone-access", "revoked-refresh", expired, expired + timedelta(days=30)))
+    shops = pipeline.instance.get_dynamic_partitions("shops")
+    day = today(pipeline)
+    result = defs.resolve_job_def("sync_shopee").execute_in_process(
+        instance=pipeline.instance,
+        tags={
+            "dagster/asset_partition_range_start": f"{day}|{shops[0]}",
+            "dagster/asset_partition_range_end": f"{day}|{shops[-1]}",
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure and e.step_key == "shopee_orders"]
+    message = failure.step_failure_data.error.message
+    assert f"shop {shop}" in message and "Re-authorize" in message
+    assert "revoked-refresh" not in message
+    # the other shops' rows were committed all the same
+    assert rows(pipeline, tables.orders, shop_id=other)
+    assert not rows(pipeline, tables.orders, shop_id=shop)

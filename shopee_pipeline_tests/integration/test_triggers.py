@@ -187,3 +187,34 @@ def test_lost_pushes_are_recovered_and_confirmed(pipeline) -> None:
     )
     with pipeline.warehouse.connect() as conn:
         assert len(list(conn.execute(select(tables.webhook_events.c.event_id)).scalars())) == lost_before
+
+
+def test_authorization_watch_names_expiring_shops(pipeline) -> None:
+    from datetime import timedelta
+
+    from shopee_pipeline.defs.sensors import shop_authorization_watch
+    from shopee_pipeline.warehouse.shops import set_authorization_expiry
+
+    quiet = shop_authorization_watch(sensor_context(pipeline))
+    assert isinstance(quiet, dg.SkipReason)
+    soon = pipeline.sandbox.shop_ids[2]
+    with pipeline.warehouse.begin() as conn:
+        set_authorization_expiry(conn, soon, datetime.now(UTC) + timedelta(days=3))
+    try:
+        shop_authorization_watch(sensor_context(pipeline))
+        raise AssertionError("the watch should fail its tick")
+    except dg.Failure as failure:
+        assert str(soon) in failure.description and "re-authorize" in failure.description
+
+
+def test_purge_deletes_old_runs_with_their_events(pipeline) -> None:
+    from datetime import timedelta
+
+    from shopee_pipeline.defs.housekeeping import purge_runs_before
+
+    result = defs.resolve_job_def("recover_lost_pushes_job").execute_in_process(instance=pipeline.instance)
+    assert pipeline.instance.get_run_by_id(result.run_id) is not None
+    assert purge_runs_before(pipeline.instance, datetime.now(UTC) - timedelta(days=1)) == 0
+    assert purge_runs_before(pipeline.instance, datetime.now(UTC) + timedelta(minutes=1)) >= 1
+    assert pipeline.instance.get_run_by_id(result.run_id) is None
+    assert not pipeline.instance.all_logs(result.run_id)
