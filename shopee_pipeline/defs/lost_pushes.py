@@ -6,8 +6,7 @@ import dagster as dg
 
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.settings import get_settings
-from shopee_pipeline.warehouse.webhook_events import insert_event
-from shopee_pipeline.webhook.events import InvalidPush, parse_push
+from shopee_pipeline.webhook.events import InvalidPush, insert_push, parse_push
 
 
 @dg.op(
@@ -32,15 +31,7 @@ def recover_lost_pushes(
                     except InvalidPush as exc:
                         context.log.warning(f"lost push skipped: {exc}")
                         continue
-                    stored += insert_event(
-                        conn,
-                        dedupe_key=push.dedupe_key,
-                        code=push.code,
-                        payload=push.payload,
-                        shop_id=push.shop_id,
-                        msg_id=push.msg_id,
-                        source="lost_push",
-                    )
+                    stored += insert_push(conn, push, source="lost_push")
             client.confirm_lost_push_messages(page.last_message_id)
             if not page.has_next_page:
                 break

@@ -31,12 +31,19 @@ class ShopeeResource(dg.ConfigurableResource):
 
     `shop_concurrency` shops are fetched at once, each at most `shop_requests_per_second`; every run
     together stays under `SHOPEE_MAX_REQUESTS_PER_SECOND` (a budget kept in Postgres). Shopee
-    publishes no numbers: the defaults are conservative.
+    publishes no numbers: the defaults are conservative. A transient failure is retried up to
+    `max_attempts` times with exponential backoff and full jitter between `backoff_initial_seconds` and
+    `backoff_max_seconds`; an access token is refreshed `refresh_margin_seconds` before it expires.
     """
 
     shop_concurrency: int = 16
     max_concurrent_requests: int = 16
     shop_requests_per_second: float = 10.0
+    max_attempts: int = 5
+    backoff_initial_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    read_timeout_seconds: float = 30.0
+    refresh_margin_seconds: float = 300.0
 
     def client(self, warehouse: Warehouse) -> ShopeeClient:
         """A new client (close it when done) whose tokens live in `warehouse`."""
@@ -49,6 +56,11 @@ class ShopeeResource(dg.ConfigurableResource):
             max_concurrency=self.max_concurrent_requests,
             shop_rate_per_second=self.shop_requests_per_second,
             partner_rate_per_second=settings.max_requests_per_second,
+            max_attempts=self.max_attempts,
+            backoff_initial_seconds=self.backoff_initial_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
+            read_timeout=self.read_timeout_seconds,
+            refresh_margin_seconds=self.refresh_margin_seconds,
         )
         budget = PostgresRateBudget(
             warehouse.engine, warehouse.schema, f"partner:{partner_id}", settings.max_requests_per_second

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.webhook_events import insert_event
 
@@ -83,14 +85,23 @@ def parse_push(body: bytes) -> Push:
     return Push(dedupe_key=key, msg_id=msg_id, shop_id=_shop_id(envelope), code=code, payload=envelope)
 
 
+def insert_push(conn: Connection, push: Push, source: str = "push") -> bool:
+    """Insert `push` on the caller's transaction; True if new, False if it was a duplicate.
+
+    `source` says how it arrived: `push` (delivered to the receiver) or `lost_push` (recovered).
+    """
+    return insert_event(
+        conn,
+        dedupe_key=push.dedupe_key,
+        code=push.code,
+        payload=push.payload,
+        shop_id=push.shop_id,
+        msg_id=push.msg_id,
+        source=source,
+    )
+
+
 def store_push(warehouse: Warehouse, push: Push) -> bool:
     """Write `push` in its own committed transaction; True if new, False if it was a duplicate."""
     with warehouse.begin() as conn:
-        return insert_event(
-            conn,
-            dedupe_key=push.dedupe_key,
-            code=push.code,
-            payload=push.payload,
-            shop_id=push.shop_id,
-            msg_id=push.msg_id,
-        )
+        return insert_push(conn, push)

@@ -28,39 +28,24 @@ from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.settings import get_settings
-from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
-from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 
 DATA_TABLES = ("orders", "order_items", "logistics", "escrow", "escrow_items", "bookings", "booking_items")
 FAULTS = ["rate_limit", "error_server", "http_500", "drop", "stall"]
 DAYS_BACK = 12  # every order updated that day has reached its final status
 
 
-class ChaosShopee(ShopeeResource):
-    """The Shopee resource with retry bounds for a 20% fault rate: quick backoff, 10 attempts (the
-    default 5 would give up on one call in ~3,000), and a token margin shorter than the 2-minute TTL."""
-
-    def client(self, warehouse: Warehouse) -> ShopeeClient:
-        """A client tuned for the chaos run (tokens in `warehouse`)."""
-        settings = get_settings()
-        partner_id, partner_key = settings.require_partner()
-        config = ShopeeConfig(
-            partner_id=partner_id,
-            partner_key=partner_key,
-            base_url=settings.api_base_url,
-            max_attempts=10,
-            backoff_initial_seconds=0.1,
-            backoff_max_seconds=2.0,
-            read_timeout=10.0,
-            refresh_margin_seconds=30.0,
-            max_concurrency=self.max_concurrent_requests,
-            shop_rate_per_second=self.shop_requests_per_second,
-            partner_rate_per_second=self.partner_requests_per_second,
-        )
-        return ShopeeClient(config, PostgresTokenStore(warehouse.engine, warehouse.schema))
+# Retry bounds for a 20% fault rate: quick backoff, 10 attempts (the default 5 would give up on one call
+# in ~3,000), and a token margin shorter than the 2-minute TTL.
+CHAOS_SHOPEE = ShopeeResource(
+    max_attempts=10,
+    backoff_initial_seconds=0.1,
+    backoff_max_seconds=2.0,
+    read_timeout_seconds=10.0,
+    refresh_margin_seconds=30.0,
+)
 
 
 @dataclass
@@ -116,7 +101,7 @@ def _run(chaos: Chaos) -> tuple[dg.ExecuteInProcessResult, float]:
         instance=chaos.instance,
         resources={
             "warehouse": warehouse,
-            "shopee": ChaosShopee(),
+            "shopee": CHAOS_SHOPEE,
             "io_manager": PostgresIOManager(warehouse=warehouse),
         },
         tags={RANGE_START: f"{chaos.day}|{chaos.shops[0]}", RANGE_END: f"{chaos.day}|{chaos.shops[-1]}"},
