@@ -1,0 +1,209 @@
+"""Benchmark of push-to-row latency: from a stored order push to the `orders` row showing it, with
+`webhook_events_sensor` evaluated every 30 seconds and its runs executed as the daemon would.
+
+Run: `python -m shopee_pipeline_tests.benchmarks.bench_push_latency`. Starts the stack of `bench_full_day`
+(embedded Postgres, a sandbox in its own process, every shop connected) with the webhook receiver
+(`create_app` under `background_server`) in a thread of this process as the sandbox's `push_url`. For
+`BENCH_PUSH_SECONDS` (default 150) of real time, a driver thread moves the sandbox clock on by
+`STEP_SIM_S` every `STEP_REAL_S`, so a handful of orders change and the sandbox sends signed pushes;
+every 30 s the main thread evaluates the sensor and executes each RunRequest in-process. A poller thread
+notes, every `POLL_S`, the first moment (database clock) each code-3 push's order row carries its
+`update_time`; latency = that moment - `webhook_events.received_at`. After the loop the clock stops and
+one more tick (30 s later) serves the pushes still pending. Prints one JSON line. Never asserts on speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import threading
+import time
+from typing import Any
+
+import requests
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shopee_pipeline_tests.benchmarks.bench_full_day import SCHEMA, pipeline_harness
+
+DURATION_S = float(os.environ.get("BENCH_PUSH_SECONDS", "150"))
+SHOPS = int(os.environ.get("BENCH_PUSH_SHOPS", "3"))
+ORDERS_PER_SHOP = int(os.environ.get("BENCH_PUSH_ORDERS", "2000"))
+SENSOR_INTERVAL_S = 30.0
+STEP_REAL_S = 5.0
+STEP_SIM_S = 30
+POLL_S = 0.5
+MAX_RUNS = 200
+PARTNER_KEY = "bench-push-partner-key"
+
+
+class DeferredApp:
+    """An ASGI app whose inner app is set later: the receiver must listen (its URL is the sandbox's
+    `push_url`) before the warehouse it stores into exists. Answers 503 until then."""
+
+    def __init__(self) -> None:
+        self.inner: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.inner is not None:
+            await self.inner(scope, receive, send)
+        elif scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+
+_LATENCY_SQL = f"""
+SELECT e.event_id, extract(epoch FROM clock_timestamp() - e.received_at)
+FROM {SCHEMA}.webhook_events e
+JOIN {SCHEMA}.orders o ON o.order_sn = e.payload -> 'data' ->> 'ordersn'
+WHERE e.code = 3
+  AND NOT (e.event_id = ANY(CAST(:seen AS bigint[])))
+  AND o.update_time >= to_timestamp((e.payload -> 'data' ->> 'update_time')::bigint)
+"""
+
+
+def _poll(engine: Any, stop: threading.Event, latencies: dict[int, float]) -> None:
+    """Every POLL_S, record the latency of each push whose order row now shows its version."""
+    while not stop.is_set():
+        with engine.connect() as conn:
+            for event_id, seconds in conn.execute(text(_LATENCY_SQL), {"seen": list(latencies)}):
+                latencies[int(event_id)] = float(seconds)
+        stop.wait(POLL_S)
+
+
+def _drive(sandbox_url: str, stop: threading.Event, advanced: list[int]) -> None:
+    """Every STEP_REAL_S, move the sandbox clock by STEP_SIM_S (it pushes the changes it passed)."""
+    session = requests.Session()
+    while not stop.wait(STEP_REAL_S):
+        session.post(f"{sandbox_url}/_sandbox/advance", json={"seconds": STEP_SIM_S}, timeout=120)
+        advanced[0] += STEP_SIM_S
+
+
+def _tick(instance: Any, cursor: str | None) -> tuple[str | None, int, int]:
+    """Evaluate the sensor once and execute its runs in-process; return (cursor, runs, failed runs)."""
+    import dagster as dg
+
+    from shopee_pipeline.definitions import defs
+    from shopee_pipeline.defs.resources import WarehouseResource
+    from shopee_pipeline.defs.sensors import webhook_events_sensor
+
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"warehouse": WarehouseResource()}
+    )
+    result = webhook_events_sensor(context)
+    if not isinstance(result, dg.SensorResult):
+        return cursor, 0, 0
+    job = defs.resolve_job_def("sync_shopee")
+    runs = failed = 0
+    for request in result.run_requests or []:
+        executed = job.execute_in_process(
+            partition_key=request.partition_key,
+            run_config=request.run_config,
+            asset_selection=list(request.asset_selection or []),
+            instance=instance,
+            tags=request.tags,
+            raise_on_error=False,
+        )
+        runs += 1
+        failed += 0 if executed.success else 1
+    return result.cursor or cursor, runs, failed
+
+
+def _push_count(engine: Any) -> tuple[int, int]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(f"SELECT count(*) FILTER (WHERE code = 3), count(*) FROM {SCHEMA}.webhook_events")
+        ).one()
+    return int(row[0]), int(row[1])
+
+
+def main() -> None:
+    """Run the loop and print the JSON line."""
+    import dagster as dg
+
+    from shopee_pipeline.sandbox import SandboxConfig
+    from shopee_pipeline.webhook import create_app
+    from shopee_pipeline.webhook.app import WEBHOOK_PATH
+    from shopee_pipeline.webhook.server import background_server
+
+    deferred = DeferredApp()
+    with background_server(Starlette(routes=[Mount("/", app=deferred)])) as receiver_url:
+        push_url = f"{receiver_url}{WEBHOOK_PATH}"
+        config = SandboxConfig(
+            shops=SHOPS,
+            seed=2026,
+            orders_per_shop_per_day=ORDERS_PER_SHOP,
+            history_days=1,
+            latency_ms=30,
+            partner_key=PARTNER_KEY,
+            push_url=push_url,
+        )
+        with pipeline_harness(config) as harness:
+            deferred.inner = create_app(harness.warehouse, push_url, harness.sandbox.partner_key)
+            engine = harness.warehouse.engine
+            instance = dg.DagsterInstance.get()
+            stop_drive, stop_poll = threading.Event(), threading.Event()
+            latencies: dict[int, float] = {}
+            advanced = [0]
+            driver = threading.Thread(target=_drive, args=(harness.sandbox.url, stop_drive, advanced))
+            poller = threading.Thread(target=_poll, args=(engine, stop_poll, latencies))
+            cursor: str | None = None
+            runs = failed = ticks = 0
+            started = time.monotonic()
+            driver.start()
+            poller.start()
+            try:
+                next_tick = started + SENSOR_INTERVAL_S
+                while runs < MAX_RUNS:
+                    if time.monotonic() >= started + DURATION_S and not stop_drive.is_set():
+                        stop_drive.set()
+                        driver.join(timeout=150)
+                    time.sleep(max(0.0, next_tick - time.monotonic()))
+                    tick_started = time.monotonic()
+                    cursor, n, bad = _tick(instance, cursor)
+                    ticks, runs, failed = ticks + 1, runs + n, failed + bad
+                    next_tick = tick_started + SENSOR_INTERVAL_S
+                    if stop_drive.is_set():
+                        break  # the tick after the clock stopped served what was still pending
+                time.sleep(2 * POLL_S)
+            finally:
+                stop_drive.set()
+                driver.join(timeout=150)
+                stop_poll.set()
+                poller.join(timeout=30)
+                instance.dispose()
+            elapsed = time.monotonic() - started
+            order_pushes, all_pushes = _push_count(engine)
+            values = sorted(latencies.values())
+            quantiles = statistics.quantiles(values, n=100) if len(values) >= 2 else values * 99
+            print(
+                json.dumps(
+                    {
+                        "benchmark": "push_latency",
+                        "sensor_interval_s": int(SENSOR_INTERVAL_S),
+                        "pushes": order_pushes,
+                        "pushes_all_codes": all_pushes,
+                        "measured": len(values),
+                        "p50_s": round(quantiles[49], 2) if values else None,
+                        "p95_s": round(quantiles[94], 2) if values else None,
+                        "max_s": round(values[-1], 2) if values else None,
+                        "runs_launched": runs,
+                        "runs_failed": failed,
+                        "sensor_ticks": ticks,
+                        "shops": SHOPS,
+                        "orders_per_shop_per_day": ORDERS_PER_SHOP,
+                        "sandbox_seconds_advanced": advanced[0],
+                        "clock_step": {"sim_s": STEP_SIM_S, "every_real_s": STEP_REAL_S},
+                        "poll_s": POLL_S,
+                        "wall_s": round(elapsed, 1),
+                    }
+                ),
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
