@@ -6,8 +6,11 @@ Every subcommand answers bad input with one clear line on stderr and a non-zero 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 from shopee_pipeline.settings import Settings, SettingsError, get_settings
@@ -43,6 +46,19 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     warehouse = _warehouse(settings)
     upgrade(warehouse.engine, settings.db_schema)
     print(f"schema {settings.db_schema} is at revision {head_revision()}")
+
+
+def cmd_db_serve(args: argparse.Namespace, settings: Settings) -> None:
+    """Hold the embedded server up (for `dagster asset materialize` and the UI) until interrupted."""
+    from shopee_pipeline.warehouse.database import resolve_database_url
+
+    if settings.database_url:
+        raise CommandError("DATABASE_URL is set: there is no embedded server to serve")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit hooks stop the server
+    print(f"embedded Postgres at {resolve_database_url(settings)} (Ctrl-C stops it)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)
 
 
 def cmd_auth_url(args: argparse.Namespace, settings: Settings) -> None:
@@ -191,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="create or migrate every table (safe to run again)").set_defaults(
         func=cmd_db_upgrade
+    )
+    db.add_parser("serve", help="keep the embedded Postgres running until Ctrl-C").set_defaults(
+        func=cmd_db_serve
     )
 
     auth = commands.add_parser("auth-url", help="print the link a seller opens to authorize the app")
