@@ -36,13 +36,13 @@ def pause_in_copy(table_name: str, signal: Path) -> None:
         finally:
             current.table = None
 
-    def records(rows: Any, columns: Any) -> Iterable[tuple]:
-        items = list(original_records(rows, columns))
+    def records(table: Any, rows: Any, columns: Any) -> Iterable[list]:
+        items = list(original_records(table, rows, columns))
         if getattr(current, "table", None) != table_name or not items:
             return items
         return halted(items)
 
-    def halted(items: list[tuple]) -> Iterator[tuple]:
+    def halted(items: list[list]) -> Iterator[list]:
         yield from items[: max(1, len(items) // 2)]
         signal.write_text("paused in COPY")
         time.sleep(PAUSE_SECONDS)
