@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,12 +71,10 @@ def sandbox():
     handle.stop()
 
 
-@pytest.fixture
-def pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox):
-    """The environment of CONTRACT.md pointing at the test database and the sandbox, shops connected.
-
-    Yields a `Pipeline` with the warehouse, the sandbox and a Dagster instance holding the shop partitions.
-    """
+@contextmanager
+def connected_pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox) -> Iterator[Pipeline]:
+    """The environment of CONTRACT.md pointing at `pg_url` (schema of `warehouse`) and `sandbox`, every
+    sandbox shop connected, and a test Dagster instance holding their partitions."""
     import dagster as dg
 
     from shopee_pipeline.defs import resources
@@ -89,14 +88,23 @@ def pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox):
     monkeypatch.setenv("SHOPEE_API_BASE_URL", sandbox.url)
     get_settings.cache_clear()
     resources._warehouse.cache_clear()
-    settings = get_settings()
-    for shop_id in sandbox.shop_ids:
-        connect_shop(settings, warehouse, shop_id, sandbox.authorize(shop_id))
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
-        yield Pipeline(warehouse=warehouse, sandbox=sandbox, instance=instance, settings=settings)
-    get_settings.cache_clear()
-    resources._warehouse.cache_clear()
+    try:
+        settings = get_settings()
+        for shop_id in sandbox.shop_ids:
+            connect_shop(settings, warehouse, shop_id, sandbox.authorize(shop_id))
+        with dg.instance_for_test() as instance:
+            instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
+            yield Pipeline(warehouse=warehouse, sandbox=sandbox, instance=instance, settings=settings)
+    finally:
+        get_settings.cache_clear()
+        resources._warehouse.cache_clear()
+
+
+@pytest.fixture
+def pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox) -> Iterator[Pipeline]:
+    """`connected_pipeline` over the session database and the default sandbox."""
+    with connected_pipeline(monkeypatch, pg_url, warehouse, sandbox) as connected:
+        yield connected
 
 
 class Pipeline:

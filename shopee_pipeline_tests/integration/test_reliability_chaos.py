@@ -31,6 +31,7 @@ from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
+from shopee_pipeline_tests.conftest import connected_pipeline
 
 DATA_TABLES = ("orders", "order_items", "logistics", "escrow", "escrow_items", "bookings", "booking_items")
 FAULTS = ["rate_limit", "error_server", "http_500", "drop", "stall"]
@@ -63,8 +64,6 @@ class Chaos:
 def chaos(request, monkeypatch, pg_url: str, warehouse: Warehouse) -> Iterator[Chaos]:
     """A 5-shop sandbox (orders per shop per day from the test's parameter), clock at 10x, 2-minute
     tokens, shops connected, Dagster instance with their partitions."""
-    from shopee_pipeline.defs import resources
-    from shopee_pipeline.onboarding import connect_shop
 
     config = SandboxConfig(
         shops=5,
@@ -74,23 +73,15 @@ def chaos(request, monkeypatch, pg_url: str, warehouse: Warehouse) -> Iterator[C
         access_token_ttl=120,
         clock_rate=10.0,
     )
-    with start_sandbox(config) as sandbox:
-        monkeypatch.setenv("DATABASE_URL", pg_url)
-        monkeypatch.setenv("SHOPEE_DB_SCHEMA", warehouse.schema)
-        monkeypatch.setenv("SHOPEE_PARTNER_ID", str(sandbox.partner_id))
-        monkeypatch.setenv("SHOPEE_PARTNER_KEY", sandbox.partner_key)
-        monkeypatch.setenv("SHOPEE_API_BASE_URL", sandbox.url)
-        get_settings.cache_clear()
-        resources._warehouse.cache_clear()
-        settings = get_settings()
-        for shop_id in sandbox.shop_ids:
-            connect_shop(settings, warehouse, shop_id, sandbox.authorize(shop_id))
-        day = datetime.fromtimestamp(sandbox.now(), settings.timezone).date() - timedelta(days=DAYS_BACK)
-        with dg.instance_for_test() as instance:
-            instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
-            yield Chaos(warehouse, sandbox, instance, str(day), instance.get_dynamic_partitions("shops"))
-    get_settings.cache_clear()
-    resources._warehouse.cache_clear()
+    with (
+        start_sandbox(config) as sandbox,
+        connected_pipeline(monkeypatch, pg_url, warehouse, sandbox) as connected,
+    ):
+        day = datetime.fromtimestamp(sandbox.now(), connected.settings.timezone).date() - timedelta(
+            days=DAYS_BACK
+        )
+        instance = connected.instance
+        yield Chaos(warehouse, sandbox, instance, str(day), instance.get_dynamic_partitions("shops"))
 
 
 def _run(chaos: Chaos) -> tuple[dg.ExecuteInProcessResult, float]:

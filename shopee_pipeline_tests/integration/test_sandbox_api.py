@@ -158,9 +158,12 @@ def test_sign_timestamp_and_token_errors(sb: SandboxHandle, shop: tuple[int, str
         "error_sign",
         "Wrong sign.",
     )
-    expired = call(sb, "GET", LIST, shop_id=shop_id, token=token, params=params, ts=int(time.time()) - 301)
+    # stale against both clocks the sandbox accepts (wall and simulated), whatever the test order did to them
+    stale = int(min(time.time(), sb.now())) - 301
+    expired = call(sb, "GET", LIST, shop_id=shop_id, token=token, params=params, ts=stale)
     assert (expired.status_code, expired.json()["message"]) == (400, "Timestamp is expired.")
-    future = call(sb, "GET", LIST, shop_id=shop_id, token=token, params=params, ts=int(time.time()) + 3600)
+    ahead = int(max(time.time(), sb.now())) + 3600
+    future = call(sb, "GET", LIST, shop_id=shop_id, token=token, params=params, ts=ahead)
     assert future.json()["error"] == "error_param"
     bad_token = call(sb, "GET", LIST, shop_id=shop_id, token="0" * 32, params=params)
     assert bad_token.status_code == 403
