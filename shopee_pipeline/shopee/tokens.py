@@ -109,30 +109,40 @@ class TokenManager:
         self._clock = clock
         self._margin = margin_seconds
         self._cache: dict[int, ShopTokens] = {}
+        self._lifetimes: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    def _expiring(self, tokens: ShopTokens) -> bool:
-        return tokens.access_seconds_left(self._now()) < self._margin
+    def _margin_for(self, shop_id: int) -> float:
+        """The refresh margin, capped at half the longest token lifetime seen for the shop: a token that
+        lives less than the margin (a short-lived test token) must not be refreshed before every call."""
+        lifetime = self._lifetimes.get(shop_id)
+        return self._margin if lifetime is None else min(self._margin, lifetime / 2)
+
+    def _expiring_for(self, shop_id: int) -> Callable[[ShopTokens], bool]:
+        margin = self._margin_for(shop_id)
+        return lambda tokens: tokens.access_seconds_left(self._now()) < margin
 
     def access_token(self, shop_id: int) -> str:
         """Return an access token with more than the margin (5 min by default) left."""
         with self._lock:
             cached = self._cache.get(shop_id)
-        if cached is None or self._expiring(cached):
+        expiring = self._expiring_for(shop_id)
+        if cached is None or expiring(cached):
             cached = self._store.load(shop_id)
             if cached is None:
                 raise _not_connected(shop_id)
-            if self._expiring(cached):
-                cached = self._locked_refresh(shop_id, self._expiring)
+            if expiring(cached):
+                cached = self._locked_refresh(shop_id, expiring)
             self._remember(shop_id, cached)
         return cached.access_token
 
     def save(self, shop_id: int, tokens: ShopTokens) -> None:
         """Store a newly obtained pair (after authorization or an imported refresh) and use it from now on."""
         self._store.save(shop_id, tokens)
+        self._learn_lifetime(shop_id, tokens)
         self._remember(shop_id, tokens)
 
     def replace_refused(self, shop_id: int, refused_access_token: str) -> str:
@@ -140,8 +150,9 @@ class TokenManager:
 
         If another worker already replaced it, its token is used and Shopee is not called again.
         """
+        expiring = self._expiring_for(shop_id)
         tokens = self._locked_refresh(
-            shop_id, lambda t: t.access_token == refused_access_token or self._expiring(t)
+            shop_id, lambda t: t.access_token == refused_access_token or expiring(t)
         )
         self._remember(shop_id, tokens)
         return tokens.access_token
@@ -150,10 +161,18 @@ class TokenManager:
         with self._lock:
             self._cache[shop_id] = tokens
 
+    def _learn_lifetime(self, shop_id: int, fresh: ShopTokens) -> None:
+        """Note how long a just-issued access token lives (the margin is capped at half of it)."""
+        left = fresh.access_seconds_left(self._now())
+        with self._lock:
+            self._lifetimes[shop_id] = max(self._lifetimes.get(shop_id, 0.0), left)
+
     def _locked_refresh(self, shop_id: int, needs_refresh: Callable[[ShopTokens], bool]) -> ShopTokens:
         try:
-            return self._store.refresh_locked(
+            tokens = self._store.refresh_locked(
                 shop_id, needs_refresh, lambda current: self._refresh(shop_id, current.refresh_token)
             )
         except LookupError:
             raise _not_connected(shop_id) from None
+        self._learn_lifetime(shop_id, tokens)
+        return tokens
