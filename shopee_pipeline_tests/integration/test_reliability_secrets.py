@@ -151,7 +151,10 @@ def test_no_secret_in_any_log_event_or_error(
     for shop in sandbox.shop_ids:
         pair = store.load(shop)
         secrets |= {pair.access_token, pair.refresh_token}
-    assert len(secrets) > 30  # keys, codes, every rotated token and every request sign
+    # keys, codes, every rotated token and every request sign: the search must cover a real crowd of them
+    # (the 120 s tokens no longer rotate before every call, so fewer tokens than signs)
+    assert len(secrets) > 20
+    assert {sandbox.partner_key, PUSH_KEY} <= secrets
     assert any("refresh" in t.lower() for t in texts)  # the scenarios did log about tokens
     assert leaks(texts, secrets) == set()
 
