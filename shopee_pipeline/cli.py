@@ -63,11 +63,10 @@ def cmd_db_serve(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_auth_url(args: argparse.Namespace, settings: Settings) -> None:
     """Print the authorization link."""
-    from shopee_pipeline.shopee import InMemoryTokenStore, ShopeeClient, ShopeeConfig
+    from shopee_pipeline.onboarding import shopee_config
+    from shopee_pipeline.shopee import InMemoryTokenStore, ShopeeClient
 
-    partner_id, partner_key = settings.require_partner()
-    config = ShopeeConfig(partner_id=partner_id, partner_key=partner_key, base_url=settings.api_base_url)
-    with ShopeeClient(config, InMemoryTokenStore()) as client:
+    with ShopeeClient(shopee_config(settings), InMemoryTokenStore()) as client:
         print(client.auth_url(args.redirect))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from shopee_pipeline.settings import Settings
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig, ShopeeError
@@ -11,11 +12,22 @@ from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 
 
+def shopee_config(settings: Settings, **tuning: Any) -> ShopeeConfig:
+    """The client configuration of the app in `settings` (credentials, host, the deployment's request
+    rate); `tuning` overrides further `ShopeeConfig` fields (concurrency, retries, timeouts)."""
+    partner_id, partner_key = settings.require_partner()
+    return ShopeeConfig(
+        partner_id=partner_id,
+        partner_key=partner_key,
+        base_url=settings.api_base_url,
+        partner_rate_per_second=settings.max_requests_per_second,
+        **tuning,
+    )
+
+
 def client_for(settings: Settings, warehouse: Warehouse) -> ShopeeClient:
     """A Shopee client for the configured app, its tokens in the warehouse."""
-    partner_id, partner_key = settings.require_partner()
-    config = ShopeeConfig(partner_id=partner_id, partner_key=partner_key, base_url=settings.api_base_url)
-    return ShopeeClient(config, PostgresTokenStore(warehouse.engine, warehouse.schema))
+    return ShopeeClient(shopee_config(settings), PostgresTokenStore(warehouse.engine, warehouse.schema))
 
 
 def _register(client: ShopeeClient, warehouse: Warehouse, shop_id: int, name: str | None) -> str | None:

@@ -6,8 +6,9 @@ import functools
 
 import dagster as dg
 
+from shopee_pipeline.onboarding import shopee_config
 from shopee_pipeline.settings import Settings, get_settings
-from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
+from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.warehouse.rate_budget import PostgresRateBudget
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
@@ -48,14 +49,10 @@ class ShopeeResource(dg.ConfigurableResource):
     def client(self, warehouse: Warehouse) -> ShopeeClient:
         """A new client (close it when done) whose tokens live in `warehouse`."""
         settings = get_settings()
-        partner_id, partner_key = settings.require_partner()
-        config = ShopeeConfig(
-            partner_id=partner_id,
-            partner_key=partner_key,
-            base_url=settings.api_base_url,
+        config = shopee_config(
+            settings,
             max_concurrency=self.max_concurrent_requests,
             shop_rate_per_second=self.shop_requests_per_second,
-            partner_rate_per_second=settings.max_requests_per_second,
             max_attempts=self.max_attempts,
             backoff_initial_seconds=self.backoff_initial_seconds,
             backoff_max_seconds=self.backoff_max_seconds,
@@ -63,7 +60,10 @@ class ShopeeResource(dg.ConfigurableResource):
             refresh_margin_seconds=self.refresh_margin_seconds,
         )
         budget = PostgresRateBudget(
-            warehouse.engine, warehouse.schema, f"partner:{partner_id}", settings.max_requests_per_second
+            warehouse.engine,
+            warehouse.schema,
+            f"partner:{config.partner_id}",
+            settings.max_requests_per_second,
         )
         return ShopeeClient(
             config, PostgresTokenStore(warehouse.engine, warehouse.schema), shared_budget=budget
