@@ -6,11 +6,10 @@ import dagster as dg
 
 from shopee_pipeline.defs.io_managers import upsert_metadata
 from shopee_pipeline.defs.metadata import table_metadata
-from shopee_pipeline.defs.outputs import ChildRows, ParentRows
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.sync_runs import SyncConfig, api_metadata, plan_run, settle
-from shopee_pipeline.sync.fetch import fetch_bookings
+from shopee_pipeline.defs.sync_runs import SyncConfig, plan_run, row_stream, settle
+from shopee_pipeline.sync.fetch import stream_bookings
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 
@@ -40,17 +39,11 @@ def bookings(
     store = warehouse.get()
     plan = plan_run(context, store, STREAM, config)
     with shop_sync_locks(store.engine, STREAM, plan.days_by_shop), shopee.client(store) as client:
-        before = client.stats.snapshot()
-        result = fetch_bookings(
+        stream = stream_bookings(
             client,
             plan.windows_by_shop,
             booking_sns_by_shop=plan.targeted or None,
             concurrency=shopee.shop_concurrency,
         )
-        rows = result.rows
-        items = ChildRows(rows.booking_items, result.parents_of("booking_items"))
-        yield dg.Output(
-            ParentRows(rows.bookings, {"booking_items": items}),
-            metadata=api_metadata(client.stats.snapshot().since(before)),
-        )
-    settle(context, store, STREAM, plan, result.failures, result.skipped)
+        yield dg.Output(row_stream(stream, "bookings", ["booking_items"], client))
+    settle(context, store, STREAM, plan, stream.failures, stream.skipped)

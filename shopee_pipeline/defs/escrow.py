@@ -8,12 +8,11 @@ import pandas as pd
 from shopee_pipeline.defs.checks import ESCROW_CHECKS, escrow_check_results
 from shopee_pipeline.defs.io_managers import upsert_metadata
 from shopee_pipeline.defs.metadata import table_metadata
-from shopee_pipeline.defs.outputs import ChildRows, ParentRows
 from shopee_pipeline.defs.partitions import parse_partition_keys
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, api_metadata, settle
-from shopee_pipeline.sync.fetch import escrow_candidates, fetch_escrow
+from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, row_stream, settle
+from shopee_pipeline.sync.fetch import escrow_candidates, stream_escrow
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import escrow_versions
@@ -44,7 +43,8 @@ def escrow(
     shopee: ShopeeResource,
     warehouse: WarehouseResource,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    """Escrow for the partition's orders that lack it or changed since, in POST batches of 50."""
+    """Escrow for the partition's orders that lack it or changed since, in POST batches of 50 (a shop's
+    batches in parallel), written in chunks as they arrive."""
     store = warehouse.get()
     if config.only:
         orders = orders[orders["order_sn"].isin(config.only)]
@@ -54,15 +54,10 @@ def escrow(
             fetched = escrow_versions(conn, list(orders["order_sn"]))
         wanted = escrow_candidates(orders, fetched)
         update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))
-        before = client.stats.snapshot()
-        result = fetch_escrow(client, wanted, update_times, concurrency=shopee.shop_concurrency)
-        spent = api_metadata(client.stats.snapshot().since(before))
-        rows = result.rows
+        stream = stream_escrow(client, wanted, update_times, concurrency=shopee.shop_concurrency)
         yield dg.Output(
-            ParentRows(
-                rows.escrow, {"escrow_items": ChildRows(rows.escrow_items, result.parents_of("escrow_items"))}
-            ),
-            metadata={**spent, "orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))},
+            row_stream(stream, "escrow", ["escrow_items"], client),
+            metadata={"orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))},
         )
     yield from escrow_check_results(store, shop_ids)
-    settle(context, store, STREAM, RunPlan({}, {}, {}), result.failures, result.skipped)
+    settle(context, store, STREAM, RunPlan({}, {}, {}), stream.failures, stream.skipped)

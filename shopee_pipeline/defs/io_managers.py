@@ -1,14 +1,15 @@
-"""`PostgresIOManager`: writes asset frames into the warehouse through the idempotent upsert path,
-and loads a partition back for downstream assets.
+"""`PostgresIOManager`: writes asset rows into the warehouse through the idempotent upsert path, and
+loads a partition back for downstream assets.
 
 Built like dagster-duckdb's `DbIOManager`: the table comes from the asset key; how to merge comes from
 the output's definition metadata:
 - `shopee/conflict_key` (and `shopee/guard_column`): upsert on that key, newest `update_time` wins;
-- `shopee/parent` + `shopee/parent_key`: the output is `ChildRows`, child rows (items, packages) that
-  replace the children of the `(key, update_time)` parents it lists;
-- `shopee/children`: the output is `ParentRows`, whose child tables are replaced in the same
-  transaction as their parents, before them.
-Each output is written in one transaction; the write counts become output metadata.
+- `shopee/children`: the child tables (items, packages) a `ParentRows` carries; each replaces, as a
+  whole, the children of the parents it lists, in the same transaction as the parents, before them.
+An output is a frame, a `ParentRows`, or a `RowStream` of `ParentRows` chunks. A frame or a
+`ParentRows` is written in one transaction; a stream in one transaction per chunk, as the chunks arrive
+(a reader never sees an order without its lines, and a run never holds a whole day in memory). The
+write counts become output metadata.
 """
 
 from __future__ import annotations
@@ -16,19 +17,18 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from shopee_pipeline.defs.outputs import ChildRows, ParentRows
+from shopee_pipeline.defs.outputs import ParentRows, RowStream
 from shopee_pipeline.defs.partitions import parse_partition_keys
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.lookups import rows_in_windows
+from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec, WriteCounts, replace_children, upsert
 
 CONFLICT_KEY = "shopee/conflict_key"
 GUARD_COLUMN = "shopee/guard_column"
-PARENT = "shopee/parent"
-PARENT_KEY = "shopee/parent_key"
 CHILDREN = "shopee/children"
 
 
@@ -39,13 +39,16 @@ def upsert_metadata(
     return {CONFLICT_KEY: conflict_key, GUARD_COLUMN: guard_column, CHILDREN: children}
 
 
-def child_metadata(parent: str, parent_key: str) -> dict[str, str]:
-    """Output metadata for a child table replaced as a whole per row of `parent`."""
-    return {PARENT: parent, PARENT_KEY: parent_key}
-
-
 def _table(name: str):
     return tables.metadata.tables[name]
+
+
+def write_counts_metadata(counts: WriteCounts, rows: int) -> dict[str, dg.MetadataValue]:
+    """A table's write counts as output metadata: rows handed over, then inserted, updated and so on."""
+    return {
+        "dagster/row_count": dg.MetadataValue.int(rows),
+        **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in counts.as_dict().items()},
+    }
 
 
 class PostgresIOManager(dg.ConfigurableIOManager):
@@ -53,39 +56,46 @@ class PostgresIOManager(dg.ConfigurableIOManager):
 
     warehouse: WarehouseResource
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | ChildRows | ParentRows) -> None:
-        """Write `obj` (and the child rows it carries) in one transaction; report the counts."""
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | ParentRows | RowStream) -> None:
+        """Write `obj` (and the child rows it carries): one transaction per frame, `ParentRows` or
+        stream chunk; report the counts."""
         table = _table(context.asset_key.path[-1])
         meta = context.definition_metadata
+        stream = obj if isinstance(obj, RowStream) else RowStream([self._parent_rows(obj)])
         warehouse = self.warehouse.get()
-        child_counts: dict[str, WriteCounts] = {}
-        with warehouse.begin() as conn:
-            if PARENT in meta:
-                if not isinstance(obj, ChildRows):
-                    raise TypeError(
-                        f"{table.name} holds child rows: return ChildRows, not {type(obj).__name__}"
-                    )
-                frame = obj.frame
-                spec = ChildrenSpec(table, _table(meta[PARENT]), meta[PARENT_KEY])
-                counts = replace_children(conn, warehouse.schema, spec, frame, obj.parents)
-            else:
-                frame = obj.frame if isinstance(obj, ParentRows) else obj
-                children = obj.children if isinstance(obj, ParentRows) else {}
-                key, guard = meta[CONFLICT_KEY], meta.get(GUARD_COLUMN) or None
-                for name in filter(None, str(meta.get(CHILDREN, "")).split(",")):
-                    child = children[name]
-                    child_spec = ChildrenSpec(_table(name), table, key, guard or "update_time")
-                    child_counts[name] = replace_children(
-                        conn, warehouse.schema, child_spec, child.frame, child.parents
-                    )
-                counts = upsert(conn, warehouse.schema, UpsertSpec(table, (key,), guard), frame)
-        metadata: dict[str, object] = {
-            "dagster/row_count": dg.MetadataValue.int(len(frame)),
-            **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in counts.as_dict().items()},
-        }
-        for name, child in child_counts.items():
-            metadata[f"{name}_rows_written"] = dg.MetadataValue.int(child.inserted)
-        context.add_output_metadata(metadata)
+        rows = 0
+        for chunk in stream.chunks:
+            with warehouse.begin() as conn:
+                written = self._write(conn, warehouse, table.name, meta, chunk)
+            for name, counts in written.items():
+                stream.written[name] = stream.written.get(name, WriteCounts()) + counts
+            rows += len(chunk.frame)
+        metadata = write_counts_metadata(stream.written.get(table.name, WriteCounts()), rows)
+        for name, counts in stream.written.items():
+            if name != table.name:
+                metadata[f"{name}_rows_written"] = dg.MetadataValue.int(counts.inserted)
+        context.add_output_metadata({**metadata, **stream.summary()})
+
+    @staticmethod
+    def _parent_rows(obj: pd.DataFrame | ParentRows) -> ParentRows:
+        if isinstance(obj, ParentRows):
+            return obj
+        if isinstance(obj, pd.DataFrame):
+            return ParentRows(obj)
+        raise TypeError(f"return a DataFrame, ParentRows or RowStream, not {type(obj).__name__}")
+
+    @staticmethod
+    def _write(conn, warehouse: Warehouse, name: str, meta, chunk: ParentRows) -> dict[str, WriteCounts]:
+        """Children first, then their parents, in the caller's transaction; counts by table name."""
+        table = _table(name)
+        key, guard = meta[CONFLICT_KEY], meta.get(GUARD_COLUMN) or None
+        written: dict[str, WriteCounts] = {}
+        for child_name in filter(None, str(meta.get(CHILDREN, "")).split(",")):
+            child = chunk.children[child_name]
+            spec = ChildrenSpec(_table(child_name), table, key, guard or "update_time")
+            written[child_name] = replace_children(conn, warehouse.schema, spec, child.frame, child.parents)
+        written[name] = upsert(conn, warehouse.schema, UpsertSpec(table, (key,), guard), chunk.frame)
+        return written
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         """The upstream table's rows of the input's partitions (without the bulky `raw` column)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+
 import dagster as dg
 import pandas as pd
 from sqlalchemy import Table
@@ -30,11 +33,21 @@ def table_metadata(table: Table) -> dict[str, object]:
     return {"dagster/column_schema": column_schema(table), "dagster/table_name": table.name}
 
 
-def order_statistics(orders: pd.DataFrame) -> dict[str, dg.MetadataValue]:
-    """Order counts per status and GMV (sum of `total_amount`) of a frame, as plottable numbers."""
-    stats: dict[str, dg.MetadataValue] = {
-        "gmv": dg.MetadataValue.float(float(sum(a for a in orders["total_amount"] if a is not None))),
-    }
-    for status, count in orders["order_status"].fillna("UNKNOWN").value_counts().items():
-        stats[f"orders_{str(status).lower()}"] = dg.MetadataValue.int(int(count))
-    return stats
+@dataclass
+class OrderStatistics:
+    """Order counts per status and GMV (sum of `total_amount`) of the orders seen, as plottable numbers."""
+
+    gmv: float = 0.0
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Count one chunk of `orders` rows."""
+        self.gmv += float(sum(a for a in frame["total_amount"] if a is not None))
+        self.statuses.update(str(s) for s in frame["order_status"].fillna("UNKNOWN"))
+
+    def metadata(self) -> dict[str, dg.MetadataValue]:
+        """GMV and `orders_<status>` counts."""
+        stats: dict[str, dg.MetadataValue] = {"gmv": dg.MetadataValue.float(self.gmv)}
+        for status, count in sorted(self.statuses.items()):
+            stats[f"orders_{status.lower()}"] = dg.MetadataValue.int(count)
+        return stats

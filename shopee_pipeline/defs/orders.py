@@ -6,18 +6,19 @@ from datetime import timedelta
 import dagster as dg
 
 from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
-from shopee_pipeline.defs.io_managers import child_metadata, upsert_metadata
-from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, order_statistics, table_metadata
-from shopee_pipeline.defs.outputs import ChildRows
+from shopee_pipeline.defs.io_managers import upsert_metadata, write_counts_metadata
+from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, OrderStatistics, table_metadata
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.sync_runs import SyncConfig, api_metadata, plan_run, settle
-from shopee_pipeline.sync.fetch import fetch_orders
+from shopee_pipeline.defs.sync_runs import SyncConfig, plan_run, row_stream, settle
+from shopee_pipeline.sync.fetch import stream_orders
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import known_tracking_numbers
+from shopee_pipeline.warehouse.upsert import WriteCounts
 
 STREAM = "orders"
+CHILDREN = ("order_items", "logistics")
 
 
 # How each of the three tables is shown in the UI (the multi-asset itself carries no kinds or owners).
@@ -34,7 +35,7 @@ OUT_ARGS = {"kinds": KINDS, "owners": OWNERS, "group_name": SYNC_GROUP}
                 "price. Lines of a bundle deal share `order_item_id` and carry a discounted price of 0 "
                 "(see `escrow_items` for their real prices). Replaced whole when the order changes."
             ),
-            metadata={**table_metadata(tables.order_items), **child_metadata("orders", "order_sn")},
+            metadata=table_metadata(tables.order_items),
             **OUT_ARGS,
         ),
         "logistics": dg.AssetOut(
@@ -43,7 +44,7 @@ OUT_ARGS = {"kinds": KINDS, "owners": OWNERS, "group_name": SYNC_GROUP}
                 "One row per package of an order (split orders have several): logistics status, carrier "
                 "and tracking number."
             ),
-            metadata={**table_metadata(tables.logistics), **child_metadata("orders", "order_sn")},
+            metadata=table_metadata(tables.logistics),
             **OUT_ARGS,
         ),
         "orders": dg.AssetOut(
@@ -53,7 +54,10 @@ OUT_ARGS = {"kinds": KINDS, "owners": OWNERS, "group_name": SYNC_GROUP}
                 "carrier and dates. A day's partition holds the orders whose last change (`update_time`) "
                 "fell on that day in SHOPEE_TIMEZONE; an order always shows its newest known state."
             ),
-            metadata={**table_metadata(tables.orders), **upsert_metadata("order_sn")},
+            metadata={
+                **table_metadata(tables.orders),
+                **upsert_metadata("order_sn", children=",".join(CHILDREN)),
+            },
             **OUT_ARGS,
             freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=30)),
         ),
@@ -68,9 +72,10 @@ def shopee_orders(
     config: SyncConfig,
     shopee: ShopeeResource,
     warehouse: WarehouseResource,
-) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    """List the partition's changed orders page by page, fetch details 50 at a time, and write items and
-    packages before their orders, so a reader never sees an order without its lines."""
+) -> Iterator[dg.Output | dg.MaterializeResult | dg.AssetCheckResult]:
+    """List the partition's changed orders page by page, fetch details 50 at a time, and write them in
+    chunks as they arrive, items and packages before their orders in each chunk's transaction, so a
+    reader never sees an order without its lines."""
     store = warehouse.get()
     plan = plan_run(context, store, STREAM, config)
     shop_ids = sorted(plan.days_by_shop)
@@ -80,22 +85,19 @@ def shopee_orders(
             return known_tracking_numbers(conn, pairs)
 
     with shop_sync_locks(store.engine, STREAM, shop_ids), shopee.client(store) as client:
-        before = client.stats.snapshot()
-        result = fetch_orders(
+        fetched = stream_orders(
             client,
             plan.windows_by_shop,
             known,
             order_sns_by_shop=plan.targeted or None,
             concurrency=shopee.shop_concurrency,
         )
-        spent = api_metadata(client.stats.snapshot().since(before))
-        rows = result.rows
-        yield dg.Output(
-            ChildRows(rows.order_items, result.parents_of("order_items")), output_name="order_items"
-        )
-        yield dg.Output(ChildRows(rows.logistics, result.parents_of("logistics")), output_name="logistics")
-        yield dg.Output(
-            rows.orders, output_name="orders", metadata={**spent, **order_statistics(rows.orders)}
-        )
+        stream = row_stream(fetched, "orders", CHILDREN, client, OrderStatistics())
+        # The IO manager writes the orders output chunk by chunk, items and packages in each chunk's
+        # transaction; the two child tables are then reported as their own materializations.
+        yield dg.Output(stream, output_name="orders")
+    for child in CHILDREN:
+        counts = stream.written.get(child, WriteCounts())
+        yield dg.MaterializeResult(asset_key=child, metadata=write_counts_metadata(counts, counts.received))
     yield from order_check_results(store, shop_ids)
-    settle(context, store, STREAM, plan, result.failures, result.skipped)
+    settle(context, store, STREAM, plan, fetched.failures, fetched.skipped)

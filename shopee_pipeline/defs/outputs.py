@@ -1,10 +1,14 @@
-"""What the Shopee assets hand the IO manager besides a plain frame: child rows with the parents they
-replace, and parent rows with the children to write in the same transaction."""
+"""What the Shopee assets hand the IO manager besides a plain frame: parent rows with the child rows
+written in the same transaction, and a stream of such chunks written one transaction each."""
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
+
+from shopee_pipeline.warehouse.upsert import WriteCounts
 
 
 @dataclass(frozen=True)
@@ -25,3 +29,18 @@ class ParentRows:
 
     frame: pd.DataFrame
     children: dict[str, ChildRows] = field(default_factory=dict)
+
+
+@dataclass
+class RowStream:
+    """Chunks of parent rows (with their children) produced while the asset is still fetching.
+
+    The IO manager writes each chunk in its own transaction as it arrives, so a run holds one chunk in
+    memory instead of a whole day of every shop. It adds what the writes did to `written` (by table
+    name), for the asset to report child tables once the stream is stored, and merges `summary()`
+    (figures known only at the end, such as API calls spent) into the output's metadata.
+    """
+
+    chunks: Iterable[ParentRows]
+    summary: Callable[[], Mapping[str, Any]] = dict
+    written: dict[str, WriteCounts] = field(default_factory=dict)

@@ -37,7 +37,7 @@ class ShopeeResource(dg.ConfigurableResource):
     `backoff_max_seconds`; an access token is refreshed `refresh_margin_seconds` before it expires.
     """
 
-    shop_concurrency: int = 16
+    shop_concurrency: int = 32
     max_concurrent_requests: int = 16
     shop_requests_per_second: float = 10.0
     max_attempts: int = 5

@@ -1,12 +1,19 @@
-"""Fetch -> normalise for many shops at once: orders (with items, packages and tracking numbers),
-escrow and bookings. Shops are fetched in parallel threads (the client caps concurrency and rate), and
-one shop's failure is recorded without costing the other shops their rows."""
+"""Fetch -> normalise for many shops at once, as a stream: orders (with items, packages and tracking
+numbers), escrow and bookings arrive batch by batch while other shops are still being fetched.
+
+Shops (or, for escrow, batches of 50 orders) are fetched in parallel threads; the client caps
+concurrency and rate. A bounded queue hands each normalised batch to the consumer, so memory holds a
+few batches, never a whole day of shops. One shop's failure is recorded without costing the other
+shops their rows."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,11 +46,13 @@ TRACKED_STATUSES = frozenset(
 DETAIL_BATCH = 50
 # Escrow is not asked for orders that were never paid.
 NO_ESCROW_STATUSES = frozenset({"UNPAID"})
+# Normalised batches waiting for the consumer before the fetching threads pause.
+MAX_PENDING_BATCHES = 16
 
 Rows = TypeVar("Rows", OrderRows, EscrowRows, BookingRows)
 Parent = tuple[str, datetime]
-ShopRows = tuple[Any, dict[str, list[Parent]]]
-KnownTracking = Callable[[list[tuple[str, str]]], dict[tuple[str, str], str]]
+Package = tuple[str, str]
+KnownTracking = Callable[[list[Package]], dict[Package, str]]
 
 
 @dataclass
@@ -61,22 +70,38 @@ class ShopFailure:
 
 
 @dataclass
-class FetchResult(Generic[Rows]):
-    """Rows of every shop that succeeded, the failures of those that did not, and skipped records.
+class Batch(Generic[Rows]):
+    """Normalised rows of one shop's batch, and the parents whose child rows they replace as a whole.
 
-    `parents[child_table]` lists the `(key, update_time)` parents whose children the child rows replace
-    as a whole: only parents whose API object carried the child list (an order fetched without
-    `item_list` must not lose its stored items).
+    `parents[child_table]` lists `(key, update_time)` pairs: only parents whose API object carried the
+    child list (an order fetched without `item_list` must not lose its stored items).
     """
 
     rows: Rows
     parents: dict[str, list[Parent]] = field(default_factory=dict)
+
+    def parents_of(self, child_table: str) -> list[Parent]:
+        """The parents whose `child_table` rows are replaced (none when the batch had none)."""
+        return self.parents.get(child_table, [])
+
+
+@dataclass
+class FetchResult(Batch[Rows]):
+    """Every batch of a stream gathered into one: rows, parents, failures and skipped records."""
+
     failures: list[ShopFailure] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    def parents_of(self, child_table: str) -> list[Parent]:
-        """The parents whose `child_table` rows are replaced (none when no shop had work)."""
-        return self.parents.get(child_table, [])
+
+@dataclass(frozen=True)
+class _Finished:
+    """A job is over: cleanly (`outcome` None), with a shop failure, or with an unexpected error."""
+
+    outcome: ShopFailure | BaseException | None
+
+
+class _Stopped(Exception):
+    """The consumer went away: a fetching thread ends at its next hand-over."""
 
 
 def _failure(shop_id: int, exc: ShopeeError) -> ShopFailure:
@@ -84,16 +109,123 @@ def _failure(shop_id: int, exc: ShopeeError) -> ShopFailure:
     return ShopFailure(shop_id, str(exc), action)
 
 
-def _concat(parts: list[Rows], empty: Rows) -> Rows:
-    """One shop's rows after another, frame by frame."""
-    if not parts:
-        return empty
+def merge(batches: Sequence[Batch[Rows]]) -> Batch[Rows]:
+    """One batch holding every row and parent of `batches`, frame by frame."""
+    first = batches[0].rows
     frames = {
-        f.name: pd.concat([getattr(p, f.name) for p in parts], ignore_index=True)
-        for f in dataclasses.fields(empty)
+        f.name: pd.concat([getattr(b.rows, f.name) for b in batches], ignore_index=True)
+        for f in dataclasses.fields(first)
         if f.name != "skipped"
     }
-    return type(empty)(**frames, skipped=[s for p in parts for s in p.skipped])
+    parents: dict[str, list[Parent]] = {}
+    for batch in batches:
+        for table, pairs in batch.parents.items():
+            parents.setdefault(table, []).extend(pairs)
+    rows = type(first)(**frames, skipped=[s for b in batches for s in b.rows.skipped])
+    return Batch(rows, parents)
+
+
+class FetchStream(Generic[Rows]):
+    """The batches of many fetch jobs, yielded as they are ready; iterate it once.
+
+    `jobs` are `(shop_id, job)` pairs run by `work(shop_id, job)` in at most `concurrency` threads. A
+    job failing with a `ShopeeError` becomes a `ShopFailure` of its shop (its earlier batches stay
+    delivered: rows are idempotent and the shop's high-water mark does not advance); any other error
+    is raised to the consumer. Once iterated, `failures` and `skipped` are complete.
+    """
+
+    def __init__(
+        self,
+        jobs: Sequence[tuple[int, Any]],
+        work: Callable[[int, Any], Iterable[Batch[Rows]]],
+        empty: Rows,
+        concurrency: int,
+    ) -> None:
+        self._jobs = list(jobs)
+        self._work = work
+        self.empty = empty
+        self._concurrency = max(1, min(concurrency, len(self._jobs)))
+        self.failures: list[ShopFailure] = []
+        self.skipped: list[str] = []
+
+    def __iter__(self) -> Iterator[Batch[Rows]]:
+        handover: queue.Queue[Batch[Rows] | _Finished] = queue.Queue(MAX_PENDING_BATCHES)
+        stopped = threading.Event()
+        failed: set[int] = set()  # shops whose later jobs are not started
+
+        def put(item: Batch[Rows] | _Finished) -> None:
+            while not stopped.is_set():
+                try:
+                    handover.put(item, timeout=0.2)
+                    return
+                except queue.Full:
+                    continue
+            raise _Stopped
+
+        def run(shop_id: int, job: Any) -> None:
+            try:
+                if shop_id in failed:
+                    put(_Finished(None))
+                    return
+                try:
+                    for batch in self._work(shop_id, job):
+                        put(batch)
+                    outcome: ShopFailure | BaseException | None = None
+                except ShopeeError as exc:
+                    logger.warning("sync of shop %s failed: %s", shop_id, exc)
+                    failed.add(shop_id)
+                    outcome = _failure(shop_id, exc)
+                except _Stopped:
+                    raise
+                except Exception as exc:  # handed to the consumer, which raises it
+                    outcome = exc
+                put(_Finished(outcome))
+            except _Stopped:
+                return
+
+        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="shopee-fetch") as pool:
+            for shop_id, job in self._jobs:
+                pool.submit(run, shop_id, job)
+            try:
+                remaining = len(self._jobs)
+                while remaining:
+                    item = handover.get()
+                    if isinstance(item, Batch):
+                        self.skipped.extend(item.rows.skipped)
+                        yield item
+                        continue
+                    remaining -= 1
+                    if isinstance(item.outcome, BaseException):
+                        raise item.outcome
+                    if item.outcome is not None and item.outcome.shop_id not in self.failed_shops:
+                        self.failures.append(item.outcome)
+            finally:
+                stopped.set()
+
+    @property
+    def failed_shops(self) -> set[int]:
+        """Shops with a recorded failure."""
+        return {f.shop_id for f in self.failures}
+
+    def chunks(self, parent_table: str, max_rows: int) -> Iterator[Batch[Rows]]:
+        """The stream regrouped into batches of at least `max_rows` parent rows (the last may be
+        smaller): fewer, larger writes, with memory still bounded by one chunk."""
+        held: list[Batch[Rows]] = []
+        count = 0
+        for batch in self:
+            held.append(batch)
+            count += len(getattr(batch.rows, parent_table))
+            if count >= max_rows:
+                yield merge(held)
+                held, count = [], 0
+        if held:
+            yield merge(held)
+
+    def collect(self) -> FetchResult[Rows]:
+        """Every batch in one result (for small syncs and tests: it holds all rows in memory)."""
+        batches = list(self) or [Batch(self.empty)]
+        whole = merge(batches)
+        return FetchResult(whole.rows, whole.parents, list(self.failures), list(self.skipped))
 
 
 def compact_raw(frame: pd.DataFrame) -> None:
@@ -105,38 +237,24 @@ def compact_raw(frame: pd.DataFrame) -> None:
         ]
 
 
-def _per_shop(
-    jobs: Mapping[int, Any], work: Callable[[int, Any], ShopRows], empty: Rows, concurrency: int
-) -> FetchResult[Rows]:
-    """Run `work(shop_id, job)` for every shop in parallel; gather rows, parents and failures."""
-    parts: list[Rows] = []
-    parents: dict[str, list[Parent]] = {}
-    failures: list[ShopFailure] = []
-
-    def run(shop_id: int) -> ShopRows | ShopFailure:
-        try:
-            return work(shop_id, jobs[shop_id])
-        except ShopeeError as exc:
-            logger.warning("sync of shop %s failed: %s", shop_id, exc)
-            return _failure(shop_id, exc)
-
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(jobs)))) as pool:
-        for outcome in pool.map(run, sorted(jobs)):
-            if isinstance(outcome, ShopFailure):
-                failures.append(outcome)
-                continue
-            shop_rows, shop_parents = outcome
-            parts.append(shop_rows)
-            for table, pairs in shop_parents.items():
-                parents.setdefault(table, []).extend(pairs)
-    rows = _concat(parts, empty)
-    return FetchResult(rows=rows, parents=parents, failures=failures, skipped=list(rows.skipped))
+def _compact(rows: Rows) -> Rows:
+    """Every frame of `rows` with its `raw` objects turned into JSON text."""
+    for f in dataclasses.fields(rows):
+        if f.name != "skipped":
+            compact_raw(getattr(rows, f.name))
+    return rows
 
 
-def _listed_order_sns(client: ShopeeClient, shop_id: int, windows: Iterable[Window]) -> Iterable[list[str]]:
+def _listed(
+    pages_of: Callable[[int, int, int], Iterable[list[dict]]],
+    shop_id: int,
+    windows: Iterable[Window],
+    key: str,
+) -> Iterator[list[str]]:
+    """The `key` of every entry of every list page of every window, page by page."""
     for window in windows:
-        for page in client.iter_order_list(shop_id, window.time_from, window.time_to):
-            yield [entry["order_sn"] for entry in page if entry.get("order_sn")]
+        for page in pages_of(shop_id, window.time_from, window.time_to):
+            yield [entry[key] for entry in page if entry.get(key)]
 
 
 def full_batches(pages: Iterable[list[str]], size: int = DETAIL_BATCH) -> Iterator[list[str]]:
@@ -159,76 +277,101 @@ def full_batches(pages: Iterable[list[str]], size: int = DETAIL_BATCH) -> Iterat
         yield buffer
 
 
-def _compact(rows: Rows) -> Rows:
-    """Every frame of `rows` with its `raw` objects turned into JSON text."""
-    for f in dataclasses.fields(rows):
-        if f.name != "skipped":
-            compact_raw(getattr(rows, f.name))
-    return rows
+class _TrackingNumbers:
+    """One shop's order batches held until their packages' tracking numbers are known: the warehouse's
+    when stored, else Shopee's, asked in calls of exactly 50 packages across batches."""
 
+    def __init__(self, client: ShopeeClient, shop_id: int, known: KnownTracking) -> None:
+        self._client, self._shop_id, self._known = client, shop_id, known
+        self._held: deque[tuple[Batch[OrderRows], set[str]]] = deque()
+        self._wanted: list[str] = []
+        self._numbers: dict[Package, str] = {}
+        self._fetched: dict[str, str] = {}
 
-def _shop_orders(client: ShopeeClient, shop_id: int, pages: Iterable[list[str]]) -> ShopRows:
-    """Details 50 at a time, each batch normalised and compacted at once so a shop's API objects are
-    never all in memory together."""
-    parts: list[OrderRows] = []
-    parents: dict[str, list[Parent]] = {"order_items": [], "logistics": []}
-    skipped: list[str] = []
-    for order_sns in full_batches(pages):
-        batch = client.get_order_details(shop_id, order_sns)
-        rows = normalize_orders(shop_id, batch.items)
-        skipped.extend(
-            f"order {sn} of shop {shop_id} not returned by get_order_detail" for sn in batch.missing
+    def add(self, batch: Batch[OrderRows]) -> Iterator[Batch[OrderRows]]:
+        """Hold `batch`; yield the held batches whose tracking numbers are now all known."""
+        rows = batch.rows
+        pairs = list(zip(rows.logistics["order_sn"], rows.logistics["package_number"], strict=True))
+        self._numbers.update((pair, number) for pair, number in self._known(pairs).items() if number)
+        status = dict(zip(rows.orders["order_sn"], rows.orders["order_status"], strict=True))
+        wanted = [
+            pkg for sn, pkg in pairs if (sn, pkg) not in self._numbers and status.get(sn) in TRACKED_STATUSES
+        ]
+        self._held.append((batch, set(wanted)))
+        self._wanted.extend(wanted)
+        while len(self._wanted) >= DETAIL_BATCH:
+            self._ask(self._wanted[:DETAIL_BATCH])
+            self._wanted = self._wanted[DETAIL_BATCH:]
+        yield from self._release(set(self._wanted))
+
+    def finish(self) -> Iterator[Batch[OrderRows]]:
+        """Ask for what is still wanted; yield every held batch."""
+        if self._wanted:
+            self._ask(self._wanted)
+            self._wanted = []
+        yield from self._release(set())
+
+    def _ask(self, packages: list[str]) -> None:
+        self._fetched.update(
+            (pkg, number)
+            for pkg, number in self._client.get_tracking_numbers(self._shop_id, packages).numbers.items()
+            if number
         )
-        skipped.extend(f"order {sn} of shop {shop_id}: {reason}" for sn, reason in batch.failed.items())
-        parents["order_items"].extend(order_parents(rows.orders, require="item_list"))
-        parents["logistics"].extend(order_parents(rows.orders, require="package_list"))
-        parts.append(_compact(rows))
-    rows = _concat(parts, normalize_orders(0, []))
-    rows.skipped.extend(skipped)
-    return rows, parents
+
+    def _release(self, unresolved: set[str]) -> Iterator[Batch[OrderRows]]:
+        while self._held and not (self._held[0][1] & unresolved):
+            batch, _ = self._held.popleft()
+            packages = batch.rows.logistics
+            pairs = list(zip(packages["order_sn"], packages["package_number"], strict=True))
+            packages["tracking_number"] = [
+                self._numbers.pop(pair, None) or self._fetched.pop(pair[1], None) for pair in pairs
+            ]
+            yield batch
 
 
-def _fill_tracking(client: ShopeeClient, shop_id: int, rows: OrderRows, known: KnownTracking) -> None:
-    """Set `tracking_number` on packages: the warehouse's when known, else one mass call per 50."""
-    packages = rows.logistics
-    if packages.empty:
-        return
-    status = dict(zip(rows.orders["order_sn"], rows.orders["order_status"], strict=True))
-    pairs = list(zip(packages["order_sn"], packages["package_number"], strict=True))
-    numbers = {pair: number for pair, number in known(pairs).items() if number}
-    wanted = [pkg for sn, pkg in pairs if (sn, pkg) not in numbers and status.get(sn) in TRACKED_STATUSES]
-    if wanted:
-        fetched = client.get_tracking_numbers(shop_id, wanted).numbers
-        numbers.update({(sn, pkg): fetched[pkg] for sn, pkg in pairs if fetched.get(pkg)})
-    packages["tracking_number"] = [numbers.get(pair) for pair in pairs]
+def _order_batches(
+    client: ShopeeClient, shop_id: int, pages: Iterable[list[str]], known: KnownTracking
+) -> Iterator[Batch[OrderRows]]:
+    """Details 50 at a time, each batch normalised and compacted at once, released once its packages
+    have their tracking numbers."""
+    tracking = _TrackingNumbers(client, shop_id, known)
+    for order_sns in full_batches(pages):
+        detail = client.get_order_details(shop_id, order_sns)
+        rows = normalize_orders(shop_id, detail.items)
+        rows.skipped.extend(
+            f"order {sn} of shop {shop_id} not returned by get_order_detail" for sn in detail.missing
+        )
+        rows.skipped.extend(f"order {sn} of shop {shop_id}: {reason}" for sn, reason in detail.failed.items())
+        parents = {
+            "order_items": order_parents(rows.orders, require="item_list"),
+            "logistics": order_parents(rows.orders, require="package_list"),
+        }
+        yield from tracking.add(Batch(_compact(rows), parents))
+    yield from tracking.finish()
 
 
-def fetch_orders(
+def stream_orders(
     client: ShopeeClient,
     windows_by_shop: Mapping[int, list[Window]],
     known_tracking: KnownTracking,
     *,
     order_sns_by_shop: Mapping[int, list[str]] | None = None,
     concurrency: int = 4,
-) -> FetchResult[OrderRows]:
+) -> FetchStream[OrderRows]:
     """Orders, items and packages of each shop: listed by update_time page by page (or the given
     order_sns), details in batches of 50, tracking numbers for packages that have one."""
 
-    def work(shop_id: int, windows: list[Window]) -> ShopRows:
-        targeted = (order_sns_by_shop or {}).get(shop_id)
-        pages = [targeted] if targeted else _listed_order_sns(client, shop_id, windows)
-        rows, parents = _shop_orders(client, shop_id, pages)
-        _fill_tracking(client, shop_id, rows, known_tracking)
-        return rows, parents
+    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[OrderRows]]:
+        windows = windows_by_shop.get(shop_id, [])
+        pages = [targeted] if targeted else _listed(client.iter_order_list, shop_id, windows, "order_sn")
+        return _order_batches(client, shop_id, pages, known_tracking)
 
     jobs = (
-        {shop: order_sns_by_shop[shop] for shop in order_sns_by_shop}
+        sorted(order_sns_by_shop.items())
         if order_sns_by_shop
-        else windows_by_shop
+        else [(shop, None) for shop in sorted(windows_by_shop)]
     )
-    return _per_shop(
-        jobs, lambda shop, _: work(shop, windows_by_shop.get(shop, [])), normalize_orders(0, []), concurrency
-    )
+    return FetchStream(jobs, work, normalize_orders(0, []), concurrency)
 
 
 def escrow_candidates(orders: pd.DataFrame, fetched_versions: Mapping[str, datetime]) -> dict[int, list[str]]:
@@ -245,55 +388,57 @@ def escrow_candidates(orders: pd.DataFrame, fetched_versions: Mapping[str, datet
     return wanted
 
 
-def fetch_escrow(
+def stream_escrow(
     client: ShopeeClient,
     order_sns_by_shop: Mapping[int, list[str]],
     order_update_times: Mapping[str, datetime],
     *,
     concurrency: int = 4,
-) -> FetchResult[EscrowRows]:
-    """Escrow details of the given orders, in POST batches of 50; a failed order loses only itself."""
+) -> FetchStream[EscrowRows]:
+    """Escrow details of the given orders, one POST batch of 50 per job (a shop's batches run in
+    parallel too); a failed order loses only itself."""
 
-    def work(shop_id: int, order_sns: list[str]) -> ShopRows:
-        parts: list[EscrowRows] = []
-        parents: dict[str, list[Parent]] = {"escrow_items": []}
-        for chunk in full_batches([order_sns]):
-            batch = client.get_escrow_details(shop_id, chunk)
-            rows = normalize_escrow(shop_id, batch.items, order_update_times)
-            rows.skipped.extend(f"escrow of {sn} (shop {shop_id}): {why}" for sn, why in batch.failed.items())
-            parents["escrow_items"].extend(escrow_parents(rows.escrow, require_items=True))
-            parts.append(_compact(rows))
-        return _concat(parts, normalize_escrow(0, [], {})), parents
+    def work(shop_id: int, order_sns: list[str]) -> Iterator[Batch[EscrowRows]]:
+        detail = client.get_escrow_details(shop_id, order_sns)
+        rows = normalize_escrow(shop_id, detail.items, order_update_times)
+        rows.skipped.extend(f"escrow of {sn} (shop {shop_id}): {why}" for sn, why in detail.failed.items())
+        parents = {"escrow_items": escrow_parents(rows.escrow, require_items=True)}
+        yield Batch(_compact(rows), parents)
 
-    return _per_shop(order_sns_by_shop, work, normalize_escrow(0, [], {}), concurrency)
+    batches = {shop: list(full_batches([order_sns])) for shop, order_sns in order_sns_by_shop.items()}
+    # Shops take turns: each shop's own rate limit never holds every thread at once.
+    jobs = [
+        (shop, batches[shop][turn])
+        for turn in range(max(map(len, batches.values()), default=0))
+        for shop in sorted(batches)
+        if turn < len(batches[shop])
+    ]
+    return FetchStream(jobs, work, normalize_escrow(0, [], {}), concurrency)
 
 
-def fetch_bookings(
+def stream_bookings(
     client: ShopeeClient,
     windows_by_shop: Mapping[int, list[Window]],
     *,
     booking_sns_by_shop: Mapping[int, list[str]] | None = None,
     concurrency: int = 4,
-) -> FetchResult[BookingRows]:
-    """Bookings and their items of each shop, listed by update_time (or the given booking_sns)."""
+) -> FetchStream[BookingRows]:
+    """Bookings and their items of each shop, listed by update_time (or the given booking_sns), details
+    in batches of 50."""
 
-    def work(shop_id: int, windows: list[Window]) -> ShopRows:
-        targeted = (booking_sns_by_shop or {}).get(shop_id)
-        booking_sns: list[str] = list(targeted or [])
-        if not targeted:
-            for window in windows:
-                for page in client.iter_booking_list(shop_id, window.time_from, window.time_to):
-                    booking_sns.extend(entry["booking_sn"] for entry in page if entry.get("booking_sn"))
-        batch = client.get_booking_details(shop_id, booking_sns)
-        rows = normalize_bookings(shop_id, batch.items)
-        rows.skipped.extend(f"booking {sn} of shop {shop_id} not returned" for sn in batch.missing)
-        parents = {"booking_items": booking_parents(rows.bookings, require="item_list")}
-        return _compact(rows), parents
+    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[BookingRows]]:
+        windows = windows_by_shop.get(shop_id, [])
+        pages = [targeted] if targeted else _listed(client.iter_booking_list, shop_id, windows, "booking_sn")
+        for booking_sns in full_batches(pages):
+            detail = client.get_booking_details(shop_id, booking_sns)
+            rows = normalize_bookings(shop_id, detail.items)
+            rows.skipped.extend(f"booking {sn} of shop {shop_id} not returned" for sn in detail.missing)
+            parents = {"booking_items": booking_parents(rows.bookings, require="item_list")}
+            yield Batch(_compact(rows), parents)
 
-    jobs = booking_sns_by_shop if booking_sns_by_shop else windows_by_shop
-    return _per_shop(
-        jobs,
-        lambda shop, _: work(shop, windows_by_shop.get(shop, [])),
-        normalize_bookings(0, []),
-        concurrency,
+    jobs = (
+        sorted(booking_sns_by_shop.items())
+        if booking_sns_by_shop
+        else [(shop, None) for shop in sorted(windows_by_shop)]
     )
+    return FetchStream(jobs, work, normalize_bookings(0, []), concurrency)

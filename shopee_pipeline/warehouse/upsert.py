@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pandas as pd
@@ -62,6 +62,14 @@ class WriteCounts:
     def written(self) -> int:
         """Rows inserted or updated."""
         return self.inserted + self.updated
+
+    @property
+    def received(self) -> int:
+        """Rows handed to the write: written, unchanged or refused as older."""
+        return self.written + self.unchanged + self.skipped_older
+
+    def __add__(self, other: WriteCounts) -> WriteCounts:
+        return WriteCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(WriteCounts)))
 
     def as_dict(self) -> dict[str, int]:
         """The counts by name, for logs and Dagster metadata."""

@@ -6,7 +6,7 @@ call, every shop connected), then syncs today's orders and escrow of a subset of
 (`BENCH_BASELINE_SHOPS`, default 2, because the baseline is slow by design) twice, one path after the
 other, call counts reset between:
 
-- ours: `fetch_orders` + `fetch_escrow` (with `escrow_candidates`) and the set-based writes of
+- ours: `stream_orders` + `stream_escrow` (with `escrow_candidates`) and the set-based writes of
   `shopee_pipeline.warehouse.upsert`, into schema `bench_ours`;
 - the seed algorithm, single-threaded as a naive script: list page by page (100 per page), details of
   each page 50 at a time, one `get_escrow_detail` per order, one `get_tracking_number` per package of a
@@ -59,7 +59,7 @@ def _windows(harness: Harness, shop_ids: list[int]) -> dict[int, list[Any]]:
 def run_ours(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) -> dict[str, Any]:
     """Our path: parallel shops, batched detail/escrow/tracking calls, set-based writes; returns figures."""
     from shopee_pipeline.defs.resources import ShopeeResource
-    from shopee_pipeline.sync.fetch import escrow_candidates, fetch_escrow, fetch_orders
+    from shopee_pipeline.sync.fetch import escrow_candidates, stream_escrow, stream_orders
     from shopee_pipeline.warehouse import tables
     from shopee_pipeline.warehouse.lookups import escrow_versions, known_tracking_numbers
     from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec, replace_children, upsert
@@ -72,7 +72,7 @@ def run_ours(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) ->
 
     started = time.perf_counter()
     with resource.client(harness.warehouse) as client:
-        result = fetch_orders(client, windows, known, concurrency=resource.shop_concurrency)
+        result = stream_orders(client, windows, known, concurrency=resource.shop_concurrency).collect()
         rows = result.rows
         with warehouse.begin() as conn:
             schema = warehouse.schema
@@ -95,7 +95,7 @@ def run_ours(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) ->
             fetched = escrow_versions(conn, list(rows.orders["order_sn"]))
         wanted = escrow_candidates(rows.orders, fetched)
         update_times = dict(zip(rows.orders["order_sn"], rows.orders["update_time"], strict=True))
-        escrow = fetch_escrow(client, wanted, update_times, concurrency=resource.shop_concurrency)
+        escrow = stream_escrow(client, wanted, update_times, concurrency=resource.shop_concurrency).collect()
         with warehouse.begin() as conn:
             replace_children(
                 conn,

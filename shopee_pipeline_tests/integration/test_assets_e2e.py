@@ -165,7 +165,7 @@ def test_backfill_of_90_days_for_10_shops_costs_what_the_data_needs(monkeypatch,
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
     from shopee_pipeline.settings import load_settings
     from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
-    from shopee_pipeline.sync.fetch import fetch_orders
+    from shopee_pipeline.sync.fetch import stream_orders
     from shopee_pipeline.sync.windows import shop_windows
     from shopee_pipeline.warehouse.shops import upsert_shop
     from shopee_pipeline.warehouse.token_store import PostgresTokenStore
@@ -188,7 +188,7 @@ def test_backfill_of_90_days_for_10_shops_costs_what_the_data_needs(monkeypatch,
                 shop: shop_windows(days, tz, now, None, timedelta(minutes=10)) for shop in sandbox.shop_ids
             }
             sandbox.reset_call_counts()
-            result = fetch_orders(client, windows, lambda pairs: {})
+            result = stream_orders(client, windows, lambda pairs: {}).collect()
         calls = sandbox.call_counts()
         start = int(day_bounds(min(days), tz)[0].timestamp())
         changed = {

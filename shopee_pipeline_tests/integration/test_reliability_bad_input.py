@@ -25,7 +25,7 @@ from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.sandbox.anomalies import LONG_STRING_BYTES, UNICODE_TEXT, UNKNOWN_STATUS
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
 from shopee_pipeline.shopee.tokens import InMemoryTokenStore
-from shopee_pipeline.sync.fetch import fetch_orders
+from shopee_pipeline.sync.fetch import stream_orders
 from shopee_pipeline.sync.windows import Window, day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.webhook import create_app, push_signature
@@ -154,7 +154,7 @@ def test_vanished_order_refused_as_a_whole_batch_costs_only_itself() -> None:
         )
         with ShopeeClient(client_config, tokens) as client:
             client.connect_shop(shop, sandbox.authorize(shop))
-            result = fetch_orders(client, {shop: [Window(now - 86400, now)]}, lambda pairs: {})
+            result = stream_orders(client, {shop: [Window(now - 86400, now)]}, lambda pairs: {}).collect()
     assert not result.failures
     assert set(result.rows.orders["order_sn"]) == set(listed) - {gone}
     assert any(gone in reason for reason in result.skipped)

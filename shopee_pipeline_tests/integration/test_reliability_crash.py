@@ -3,8 +3,8 @@ reader never sees an order without its item lines, and re-running the partition 
 of an uninterrupted run.
 
 The worker is a real child process (`crash_helpers/run_partition.py`) running the `sync_shopee` job. It
-is killed either while it waits for a table lock the test holds (its items and packages committed, its
-orders not yet), or while its COPY into a staging table is half sent.
+is killed either while it waits for a table lock the test holds (its items and packages written, its
+orders not yet, all in one open transaction), or while its COPY into a staging table is half sent.
 """
 
 from __future__ import annotations
@@ -147,8 +147,8 @@ def test_kill_between_items_and_orders(pipeline, pg_url: str, reference) -> None
     orders = f'"{warehouse.schema}"."orders"'
     with _reader(warehouse) as violations:
         with warehouse.engine.connect() as blocker:
-            # EXCLUSIVE lets readers in but holds back every write to orders: the worker commits its
-            # items and packages, then waits on its INSERT INTO orders.
+            # EXCLUSIVE lets readers in but holds back every write to orders: the worker writes its
+            # items and packages, then waits on its INSERT INTO orders in the same transaction.
             blocker.execute(text(f"LOCK TABLE {orders} IN EXCLUSIVE MODE"))
             worker = _start_worker(pipeline, pg_url, key)
             try:
@@ -159,12 +159,13 @@ def test_kill_between_items_and_orders(pipeline, pg_url: str, reference) -> None
                     "the worker to wait on its INSERT INTO orders",
                     worker,
                 )
-                assert _count(warehouse, "order_items") > 0 and _count(warehouse, "orders") == 0
+                assert _count(warehouse, "order_items") == 0 and _count(warehouse, "orders") == 0
             finally:
                 _kill(worker)
             blocker.rollback()
         _until(lambda: not _worker_backends(warehouse), "the killed worker's sessions to end")
-        assert _count(warehouse, "orders") == 0  # its open transaction died with it
+        # Its open transaction, items and packages included, died with it.
+        assert _count(warehouse, "orders") == 0 and _count(warehouse, "order_items") == 0
         _rerun(pipeline, key)
     assert violations == []
     assert _snapshot(warehouse) == expected

@@ -5,7 +5,7 @@ import logging
 from datetime import datetime
 
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
-from shopee_pipeline.sync.fetch import fetch_orders
+from shopee_pipeline.sync.fetch import stream_orders
 from shopee_pipeline.sync.windows import Window, day_bounds
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 
@@ -30,7 +30,7 @@ def _sync(pipeline):
         shop: [Window(int(start.timestamp()), int(end.timestamp()) - 1)] for shop in pipeline.sandbox.shop_ids
     }
     with _client(pipeline) as client:
-        result = fetch_orders(client, windows, lambda pairs: {}, concurrency=3)
+        result = stream_orders(client, windows, lambda pairs: {}, concurrency=3).collect()
         return result, client.stats.snapshot()
 
 
