@@ -260,13 +260,17 @@ def replace_children(
                 SELECT p.k, (t.{pk} IS NOT NULL AND p.g < t.{g}) AS older
                 FROM {_q(pstage)} p LEFT JOIN {parent} t ON t.{pk} = p.k
             ),
-            incoming AS (SELECT {pk} AS k, {fingerprint} AS f FROM {_q(stage)} GROUP BY {pk}),
             stored AS (
                 SELECT {pk} AS k, {fingerprint} AS f FROM {target}
                 WHERE {pk} IN (SELECT k FROM eligible WHERE NOT older) GROUP BY {pk}
+            ),
+            -- Only parents with stored children need the incoming fingerprint: the others are replaced.
+            incoming AS (
+                SELECT {pk} AS k, {fingerprint} AS f FROM {_q(stage)}
+                WHERE {pk} IN (SELECT k FROM stored) GROUP BY {pk}
             )
             SELECT e.k, e.older,
-                   (NOT e.older AND i.f IS DISTINCT FROM s.f) AS replace
+                   (NOT e.older AND (s.k IS NULL OR i.f IS DISTINCT FROM s.f)) AS replace
             FROM eligible e LEFT JOIN incoming i ON i.k = e.k LEFT JOIN stored s ON s.k = e.k
             """
         )
