@@ -34,4 +34,5 @@ defs = dg.Definitions(
         "shopee": ShopeeResource(),
         "io_manager": PostgresIOManager(warehouse=warehouse_resource),
     },
+    executor=dg.in_process_executor,
 )
