@@ -18,6 +18,8 @@ from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import escrow_versions
 
 STREAM = "escrow"
+# What choosing the orders that need escrow reads of them.
+ORDER_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
 
 
 @dg.asset(
@@ -28,7 +30,7 @@ STREAM = "escrow"
         "(commission, service, transaction, shipping). Per-item lines are kept in `escrow_items`. Fetched "
         "for the partition's orders whose escrow is missing or older than the order's last change."
     ),
-    ins={"orders": dg.AssetIn(key="orders")},
+    ins={"orders": dg.AssetIn(key="orders", metadata={"columns": list(ORDER_COLUMNS)})},
     metadata={
         **table_metadata(tables.escrow),
         **upsert_metadata("order_sn", "order_update_time", "escrow_items"),

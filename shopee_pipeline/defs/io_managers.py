@@ -14,6 +14,9 @@ write counts become output metadata.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import dagster as dg
 import pandas as pd
 
@@ -30,6 +33,9 @@ from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec, WriteCoun
 CONFLICT_KEY = "shopee/conflict_key"
 GUARD_COLUMN = "shopee/guard_column"
 CHILDREN = "shopee/children"
+# Chunks of a stream written at once, each on its own connection: while one waits on Postgres, the
+# next is sent. Chunks hold distinct keys (a shop's orders are listed once), so they never conflict.
+WRITERS = 2
 
 
 def upsert_metadata(
@@ -63,18 +69,31 @@ class PostgresIOManager(dg.ConfigurableIOManager):
         meta = context.definition_metadata
         stream = obj if isinstance(obj, RowStream) else RowStream([self._parent_rows(obj)])
         warehouse = self.warehouse.get()
-        rows = 0
-        for chunk in stream.chunks:
+
+        def write(chunk: ParentRows) -> dict[str, WriteCounts]:
             with warehouse.begin() as conn:
-                written = self._write(conn, warehouse, table.name, meta, chunk)
-            for name, counts in written.items():
-                stream.written[name] = stream.written.get(name, WriteCounts()) + counts
-            rows += len(chunk.frame)
+                return self._write(conn, warehouse, table.name, meta, chunk)
+
+        rows = 0
+        with ThreadPoolExecutor(WRITERS, thread_name_prefix="warehouse-write") as pool:
+            pending: deque[Future[dict[str, WriteCounts]]] = deque()
+            for chunk in stream.chunks:
+                rows += len(chunk.frame)
+                pending.append(pool.submit(write, chunk))
+                while len(pending) >= WRITERS or (pending and pending[0].done()):
+                    self._add(stream, pending.popleft().result())
+            while pending:
+                self._add(stream, pending.popleft().result())
         metadata = write_counts_metadata(stream.written.get(table.name, WriteCounts()), rows)
         for name, counts in stream.written.items():
             if name != table.name:
                 metadata[f"{name}_rows_written"] = dg.MetadataValue.int(counts.inserted)
         context.add_output_metadata({**metadata, **stream.summary()})
+
+    @staticmethod
+    def _add(stream: RowStream, written: dict[str, WriteCounts]) -> None:
+        for name, counts in written.items():
+            stream.written[name] = stream.written.get(name, WriteCounts()) + counts
 
     @staticmethod
     def _parent_rows(obj: pd.DataFrame | ParentRows) -> ParentRows:
@@ -98,13 +117,16 @@ class PostgresIOManager(dg.ConfigurableIOManager):
         return written
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
-        """The upstream table's rows of the input's partitions (without the bulky `raw` column)."""
+        """The upstream table's rows of the input's partitions: the input's `columns` metadata when
+        given (as in dagster-duckdb), else every column but the bulky `raw`."""
         table = _table(context.asset_key.path[-1])
         guard = context.upstream_output.definition_metadata.get(GUARD_COLUMN) or "update_time"
         tz = get_settings().timezone
         windows = [
             (shop, *day_bounds(day, tz)) for day, shop in parse_partition_keys(context.asset_partition_keys)
         ]
-        columns = [c.name for c in table.columns if c.name != "raw"]
+        columns = (context.definition_metadata or {}).get("columns") or [
+            c.name for c in table.columns if c.name != "raw"
+        ]
         with self.warehouse.get().connect() as conn:
             return rows_in_windows(conn, table, guard, windows, columns)
