@@ -258,3 +258,33 @@ def test_a_shop_that_lost_its_authorization_fails_with_what_the_seller_must_do(p
     # the other shops' rows were committed all the same
     assert rows(pipeline, tables.orders, shop_id=other)
     assert not rows(pipeline, tables.orders, shop_id=shop)
+
+
+def test_small_chunks_written_side_by_side_lose_nothing(pipeline, monkeypatch) -> None:
+    from shopee_pipeline.defs import sync_runs
+
+    monkeypatch.setattr(sync_runs, "ROWS_PER_WRITE", 3)
+    shop = pipeline.sandbox.shop_ids[1]
+    day = today(pipeline)
+    result = materialize(
+        pipeline, f"{day}|{shop}", {"ops": {"shopee_orders": {"config": {"full_resync": True}}}}
+    )
+    assert result.success
+
+    start, end = day_bounds(day, pipeline.settings.timezone)
+    expected = pipeline.sandbox.world.orders_updated_between(
+        shop, int(start.timestamp()), int(end.timestamp()) - 1
+    )
+    assert len(expected) > 2 * 3  # several chunks, written by more than one writer
+    stored_items: dict[str, int] = {}
+    for item in rows(pipeline, tables.order_items, shop_id=shop):
+        stored_items[item["order_sn"]] = stored_items.get(item["order_sn"], 0) + 1
+    truth_items = {sn: len(pipeline.sandbox.world.order_detail(shop, sn)["item_list"]) for sn in expected}
+    assert {r["order_sn"] for r in rows(pipeline, tables.orders, shop_id=shop)} == set(expected)
+    assert {sn: stored_items.get(sn, 0) for sn in expected} == truth_items
+    [orders_event] = [
+        m
+        for m in result.asset_materializations_for_node("shopee_orders")
+        if m.asset_key == dg.AssetKey("orders")
+    ]
+    assert orders_event.metadata["dagster/row_count"].value == len(expected)
