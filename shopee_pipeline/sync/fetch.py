@@ -163,6 +163,8 @@ class FetchStream(Generic[Rows]):
             raise _Stopped
 
         def run(shop_id: int, job: Any) -> None:
+            if stopped.is_set():
+                return
             try:
                 if shop_id in failed:
                     put(_Finished(None))
@@ -183,24 +185,27 @@ class FetchStream(Generic[Rows]):
             except _Stopped:
                 return
 
-        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="shopee-fetch") as pool:
+        pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="shopee-fetch")
+        try:
             for shop_id, job in self._jobs:
                 pool.submit(run, shop_id, job)
-            try:
-                remaining = len(self._jobs)
-                while remaining:
-                    item = handover.get()
-                    if isinstance(item, Batch):
-                        self.skipped.extend(item.rows.skipped)
-                        yield item
-                        continue
-                    remaining -= 1
-                    if isinstance(item.outcome, BaseException):
-                        raise item.outcome
-                    if item.outcome is not None and item.outcome.shop_id not in self.failed_shops:
-                        self.failures.append(item.outcome)
-            finally:
-                stopped.set()
+            remaining = len(self._jobs)
+            while remaining:
+                item = handover.get()
+                if isinstance(item, Batch):
+                    self.skipped.extend(item.rows.skipped)
+                    yield item
+                    continue
+                remaining -= 1
+                if isinstance(item.outcome, BaseException):
+                    raise item.outcome
+                if item.outcome is not None and item.outcome.shop_id not in self.failed_shops:
+                    self.failures.append(item.outcome)
+        finally:
+            # A consumer that stopped early: jobs not started never start, running ones end at their
+            # next hand-over.
+            stopped.set()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     @property
     def failed_shops(self) -> set[int]:

@@ -78,3 +78,17 @@ def test_a_consumer_that_stops_stops_the_threads_and_memory_stays_bounded() -> N
     iterator.close()
     assert time.monotonic() - started < 5
     assert produced < 2000
+
+
+def test_jobs_not_started_when_the_consumer_stops_never_run() -> None:
+    started: list[int] = []
+
+    def work(shop: int, job: int) -> Iterator[Batch[OrderRows]]:
+        started.append(job)
+        yield _batch(shop, job)
+
+    iterator = iter(FetchStream([(1, n) for n in range(200)], work, normalize_orders(0, []), 2))
+    next(iterator)
+    iterator.close()
+    # Each job of this stream would be one API call: after the stop, none but the few already under way.
+    assert len(started) <= MAX_PENDING_BATCHES + 4
