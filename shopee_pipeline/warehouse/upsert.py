@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+import orjson
 import pandas as pd
-from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, DateTime, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -97,14 +97,18 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict | list):
-        return Jsonb(value)
+        return _jsonb(value)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value
 
 
 def _jsonb(value: Any) -> Any:
-    return Jsonb(value) if isinstance(value, dict | list) else value
+    """Dicts and lists as JSON text, which COPY parses into jsonb: orjson takes a fraction of the time of
+    the stdlib `json` behind psycopg's `Jsonb` wrapper."""
+    if isinstance(value, dict | list):
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return value
 
 
 def _records(
