@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Table, and_, or_, select, tuple_
+from sqlalchemy import ARRAY, BindParameter, Connection, Table, Text, and_, any_, bindparam, or_, select
 
 from shopee_pipeline.warehouse.tables import escrow, logistics
 
@@ -17,12 +17,13 @@ def known_tracking_numbers(conn: Connection, pairs: Sequence[tuple[str, str]]) -
         return {}
     rows = conn.execute(
         select(logistics.c.order_sn, logistics.c.package_number, logistics.c.tracking_number).where(
-            tuple_(logistics.c.order_sn, logistics.c.package_number).in_(list(pairs)),
+            logistics.c.order_sn == any_(_text_array(sn for sn, _ in pairs)),
             logistics.c.tracking_number.is_not(None),
             logistics.c.tracking_number != "",
         )
     )
-    return {(sn, pkg): number for sn, pkg, number in rows}
+    wanted = set(pairs)
+    return {(sn, pkg): number for sn, pkg, number in rows if (sn, pkg) in wanted}
 
 
 def escrow_versions(conn: Connection, order_sns: Sequence[str]) -> dict[str, datetime]:
@@ -30,9 +31,16 @@ def escrow_versions(conn: Connection, order_sns: Sequence[str]) -> dict[str, dat
     if not order_sns:
         return {}
     rows = conn.execute(
-        select(escrow.c.order_sn, escrow.c.order_update_time).where(escrow.c.order_sn.in_(list(order_sns)))
+        select(escrow.c.order_sn, escrow.c.order_update_time).where(
+            escrow.c.order_sn == any_(_text_array(order_sns))
+        )
     )
     return {sn: t for sn, t in rows}
+
+
+def _text_array(values: Iterable[str]) -> BindParameter:
+    """One array parameter: a query whose text does not grow (nor need parsing anew) with its keys."""
+    return bindparam(None, sorted(set(values)), type_=ARRAY(Text))
 
 
 def rows_in_windows(

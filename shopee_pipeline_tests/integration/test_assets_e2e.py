@@ -288,3 +288,26 @@ def test_small_chunks_written_side_by_side_lose_nothing(pipeline, monkeypatch) -
         if m.asset_key == dg.AssetKey("orders")
     ]
     assert orders_event.metadata["dagster/row_count"].value == len(expected)
+
+
+def test_stored_tracking_numbers_are_not_asked_again(pipeline) -> None:
+    from shopee_pipeline.sync.fetch import TRACKED_STATUSES
+
+    shop = pipeline.sandbox.shop_ids[0]
+    partition = f"{today(pipeline)}|{shop}"
+    resync = {"ops": {"shopee_orders": {"config": {"full_resync": True}}}}
+    assert materialize(pipeline, partition, resync).success
+    status = {r["order_sn"]: r["order_status"] for r in rows(pipeline, tables.orders, shop_id=shop)}
+    packages = rows(pipeline, tables.logistics, shop_id=shop)
+    known = [p for p in packages if p["tracking_number"]]
+    missing = [p for p in packages if not p["tracking_number"] and status[p["order_sn"]] in TRACKED_STATUSES]
+    assert known
+
+    pipeline.sandbox.reset_call_counts()
+    assert materialize(pipeline, partition, resync).success
+    asked = pipeline.sandbox.call_counts().get("/api/v2/logistics/get_mass_tracking_number", 0)
+    assert asked == ceil(len(missing) / 50)
+    again = {
+        p["package_number"]: p["tracking_number"] for p in rows(pipeline, tables.logistics, shop_id=shop)
+    }
+    assert all(again[p["package_number"]] == p["tracking_number"] for p in known)
