@@ -30,9 +30,10 @@ class WarehouseResource(dg.ConfigurableResource):
 class ShopeeResource(dg.ConfigurableResource):
     """The Shopee Open Platform client for the app of `SHOPEE_PARTNER_ID`, tokens from the warehouse.
 
-    `shop_concurrency` shops are fetched at once, each at most `shop_requests_per_second`; every run
-    together stays under `SHOPEE_MAX_REQUESTS_PER_SECOND` (a budget kept in Postgres). Shopee
-    publishes no numbers: the defaults are conservative. A transient failure is retried up to
+    `shop_concurrency` fetch jobs run at once (a shop's orders or bookings, or one escrow batch of 50),
+    each shop at most `shop_requests_per_second`, at most `max_concurrent_requests` requests in flight;
+    every run together stays under `SHOPEE_MAX_REQUESTS_PER_SECOND` (a budget kept in Postgres).
+    Shopee publishes no numbers: the defaults are conservative. A transient failure is retried up to
     `max_attempts` times with exponential backoff and full jitter between `backoff_initial_seconds` and
     `backoff_max_seconds`; an access token is refreshed `refresh_margin_seconds` before it expires.
     """
