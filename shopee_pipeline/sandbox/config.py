@@ -35,7 +35,10 @@ class SandboxConfig:
 
     The simulated clock (``start_time``, ``clock_rate``) drives the orders' life cycle, token and
     code expiry and the lost-push retention. ``record_secrets`` makes the sandbox remember every token,
-    code and request sign it saw (``SandboxHandle.seen_secrets()``). Request timestamps (reference 1.3)
+    code and request sign it saw (``SandboxHandle.seen_secrets()``). A push that fails is sent again
+    ``push_retry_delays`` simulated seconds after each failure (5 min, 30 min, 3 h by default: the
+    reference has the schedule only from third-party sources) before it goes to the lost store; ``()``
+    sends it there at the first failure. Request timestamps (reference 1.3)
     are accepted when fresh against either the simulated or the real wall clock, so a client may sign
     with either.
     """
@@ -60,6 +63,7 @@ class SandboxConfig:
     push_timeout: float = 3.0
     push_workers: int = 4
     push_require_empty_body: bool = True
+    push_retry_delays: tuple[float, ...] = (300.0, 1800.0, 10800.0)
     lost_push_data_as_string: bool = False
     start_time: int | None = None
     clock_rate: float = 0.0
@@ -88,6 +92,8 @@ class SandboxConfig:
             raise ValueError("unknown_order_sn must be 'warning' or 'error'")
         if self.clock_rate < 0:
             raise ValueError("clock_rate must not be negative")
+        if any(delay < 0 for delay in self.push_retry_delays):
+            raise ValueError("push_retry_delays must not be negative")
 
     @property
     def effective_push_key(self) -> str:

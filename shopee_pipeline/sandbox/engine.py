@@ -70,6 +70,8 @@ class SandboxEngine:
             timeout=config.push_timeout,
             workers=config.push_workers,
             require_empty_body=config.push_require_empty_body,
+            retry_delays=config.push_retry_delays,
+            clock=self.clock.now,
         )
         self.anomalies = Anomalies()
         self.services = Services(config, self.world, self.tokens, self.lost, self.anomalies)
@@ -113,10 +115,13 @@ class SandboxEngine:
         return self.tokens.issue_code(shop_id, self.world.now())
 
     def sweep_pushes(self) -> int:
-        """Turn the changes up to now into pushes (queued for delivery); returns how many."""
+        """Turn the changes up to now into pushes (queued for delivery), and send again the failed
+        pushes whose retry is due; returns how many new pushes."""
         with self._sweep_lock:
-            events = self.world.sweep(self.world.now())
+            now = self.world.now()
+            events = self.world.sweep(now)
             self.pushes.submit(events)
+            self.pushes.release_due(now)
             return len(events)
 
     def advance(self, seconds: float, wait_pushes: bool = True, timeout: float | None = 120.0) -> int:
@@ -134,7 +139,8 @@ class SandboxEngine:
         return self.pushes.wait(timeout)
 
     def push_stats(self) -> dict[str, int]:
-        """Pushes ``delivered``, ``lost`` and ``pending``, plus ``lost_stored`` (unconfirmed in the store)."""
+        """Pushes ``delivered``, ``lost``, ``pending``, ``retrying`` and ``retried``, plus ``lost_stored``
+        (unconfirmed in the store)."""
         return {**self.pushes.stats(), "lost_stored": len(self.lost)}
 
     def set_faults(

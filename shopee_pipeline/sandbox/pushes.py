@@ -3,11 +3,14 @@ that ``get_lost_push_message`` / ``confirm_consumed_lost_push_message`` read."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import queue
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable, Sequence
 
 import requests
 
@@ -75,8 +78,10 @@ class PushDispatcher:
     """Sends push envelopes ``{"msg_id", "shop_id", "code", "timestamp", "data"}`` to ``url`` with
     ``Authorization`` = hex HMAC-SHA256(push key, url + "|" + raw body), ``timeout`` seconds each,
     from ``workers`` background threads (so delivery order is not guaranteed, like Shopee's).
-    A failure (exception, non-2xx, or a non-empty body when ``require_empty_body``) moves the push to
-    the lost store; with no ``url`` every push goes straight there."""
+    A failure (exception, non-2xx, or a non-empty body when ``require_empty_body``) is retried, the same
+    message (same ``msg_id``), ``retry_delays[i]`` simulated seconds after the i-th failure: the owner
+    calls ``release_due(now)`` as its clock moves. After the last retry fails the push moves to the lost
+    store; with no ``url`` every push goes straight there."""
 
     def __init__(
         self,
@@ -87,13 +92,19 @@ class PushDispatcher:
         timeout: float = 3.0,
         workers: int = 4,
         require_empty_body: bool = True,
+        retry_delays: Sequence[float] = (),
+        clock: Callable[[], int] = lambda: 0,
     ) -> None:
         self.url = url
         self._key = key
         self._lost = lost
         self._timeout = timeout
         self._require_empty = require_empty_body
-        self._queue: queue.Queue[dict[str, object] | None] = queue.Queue()
+        self._retry_delays = tuple(retry_delays)
+        self._clock = clock
+        self._retries: list[tuple[float, int, int, dict[str, object]]] = []  # (due, seq, attempt, msg)
+        self._retry_seq = itertools.count()
+        self._queue: queue.Queue[tuple[int, dict[str, object]] | None] = queue.Queue()
         self._pending = 0
         self._idle = threading.Condition()
         self._stats: Counter[str] = Counter()
@@ -118,9 +129,24 @@ class PushDispatcher:
                 self._lost.add(message)
                 self._count("lost")
                 continue
-            with self._idle:
-                self._pending += 1
-            self._queue.put(message)
+            self._send(message, attempt=0)
+
+    def _send(self, message: dict[str, object], attempt: int) -> None:
+        with self._idle:
+            self._pending += 1
+        self._queue.put((attempt, message))
+
+    def release_due(self, now: int) -> int:
+        """Send again the failed pushes whose retry is due at simulated time ``now``; returns how many."""
+        with self._idle:
+            due = []
+            while self._retries and self._retries[0][0] <= now:
+                _, _, attempt, message = heapq.heappop(self._retries)
+                due.append((attempt, message))
+            self._stats["retried"] += len(due)
+        for attempt, message in due:
+            self._send(message, attempt)
+        return len(due)
 
     def _count(self, key: str) -> None:
         with self._idle:
@@ -129,17 +155,17 @@ class PushDispatcher:
     def _work(self) -> None:
         session = requests.Session()
         while True:
-            message = self._queue.get()
-            if message is None:
+            item = self._queue.get()
+            if item is None:
                 return
             try:
-                self._deliver(session, message)
+                self._deliver(session, *item)
             finally:
                 with self._idle:
                     self._pending -= 1
                     self._idle.notify_all()
 
-    def _deliver(self, session: requests.Session, message: dict[str, object]) -> None:
+    def _deliver(self, session: requests.Session, attempt: int, message: dict[str, object]) -> None:
         assert self.url is not None
         body = json.dumps(message, separators=(",", ":")).encode("utf-8")
         headers = {
@@ -153,22 +179,30 @@ class PushDispatcher:
             ok = False
         if ok:
             self._count("delivered")
+        elif attempt < len(self._retry_delays):
+            due = self._clock() + self._retry_delays[attempt]
+            with self._idle:
+                heapq.heappush(self._retries, (due, next(self._retry_seq), attempt + 1, message))
         else:
             self._lost.add(message)
             self._count("lost")
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until every queued push was delivered or moved to the lost store; False on timeout."""
+        """Block until every queued push was delivered, scheduled for a retry or moved to the lost
+        store; False on timeout."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def stats(self) -> dict[str, int]:
-        """``delivered``, ``lost`` (failed or no URL) and ``pending`` pushes so far."""
+        """``delivered``, ``lost`` (failed every attempt, or no URL), ``pending`` (queued or in flight),
+        ``retrying`` (waiting for their retry) and ``retried`` (attempts after a failure) pushes so far."""
         with self._idle:
             return {
                 "delivered": self._stats["delivered"],
                 "lost": self._stats["lost"],
                 "pending": self._pending,
+                "retrying": len(self._retries),
+                "retried": self._stats["retried"],
             }
 
     def close(self) -> None:

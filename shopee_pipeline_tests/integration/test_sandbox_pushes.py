@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -133,7 +134,9 @@ def test_order_status_push_matches_the_world(receiver: Receiver) -> None:
 def test_failed_pushes_go_to_the_lost_store_and_can_be_confirmed() -> None:
     failing = Receiver(status=500)
     try:
-        with start_sandbox(config(push_url=failing.url, orders_per_shop_per_day=120)) as sb:
+        with start_sandbox(
+            config(push_url=failing.url, orders_per_shop_per_day=120, push_retry_delays=())
+        ) as sb:
             sb.advance(24 * HOUR)
             stats = sb.push_stats()
             assert stats["delivered"] == 0 and stats["lost"] == len(failing.received) > 100
@@ -159,10 +162,49 @@ def test_failed_pushes_go_to_the_lost_store_and_can_be_confirmed() -> None:
         failing.close()
 
 
+def test_a_failed_push_is_sent_again_after_5_minutes_30_minutes_and_3_hours() -> None:
+    receiver = Receiver(status=500)
+
+    def attempts() -> Counter[str]:
+        return Counter(json.loads(raw)["msg_id"] for _, raw in receiver.received)
+
+    try:
+        with start_sandbox(config(push_url=receiver.url, shops=1)) as sb:
+            sb.advance(HOUR)
+            first = set(attempts())
+            assert first and sb.push_stats()["retrying"] == len(first) and sb.push_stats()["lost"] == 0
+            sb.advance(299)  # not due yet
+            assert all(attempts()[m] == 1 for m in first)
+            sb.advance(1)  # 5 minutes after the failure: the same messages (same msg_id) again
+            assert all(attempts()[m] == 2 for m in first)
+            sb.advance(1800)
+            assert all(attempts()[m] == 3 for m in first)
+            sb.advance(10800)  # the third retry fails too: lost, after four attempts in all
+            assert all(attempts()[m] == 4 for m in first)
+            lost = public_call(sb, "GET", LOST)["response"]["push_message_list"]
+            assert sb.push_stats()["lost"] == len(first) == len(lost)
+    finally:
+        receiver.close()
+
+
+def test_a_push_retried_after_the_receiver_recovers_is_delivered() -> None:
+    receiver = Receiver(status=503)
+    try:
+        with start_sandbox(config(push_url=receiver.url, shops=1)) as sb:
+            sb.advance(HOUR)
+            failed = len(receiver.received)
+            receiver.status = 200
+            sb.advance(300)
+            stats = sb.push_stats()
+            assert failed and stats["delivered"] >= failed and stats["retrying"] == 0 and stats["lost"] == 0
+    finally:
+        receiver.close()
+
+
 def test_a_non_empty_2xx_answer_counts_as_a_failure() -> None:
     chatty = Receiver(status=200, body=b'{"ok": true}')
     try:
-        with start_sandbox(config(push_url=chatty.url, shops=1)) as sb:
+        with start_sandbox(config(push_url=chatty.url, shops=1, push_retry_delays=())) as sb:
             sb.advance(6 * HOUR)
             assert sb.push_stats()["delivered"] == 0 and sb.push_stats()["lost"] == len(chatty.received) > 0
     finally:
@@ -181,7 +223,7 @@ def test_unreachable_receiver_loses_pushes_without_blocking() -> None:
     dead = Receiver()
     url = dead.url
     dead.close()
-    with start_sandbox(config(push_url=url, shops=1)) as sb:
+    with start_sandbox(config(push_url=url, shops=1, push_retry_delays=())) as sb:
         started = time.monotonic()
         sb.advance(3 * HOUR)
         assert time.monotonic() - started < 10
