@@ -38,7 +38,9 @@ class SandboxConfig:
     code and request sign it saw (``SandboxHandle.seen_secrets()``). A push that fails is sent again
     ``push_retry_delays`` simulated seconds after each failure (5 min, 30 min, 3 h by default: the
     reference has the schedule only from third-party sources) before it goes to the lost store; ``()``
-    sends it there at the first failure. Request timestamps (reference 1.3)
+    sends it there at the first failure. ``booking_tracking_push`` sends code 24 when a booking reaches
+    PROCESSED, with ``booking_sn``, ``tracking_no`` and ``update_time``: the reference does not confirm
+    that payload, so it can be switched off. Request timestamps (reference 1.3)
     are accepted when fresh against either the simulated or the real wall clock, so a client may sign
     with either.
     """
@@ -64,6 +66,7 @@ class SandboxConfig:
     push_workers: int = 4
     push_require_empty_body: bool = True
     push_retry_delays: tuple[float, ...] = (300.0, 1800.0, 10800.0)
+    booking_tracking_push: bool = True
     lost_push_data_as_string: bool = False
     start_time: int | None = None
     clock_rate: float = 0.0

@@ -16,6 +16,7 @@ from .model import Booking, Order, OrderBody, Package, Shop
 CODE_ORDER_STATUS = 3
 CODE_TRACKING_NO = 4
 CODE_BOOKING_STATUS = 23
+CODE_BOOKING_TRACKING_NO = 24
 
 
 @dataclass(slots=True)
@@ -322,7 +323,8 @@ class World:
 
     def sweep(self, until: int) -> list[Event]:
         """Push-worthy events in ``(last sweep, until]``, oldest first (reference 5.1): code 3 per order
-        status change, code 4 per package when an order reaches PROCESSED, code 23 per booking change."""
+        status change, code 4 per package when an order reaches PROCESSED, code 23 per booking change,
+        code 24 when a booking reaches PROCESSED (with ``booking_tracking_push``)."""
         with self.lock:
             self._ensure_days(until)
             since, self._swept_until = self._swept_until, max(self._swept_until, until)
@@ -340,6 +342,16 @@ class World:
                                 {"booking_sn": sn, "booking_status": status, "update_time": t},
                             )
                         )
+                        if status == "PROCESSED" and self.config.booking_tracking_push:
+                            tracking_no = state.bookings[sn].tracking_number
+                            events.append(
+                                Event(
+                                    t,
+                                    shop_id,
+                                    CODE_BOOKING_TRACKING_NO,
+                                    {"booking_sn": sn, "tracking_no": tracking_no, "update_time": t},
+                                )
+                            )
                         continue
                     events.append(
                         Event(

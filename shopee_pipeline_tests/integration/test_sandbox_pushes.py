@@ -114,9 +114,12 @@ def test_pushes_are_signed_and_delivered_before_advance_returns(receiver: Receiv
             elif push["code"] == 4:
                 tracking = sb.world.tracking_number(push["shop_id"], data["ordersn"], data["package_number"])
                 assert data["tracking_no"] == tracking
+            elif push["code"] == 24:
+                tracking = sb.world.booking_tracking_number(push["shop_id"], data["booking_sn"])
+                assert data["tracking_no"] == tracking and tracking
             else:
                 assert push["code"] == 23 and {"booking_sn", "booking_status", "update_time"} <= set(data)
-        assert codes == {3, 4, 23}
+        assert codes == {3, 4, 23, 24}
         assert len({json.loads(raw)["msg_id"] for _, raw in receiver.received}) == len(receiver.received)
 
 
