@@ -104,6 +104,8 @@ def _timeline(rng: random.Random, create: int, cod: bool) -> tuple[Timeline, str
         step(2 * HOUR, 24 * HOUR, "CANCELLED")
         return Timeline(times, statuses), "seller", False
     step(HOUR, 20 * HOUR, "PROCESSED")
+    if 0.17 <= r < 0.19:  # the carrier's pickup failed: the seller arranges it again
+        step(6 * HOUR, 24 * HOUR, "RETRY_SHIP")
     step(2 * HOUR, 24 * HOUR, "SHIPPED")
     step(12 * HOUR, 72 * HOUR, "TO_CONFIRM_RECEIVE")
     if r < 0.17:

@@ -34,6 +34,7 @@ def logistics_status(order: Order, now: int) -> str:
         "READY_TO_SHIP": "LOGISTICS_READY",
         "IN_CANCEL": "LOGISTICS_REQUEST_CREATED" if processed else "LOGISTICS_READY",
         "PROCESSED": "LOGISTICS_REQUEST_CREATED",
+        "RETRY_SHIP": "LOGISTICS_PICKUP_RETRY",
         "SHIPPED": "LOGISTICS_PICKUP_DONE",
     }.get(status, "LOGISTICS_DELIVERY_DONE")
 

@@ -164,8 +164,10 @@ def test_tracking_number_appears_once_processed(world: World) -> None:
             number = world.tracking_number(shop_id, d["order_sn"], package["package_number"])
             if d["order_status"] in ("UNPAID", "READY_TO_SHIP"):
                 assert number == ""
-            if d["order_status"] in ("SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED"):
+            if d["order_status"] in ("RETRY_SHIP", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED"):
                 assert number
+            if d["order_status"] == "RETRY_SHIP":
+                assert package["logistics_status"] == "LOGISTICS_PICKUP_RETRY"
 
 
 def test_list_keys_pages_cover_the_window_in_order(world: World) -> None:
@@ -207,7 +209,13 @@ def test_sweep_yields_status_tracking_and_booking_events() -> None:
     world.clock.advance(2 * DAY)
     events = world.sweep(world.now())
     codes = Counter(e.code for e in events)
-    assert codes[3] and codes[4] and codes[23]
+    assert codes[3] and codes[4] and codes[23] and codes[24]
+    assert any(e.code == 3 and e.data["status"] == "RETRY_SHIP" for e in events)  # a failed pickup
+    for e in events:
+        if e.code == 24:
+            assert (
+                e.data["tracking_no"] == world.booking_tracking_number(e.shop_id, e.data["booking_sn"]) != ""
+            )
     assert all(start < e.time <= world.now() for e in events)
     assert [e.time for e in events] == sorted(e.time for e in events)
     for e in events:
