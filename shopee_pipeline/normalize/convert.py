@@ -7,7 +7,9 @@ never taken for a number (in Python `True == 1`).
 
 `clean_json` makes a decoded JSON value safe for Postgres `text`/`jsonb`: NUL characters (which
 Postgres refuses in both) are dropped, lone surrogates become U+FFFD and non-finite floats become null.
-It copies only what it changes, so clean payloads cost a walk and no allocation.
+It copies only what it changes, so clean payloads cost a walk and no allocation. `clean_api_object`
+does the same for an object decoded from JSON text, and skips the walk when orjson finds nothing to
+clean.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import orjson
 
 Converter = Callable[[Any], Any]
 
@@ -46,6 +50,18 @@ def clean_text(value: str) -> str:
 
 def _is_clean_key(key: Any) -> bool:
     return type(key) is not str or clean_text(key) is key
+
+
+def clean_api_object(value: dict) -> dict:
+    """`clean_json` of an object decoded from JSON text (which cannot carry NaN or Infinity), done in C
+    when it is clean: orjson refuses lone surrogates and escapes NUL as `\\u0000`, so an object it
+    serialises without either is returned as it is; only the others take the walk."""
+    try:
+        if b"\\u0000" not in orjson.dumps(value):
+            return value
+    except orjson.JSONEncodeError:
+        pass
+    return clean_json(value)
 
 
 def clean_json(value: Any) -> Any:

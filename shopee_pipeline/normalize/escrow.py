@@ -65,7 +65,7 @@ def normalize_escrow(
         if type(entry) is not dict:
             skipped.append(f"escrow #{position}: not an object but {convert.describe(entry)}")
             continue
-        entry = convert.clean_json(entry)
+        entry = convert.clean_api_object(entry)
         order_sn = convert.to_text(entry.get("order_sn"))
         if not order_sn:
             skipped.append(

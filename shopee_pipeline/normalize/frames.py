@@ -89,7 +89,7 @@ def latest_by_key(
 ) -> dict[str, tuple[datetime, dict]]:
     """Pick one version per `key` value: the greatest `update_time`, the later one on a tie.
 
-    Entries are cleaned with `convert.clean_json`. An entry that is not a dict, or lacks a usable key
+    Entries are cleaned with `convert.clean_api_object`. An entry that is not a dict, or lacks a usable key
     (non-empty text) or `update_time`, is left out with a reason appended to `skipped`. Input order of
     first appearance is kept.
     """
@@ -98,7 +98,7 @@ def latest_by_key(
         if type(entry) is not dict:
             skipped.append(f"{kind} #{position}: not an object but {convert.describe(entry)}")
             continue
-        entry = convert.clean_json(entry)
+        entry = convert.clean_api_object(entry)
         sn = convert.to_text(entry.get(key))
         if not sn:
             skipped.append(

@@ -126,5 +126,17 @@ def test_clean_json_copies_only_what_it_changes() -> None:
     out["k"].encode("utf-8")
 
 
+def test_clean_api_object_returns_clean_objects_as_they_are_and_cleans_the_others() -> None:
+    clean = {"a": [1, "x", {"b": 2.5}], "name": "Budi 😀 日本", "path": "C:\\u0000 is text, not NUL"}
+    assert convert.clean_api_object(clean) is clean
+    for dirty, cleaned in [
+        ({"a": ["x\x00y"]}, {"a": ["xy"]}),
+        ({"k\x00": 1}, {"k": 1}),
+        ({"s": "\ud83d"}, {"s": "\ufffd"}),
+        ({1: "non-text key"}, {1: "non-text key"}),
+    ]:
+        assert convert.clean_api_object(dirty) == cleaned
+
+
 def test_describe_truncates() -> None:
     assert len(convert.describe("x" * 100_000)) == 60
