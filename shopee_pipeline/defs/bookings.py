@@ -45,5 +45,5 @@ def bookings(
             booking_sns_by_shop=plan.targeted or None,
             concurrency=shopee.shop_concurrency,
         )
-        yield dg.Output(row_stream(stream, "bookings", ["booking_items"], client))
+        yield dg.Output(row_stream(stream, "bookings", client))
     settle(context, store, STREAM, plan, stream.failures, stream.skipped)

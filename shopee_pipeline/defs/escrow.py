@@ -58,7 +58,7 @@ def escrow(
         update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))
         stream = stream_escrow(client, wanted, update_times, concurrency=shopee.shop_concurrency)
         yield dg.Output(
-            row_stream(stream, "escrow", ["escrow_items"], client),
+            row_stream(stream, "escrow", client),
             metadata={"orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))},
         )
     yield from escrow_check_results(store, shop_ids)

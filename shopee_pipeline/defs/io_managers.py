@@ -4,10 +4,9 @@ loads a partition back for downstream assets.
 Built like dagster-duckdb's `DbIOManager`: the table comes from the asset key; how to merge comes from
 the output's definition metadata:
 - `shopee/conflict_key` (and `shopee/guard_column`): upsert on that key, newest `update_time` wins;
-- `shopee/children`: the child tables (items, packages) a `ParentRows` carries; each replaces, as a
-  whole, the children of the parents it lists, in the same transaction as the parents, before them.
-An output is a frame, a `ParentRows`, or a `RowStream` of `ParentRows` chunks. A frame or a
-`ParentRows` is written in one transaction; a stream in one transaction per chunk, as the chunks arrive
+- `shopee/children`: the child tables (items, packages) each `ParentRows` chunk carries; each replaces,
+  as a whole, the children of the parents it lists, in the same transaction as the parents, before them.
+An output is a `RowStream` of `ParentRows` chunks, written one transaction per chunk as the chunks arrive
 (a reader never sees an order without its lines, and a run never holds a whole day in memory). The
 write counts become output metadata.
 """
@@ -27,7 +26,6 @@ from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.lookups import rows_in_windows
-from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec, WriteCounts, replace_children, upsert
 
 CONFLICT_KEY = "shopee/conflict_key"
@@ -62,59 +60,51 @@ class PostgresIOManager(dg.ConfigurableIOManager):
 
     warehouse: WarehouseResource
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | ParentRows | RowStream) -> None:
-        """Write `obj` (and the child rows it carries): one transaction per frame, `ParentRows` or
-        stream chunk; report the counts."""
+    def handle_output(self, context: dg.OutputContext, obj: RowStream) -> None:
+        """Write the stream's chunks (children, then parents) one transaction each, `WRITERS` at once;
+        report the counts."""
+        if not isinstance(obj, RowStream):
+            raise TypeError(f"a Shopee asset returns a RowStream, not {type(obj).__name__}")
         table = _table(context.asset_key.path[-1])
         meta = context.definition_metadata
-        stream = obj if isinstance(obj, RowStream) else RowStream([self._parent_rows(obj)])
+        key, guard = meta[CONFLICT_KEY], meta.get(GUARD_COLUMN) or None
+        parent_spec = UpsertSpec(table, (key,), guard)
+        child_specs = {
+            name: ChildrenSpec(_table(name), table, key, guard or "update_time")
+            for name in filter(None, str(meta.get(CHILDREN, "")).split(","))
+        }
         warehouse = self.warehouse.get()
 
         def write(chunk: ParentRows) -> dict[str, WriteCounts]:
             with warehouse.begin() as conn:
-                return self._write(conn, warehouse, table.name, meta, chunk)
+                written = {
+                    name: replace_children(
+                        conn, warehouse.schema, spec, chunk.children[name].frame, chunk.children[name].parents
+                    )
+                    for name, spec in child_specs.items()
+                }
+                written[table.name] = upsert(conn, warehouse.schema, parent_spec, chunk.frame)
+                return written
+
+        def add(written: dict[str, WriteCounts]) -> None:
+            for name, counts in written.items():
+                obj.written[name] = obj.written.get(name, WriteCounts()) + counts
 
         rows = 0
         with ThreadPoolExecutor(WRITERS, thread_name_prefix="warehouse-write") as pool:
             pending: deque[Future[dict[str, WriteCounts]]] = deque()
-            for chunk in stream.chunks:
+            for chunk in obj.chunks:
                 rows += len(chunk.frame)
                 pending.append(pool.submit(write, chunk))
                 while len(pending) >= WRITERS or (pending and pending[0].done()):
-                    self._add(stream, pending.popleft().result())
+                    add(pending.popleft().result())
             while pending:
-                self._add(stream, pending.popleft().result())
-        metadata = write_counts_metadata(stream.written.get(table.name, WriteCounts()), rows)
-        for name, counts in stream.written.items():
+                add(pending.popleft().result())
+        metadata = write_counts_metadata(obj.written.get(table.name, WriteCounts()), rows)
+        for name, counts in obj.written.items():
             if name != table.name:
                 metadata[f"{name}_rows_written"] = dg.MetadataValue.int(counts.inserted)
-        context.add_output_metadata({**metadata, **stream.summary()})
-
-    @staticmethod
-    def _add(stream: RowStream, written: dict[str, WriteCounts]) -> None:
-        for name, counts in written.items():
-            stream.written[name] = stream.written.get(name, WriteCounts()) + counts
-
-    @staticmethod
-    def _parent_rows(obj: pd.DataFrame | ParentRows) -> ParentRows:
-        if isinstance(obj, ParentRows):
-            return obj
-        if isinstance(obj, pd.DataFrame):
-            return ParentRows(obj)
-        raise TypeError(f"return a DataFrame, ParentRows or RowStream, not {type(obj).__name__}")
-
-    @staticmethod
-    def _write(conn, warehouse: Warehouse, name: str, meta, chunk: ParentRows) -> dict[str, WriteCounts]:
-        """Children first, then their parents, in the caller's transaction; counts by table name."""
-        table = _table(name)
-        key, guard = meta[CONFLICT_KEY], meta.get(GUARD_COLUMN) or None
-        written: dict[str, WriteCounts] = {}
-        for child_name in filter(None, str(meta.get(CHILDREN, "")).split(",")):
-            child = chunk.children[child_name]
-            spec = ChildrenSpec(_table(child_name), table, key, guard or "update_time")
-            written[child_name] = replace_children(conn, warehouse.schema, spec, child.frame, child.parents)
-        written[name] = upsert(conn, warehouse.schema, UpsertSpec(table, (key,), guard), chunk.frame)
-        return written
+        context.add_output_metadata({**metadata, **obj.summary()})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         """The upstream table's rows of the input's partitions: the input's `columns` metadata when

@@ -92,7 +92,7 @@ def shopee_orders(
             order_sns_by_shop=plan.targeted or None,
             concurrency=shopee.shop_concurrency,
         )
-        stream = row_stream(fetched, "orders", CHILDREN, client, OrderStatistics())
+        stream = row_stream(fetched, "orders", client, OrderStatistics())
         # The IO manager writes the orders output chunk by chunk, items and packages in each chunk's
         # transaction; the two child tables are then reported as their own materializations.
         yield dg.Output(stream, output_name="orders")

@@ -1,5 +1,5 @@
-"""What the Shopee assets hand the IO manager besides a plain frame: parent rows with the child rows
-written in the same transaction, and a stream of such chunks written one transaction each."""
+"""What the Shopee assets hand the IO manager: a stream of chunks, each parent rows with the child rows
+written in the same transaction."""
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field

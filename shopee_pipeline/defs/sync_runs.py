@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -79,13 +80,14 @@ ROWS_PER_WRITE = 2000
 def row_stream(
     fetched: FetchStream,
     parent: str,
-    children: Sequence[str],
     client: ShopeeClient,
     statistics: OrderStatistics | None = None,
 ) -> RowStream:
-    """The IO manager's view of a fetch stream: chunks of `parent` rows with their `children`, and at
-    the end the API calls `client` spent meanwhile (plus `statistics` of every parent chunk)."""
+    """The IO manager's view of a fetch stream: chunks of `parent` rows with the stream's other tables
+    as their children, and at the end the API calls `client` spent meanwhile (plus `statistics` of
+    every parent chunk)."""
     before = client.stats.snapshot()
+    children = [f.name for f in dataclasses.fields(fetched.empty) if f.name not in (parent, "skipped")]
 
     def chunks() -> Iterator[ParentRows]:
         for batch in fetched.chunks(parent, ROWS_PER_WRITE):

@@ -199,18 +199,14 @@ class FetchStream(Generic[Rows]):
                 remaining -= 1
                 if isinstance(item.outcome, BaseException):
                     raise item.outcome
-                if item.outcome is not None and item.outcome.shop_id not in self.failed_shops:
+                # Two jobs of one shop may both fail before the second is skipped: record the shop once.
+                if item.outcome is not None and all(f.shop_id != item.outcome.shop_id for f in self.failures):
                     self.failures.append(item.outcome)
         finally:
             # A consumer that stopped early: jobs not started never start, running ones end at their
             # next hand-over.
             stopped.set()
             pool.shutdown(wait=True, cancel_futures=True)
-
-    @property
-    def failed_shops(self) -> set[int]:
-        """Shops with a recorded failure."""
-        return {f.shop_id for f in self.failures}
 
     def chunks(self, parent_table: str, max_rows: int) -> Iterator[Batch[Rows]]:
         """The stream regrouped into batches of at least `max_rows` parent rows (the last may be
