@@ -17,6 +17,7 @@ from shopee_pipeline.warehouse.database import create_warehouse_engine
 from shopee_pipeline.warehouse.embedded import embedded_database_url, release_embedded_server
 from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 
 @pytest.fixture(scope="session")
@@ -63,10 +64,14 @@ def warehouse(pg_engine, fresh_schema: str) -> Warehouse:
 
 @pytest.fixture
 def sandbox():
-    """A fresh sandbox Shopee (3 shops, 40 orders per shop per day) on a free loopback port."""
+    """A fresh sandbox Shopee (3 shops, 40 orders per shop per day) on a free loopback port, its clock
+    frozen at `SANDBOX_START` (15:00 in Jakarta) whatever the hour of the run."""
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 
-    handle = start_sandbox(SandboxConfig(shops=3, seed=11, orders_per_shop_per_day=40, history_days=3))
+    config = SandboxConfig(
+        shops=3, seed=11, orders_per_shop_per_day=40, history_days=3, start_time=SANDBOX_START
+    )
+    handle = start_sandbox(config)
     yield handle
     handle.stop()
 

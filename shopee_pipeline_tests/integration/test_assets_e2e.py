@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 ALL_ASSETS = ["orders", "order_items", "logistics", "escrow", "bookings"]
 
@@ -23,7 +24,7 @@ def materialize(pipeline, partition: str, config: dict | None = None) -> dg.Exec
 
 
 def today(pipeline):
-    return datetime.fromtimestamp(pipeline.sandbox.now(), pipeline.settings.timezone).date()
+    return sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
 
 
 def rows(pipeline, table, **where) -> list[dict]:
@@ -172,7 +173,7 @@ def test_backfill_of_90_days_for_10_shops_costs_what_the_data_needs(monkeypatch,
 
     tz = load_settings({}).timezone
     with start_sandbox(
-        SandboxConfig(shops=10, seed=5, orders_per_shop_per_day=3, history_days=90)
+        SandboxConfig(shops=10, seed=5, orders_per_shop_per_day=3, history_days=90, start_time=SANDBOX_START)
     ) as sandbox:
         config = ShopeeConfig(
             partner_id=sandbox.partner_id, partner_key=sandbox.partner_key, base_url=sandbox.url

@@ -21,6 +21,7 @@ from shopee_pipeline.shopee.client import (
     ORDER_DETAIL_PATH,
     ORDER_LIST_PATH,
 )
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 DAY = 86400
 TARGET = 1234
@@ -30,7 +31,13 @@ TARGET = 1234
 def sb() -> Iterator[object]:
     sandbox = start_sandbox(
         SandboxConfig(
-            shops=1, seed=7, orders_per_shop_per_day=700, history_days=3, latency_ms=0, fault_rate=0
+            shops=1,
+            seed=7,
+            orders_per_shop_per_day=700,
+            history_days=3,
+            latency_ms=0,
+            fault_rate=0,
+            start_time=SANDBOX_START,
         ),
         host="127.0.0.1",
         port=0,

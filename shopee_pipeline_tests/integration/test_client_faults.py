@@ -20,6 +20,7 @@ from shopee_pipeline.shopee import (
     ShopFatalError,
 )
 from shopee_pipeline.shopee.client import ORDER_LIST_PATH
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -27,7 +28,14 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 @pytest.fixture
 def sb() -> Iterator[Any]:
     sandbox = start_sandbox(
-        SandboxConfig(shops=1, seed=7, orders_per_shop_per_day=120, history_days=1, stall_seconds=1.0),
+        SandboxConfig(
+            shops=1,
+            seed=7,
+            orders_per_shop_per_day=120,
+            history_days=1,
+            stall_seconds=1.0,
+            start_time=SANDBOX_START,
+        ),
         host="127.0.0.1",
         port=0,
     )
@@ -134,7 +142,14 @@ def test_no_secret_in_logs_or_errors_of_a_failing_run(sb: Any, caplog: pytest.Lo
 
 def test_whole_batch_not_found_loses_only_the_unknown_order() -> None:
     sandbox = start_sandbox(
-        SandboxConfig(shops=1, seed=7, orders_per_shop_per_day=120, history_days=1, unknown_order_sn="error"),
+        SandboxConfig(
+            shops=1,
+            seed=7,
+            orders_per_shop_per_day=120,
+            history_days=1,
+            unknown_order_sn="error",
+            start_time=SANDBOX_START,
+        ),
         host="127.0.0.1",
         port=0,
     )

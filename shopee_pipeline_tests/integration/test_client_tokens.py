@@ -11,6 +11,7 @@ import pytest
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig, ShopFatalError
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 REFRESH_PATH = "/api/v2/auth/access_token/get"
 ORDER_LIST_PATH = "/api/v2/order/get_order_list"
@@ -20,7 +21,14 @@ TTL = 1200
 @pytest.fixture
 def sb() -> Iterator[object]:
     sandbox = start_sandbox(
-        SandboxConfig(shops=2, seed=7, orders_per_shop_per_day=300, history_days=1, access_token_ttl=TTL),
+        SandboxConfig(
+            shops=2,
+            seed=7,
+            orders_per_shop_per_day=300,
+            history_days=1,
+            access_token_ttl=TTL,
+            start_time=SANDBOX_START,
+        ),
         host="127.0.0.1",
         port=0,
     )

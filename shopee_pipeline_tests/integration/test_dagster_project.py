@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.database import DAGSTER_SCHEMA, dagster_storage_url, ensure_schema
+from shopee_pipeline_tests.pinned_clock import sandbox_day
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,7 +53,7 @@ def test_contract_materialize_command_fills_every_table(
     env = _dagster_env(pg_url, tmp_path, pg_engine)
     monkeypatch.setenv("DAGSTER_POSTGRES_URL", env["DAGSTER_POSTGRES_URL"])
     shop = pipeline.sandbox.shop_ids[0]
-    day = datetime.fromtimestamp(pipeline.sandbox.now(), pipeline.settings.timezone).date()
+    day = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         instance.add_dynamic_partitions("shops", [str(shop)])
     command = [

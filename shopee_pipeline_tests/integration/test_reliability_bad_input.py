@@ -30,6 +30,7 @@ from shopee_pipeline.sync.windows import Window, day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 KINDS = (
     "missing_optional",
@@ -44,7 +45,7 @@ KINDS = (
 
 
 def _today_window(pipeline) -> tuple[str, int, int]:
-    day = datetime.fromtimestamp(pipeline.sandbox.now(), pipeline.settings.timezone).date()
+    day = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
     start, end = day_bounds(day, pipeline.settings.timezone)
     return str(day), int(start.timestamp()), int(end.timestamp()) - 1
 
@@ -140,7 +141,12 @@ def test_every_anomaly_is_stored_or_skipped_with_a_reason(pipeline) -> None:
 def test_vanished_order_refused_as_a_whole_batch_costs_only_itself() -> None:
     """Shopee may refuse a whole detail batch for one unknown order_sn: the client isolates it."""
     config = SandboxConfig(
-        shops=1, seed=5, orders_per_shop_per_day=120, history_days=1, unknown_order_sn="error"
+        shops=1,
+        seed=5,
+        orders_per_shop_per_day=120,
+        history_days=1,
+        unknown_order_sn="error",
+        start_time=SANDBOX_START,
     )
     with start_sandbox(config) as sandbox:
         shop = sandbox.shop_ids[0]

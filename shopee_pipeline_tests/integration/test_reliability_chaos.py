@@ -32,6 +32,7 @@ from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.conftest import connected_pipeline
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 DATA_TABLES = ("orders", "order_items", "logistics", "escrow", "escrow_items", "bookings", "booking_items")
 FAULTS = ["rate_limit", "error_server", "http_500", "drop", "stall"]
@@ -72,14 +73,13 @@ def chaos(request, monkeypatch, pg_url: str, warehouse: Warehouse) -> Iterator[C
         history_days=DAYS_BACK + 12,
         access_token_ttl=120,
         clock_rate=10.0,
+        start_time=SANDBOX_START,
     )
     with (
         start_sandbox(config) as sandbox,
         connected_pipeline(monkeypatch, pg_url, warehouse, sandbox) as connected,
     ):
-        day = datetime.fromtimestamp(sandbox.now(), connected.settings.timezone).date() - timedelta(
-            days=DAYS_BACK
-        )
+        day = sandbox_day(sandbox, connected.settings.timezone) - timedelta(days=DAYS_BACK)
         instance = connected.instance
         yield Chaos(warehouse, sandbox, instance, str(day), instance.get_dynamic_partitions("shops"))
 

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from sqlalchemy import text
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
+from shopee_pipeline_tests.pinned_clock import sandbox_day
 
 APP = "crash-worker"
 DATA_TABLES = ("orders", "order_items", "logistics", "escrow", "escrow_items", "bookings", "booking_items")
@@ -132,7 +132,7 @@ def _rerun(pipeline, key: str) -> None:
 @pytest.fixture
 def reference(pipeline) -> tuple[str, dict[str, list[tuple]]]:
     """Today's partition of the first shop, and the warehouse an uninterrupted run leaves (then wiped)."""
-    day = datetime.fromtimestamp(pipeline.sandbox.now(), pipeline.settings.timezone).date()
+    day = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
     key = f"{day}|{pipeline.sandbox.shop_ids[0]}"
     _rerun(pipeline, key)
     expected = _snapshot(pipeline.warehouse)

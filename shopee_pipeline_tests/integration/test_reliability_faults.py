@@ -2,12 +2,12 @@
 connections) yields exactly the rows of a fault-free sync, and no secret shows in logs or errors."""
 
 import logging
-from datetime import datetime
 
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
 from shopee_pipeline.sync.fetch import stream_orders
 from shopee_pipeline.sync.windows import Window, day_bounds
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
+from shopee_pipeline_tests.pinned_clock import sandbox_day
 
 
 def _client(pipeline) -> ShopeeClient:
@@ -24,7 +24,7 @@ def _client(pipeline) -> ShopeeClient:
 
 
 def _sync(pipeline):
-    day = datetime.fromtimestamp(pipeline.sandbox.now(), pipeline.settings.timezone).date()
+    day = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
     start, end = day_bounds(day, pipeline.settings.timezone)
     windows = {
         shop: [Window(int(start.timestamp()), int(end.timestamp()) - 1)] for shop in pipeline.sandbox.shop_ids

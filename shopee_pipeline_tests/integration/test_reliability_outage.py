@@ -16,7 +16,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -38,6 +37,7 @@ from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 SCHEMA = "shopee"
 KEY = "push-key-during-the-outage"
@@ -80,7 +80,9 @@ def test_postgres_down_during_a_run(
     engine = create_warehouse_engine(url)
     upgrade(engine, SCHEMA)
     warehouse = Warehouse(engine, SCHEMA)
-    sandbox = start_sandbox(SandboxConfig(shops=3, seed=21, orders_per_shop_per_day=120, latency_ms=20))
+    sandbox = start_sandbox(
+        SandboxConfig(shops=3, seed=21, orders_per_shop_per_day=120, latency_ms=20, start_time=SANDBOX_START)
+    )
     try:
         for name, value in {
             "DATABASE_URL": url,
@@ -95,7 +97,7 @@ def test_postgres_down_during_a_run(
         settings = get_settings()
         for shop in sandbox.shop_ids:
             connect_shop(settings, warehouse, shop, sandbox.authorize(shop))
-        day = datetime.fromtimestamp(sandbox.now(), settings.timezone).date()
+        day = sandbox_day(sandbox, settings.timezone)
 
         with (
             dg.instance_for_test() as instance,

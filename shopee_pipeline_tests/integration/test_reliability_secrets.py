@@ -14,7 +14,6 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 
 import dagster as dg
 import pytest
@@ -34,6 +33,7 @@ from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 PUSH_KEY = "sandbox-live-push-partner-key-0123"
 CALLBACK = "http://127.0.0.1:8000/api/webhook"
@@ -75,6 +75,7 @@ def test_no_secret_in_any_log_event_or_error(
         push_key=PUSH_KEY,
         access_token_ttl=120,
         record_secrets=True,
+        start_time=SANDBOX_START,
     )
     texts: list[str] = []
     with start_sandbox(config) as sandbox:
@@ -109,7 +110,7 @@ def test_no_secret_in_any_log_event_or_error(
         ) as elsewhere:
             elsewhere.connect_shop(revoked, sandbox.authorize(revoked))
         sandbox.set_faults(fault_rate=0.2, kinds=["rate_limit", "error_server", "http_500", "drop"])
-        day = str(datetime.fromtimestamp(sandbox.now(), settings.timezone).date())
+        day = str(sandbox_day(sandbox, settings.timezone))
         with dg.instance_for_test() as instance:
             instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
             runs = [

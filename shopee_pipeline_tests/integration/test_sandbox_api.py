@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from shopee_pipeline.sandbox import SandboxConfig, SandboxHandle, start_sandbox
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 DAY = 86400
 LIST = "/api/v2/order/get_order_list"
@@ -64,7 +65,7 @@ def connect(sb: SandboxHandle, shop_id: int) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def sb() -> Iterator[SandboxHandle]:
     with start_sandbox(
-        SandboxConfig(shops=2, seed=11, orders_per_shop_per_day=400, history_days=3)
+        SandboxConfig(shops=2, seed=11, orders_per_shop_per_day=400, history_days=3, start_time=SANDBOX_START)
     ) as sandbox:
         yield sandbox
 
@@ -193,7 +194,11 @@ def test_sign_timestamp_and_token_errors(sb: SandboxHandle, shop: tuple[int, str
 
 def test_invalid_token_error_is_configurable() -> None:
     config = SandboxConfig(
-        shops=1, orders_per_shop_per_day=5, history_days=1, invalid_token_error="error_auth"
+        shops=1,
+        orders_per_shop_per_day=5,
+        history_days=1,
+        invalid_token_error="error_auth",
+        start_time=SANDBOX_START,
     )
     with start_sandbox(config) as other:
         answer = call(
@@ -351,7 +356,13 @@ def test_order_detail_default_and_optional_fields(sb: SandboxHandle, shop: tuple
 
 
 def test_unknown_order_sn_can_fail_the_whole_call() -> None:
-    config = SandboxConfig(shops=1, orders_per_shop_per_day=20, history_days=1, unknown_order_sn="error")
+    config = SandboxConfig(
+        shops=1,
+        orders_per_shop_per_day=20,
+        history_days=1,
+        unknown_order_sn="error",
+        start_time=SANDBOX_START,
+    )
     with start_sandbox(config) as other:
         token = connect(other, other.shop_ids[0])["access_token"]
         sn = other.world.orders_updated_between(other.shop_ids[0], 0, other.now())[0]
@@ -489,6 +500,7 @@ def test_each_fault_kind_at_rate_one(kind: str) -> None:
         stall_seconds=0.3,
         fault_rate=1.0,
         fault_kinds=(kind,),
+        start_time=SANDBOX_START,
     )
     with start_sandbox(config) as other:
         started = time.monotonic()
@@ -515,7 +527,13 @@ def test_each_fault_kind_at_rate_one(kind: str) -> None:
 
 
 def test_per_shop_rate_limit() -> None:
-    config = SandboxConfig(shops=1, orders_per_shop_per_day=5, history_days=1, shop_rate_limit_per_second=3)
+    config = SandboxConfig(
+        shops=1,
+        orders_per_shop_per_day=5,
+        history_days=1,
+        shop_rate_limit_per_second=3,
+        start_time=SANDBOX_START,
+    )
     with start_sandbox(config) as other:
         token = connect(other, other.shop_ids[0])["access_token"]
         errors = [
@@ -559,7 +577,9 @@ def test_call_counts_and_control_endpoints(sb: SandboxHandle, shop: tuple[int, s
 
 
 def test_advancing_the_clock_changes_orders() -> None:
-    with start_sandbox(SandboxConfig(shops=1, seed=3, orders_per_shop_per_day=200, history_days=2)) as sb:
+    with start_sandbox(
+        SandboxConfig(shops=1, seed=3, orders_per_shop_per_day=200, history_days=2, start_time=SANDBOX_START)
+    ) as sb:
         shop = (sb.shop_ids[0], connect(sb, sb.shop_ids[0])["access_token"])
         before_now = sb.now()
         sns = sb.world.orders_updated_between(shop[0], before_now - DAY, before_now)[:50]
