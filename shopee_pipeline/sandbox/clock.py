@@ -1,4 +1,5 @@
-"""The simulated clock: frozen by default, moved by ``advance``, optionally ticking at a rate."""
+"""The simulated clock: frozen by default, moved by ``advance``, optionally ticking at a rate until
+``freeze`` stops it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ class SimClock:
         """Current simulated Unix seconds."""
         with self._lock:
             return int(self._start + self._advanced + self._rate * (time.monotonic() - self._mono0))
+
+    def freeze(self) -> int:
+        """Stop a ticking clock where it stands (``advance`` still moves it); returns that time."""
+        with self._lock:
+            mono = time.monotonic()
+            self._start += self._advanced + self._rate * (mono - self._mono0)
+            self._advanced, self._rate, self._mono0 = 0.0, 0.0, mono
+        return self.now()
 
     def advance(self, seconds: float) -> int:
         """Move the clock forward by ``seconds`` (never backwards) and return the new time."""

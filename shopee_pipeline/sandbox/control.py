@@ -4,7 +4,9 @@
 "wait_pushes": true}``, ``POST /_sandbox/faults {...}``, ``POST /_sandbox/authorize {"shop_id": N}``,
 ``GET /_sandbox/shops``, ``GET /_sandbox/now``, ``GET /_sandbox/anomalies``,
 ``POST /_sandbox/anomalies {"shop_id": N, "order_sn": S, "kinds": [...]}``,
-``POST /_sandbox/anomalies/clear``. Never counted, never faulted.
+``POST /_sandbox/anomalies/clear``, ``POST /_sandbox/clock/freeze`` (a ticking clock stops; answers
+``{"now": N}``), ``GET /_sandbox/truth`` (every order, package and booking as the sandbox holds them:
+``SandboxEngine.truth``). Never counted, never faulted.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ def handle_control(engine: SandboxEngine, method: str, path: str, raw_body: byte
         ("GET", "/_sandbox/anomalies"): lambda: {"anomalies": engine.anomalies.listing()},
         ("POST", "/_sandbox/anomalies"): lambda: _inject(engine, _body(raw_body)),
         ("POST", "/_sandbox/anomalies/clear"): lambda: _clear_anomalies(engine),
+        ("POST", "/_sandbox/clock/freeze"): lambda: {"now": engine.freeze_clock()},
+        ("GET", "/_sandbox/truth"): engine.truth,
     }
     action = routes.get((method, path.rstrip("/")))
     if action is None:

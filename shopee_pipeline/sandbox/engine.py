@@ -18,6 +18,7 @@ from .faults import FaultInjector
 from .gateway import ApiError, ApiRequest, check_common, error_envelope, success_envelope
 from .pushes import LostPushStore, PushDispatcher
 from .tokens import TokenStore
+from .truth import ground_truth
 from .world import World
 
 RATE_LIMIT_MESSAGE = "Too many requests. You have reached the rate limit. Please try again later."
@@ -133,6 +134,19 @@ class SandboxEngine:
         if wait_pushes:
             self.pushes.wait(timeout)
         return self.world.now()
+
+    def freeze_clock(self) -> int:
+        """Stop a ticking clock where it stands and queue the pushes of every change up to that instant:
+        from then on nothing changes unless ``advance`` is called. Returns the frozen time."""
+        self.clock.freeze()
+        self.sweep_pushes()
+        return self.world.now()
+
+    def truth(self) -> dict[str, object]:
+        """Ground truth of every shop (``sandbox.truth.ground_truth``): orders with status, update_time
+        and packages (number, logistics status, tracking number), bookings with status, update_time and
+        tracking number."""
+        return ground_truth(self.world)
 
     def flush_pushes(self, timeout: float | None = None) -> bool:
         """Wait until no push is pending; False on timeout."""

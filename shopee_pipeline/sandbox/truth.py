@@ -1,0 +1,70 @@
+"""Ground truth of a sandbox world as one JSON-able object: what a warehouse in sync must hold.
+
+Every existing order of every shop with ``order_status``, ``update_time`` and its packages
+(``package_number``, ``logistics_status``, ``tracking_number``), and every booking with
+``booking_status``, ``update_time`` and ``tracking_number``. Each record is read as of the moment it is
+read: on a frozen clock (``SandboxEngine.freeze_clock``) that is one instant for all of them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .world import World
+
+
+def _orders(world: World, shop_id: int, now: int) -> list[dict[str, Any]]:
+    keys, _ = world.list_keys(shop_id, "create_time", 0, now, limit=sys.maxsize)
+    orders = []
+    for _, order_sn, _ in keys:
+        detail = world.order_detail(shop_id, order_sn)
+        packages = [
+            {
+                "package_number": package["package_number"],
+                "logistics_status": package["logistics_status"],
+                "tracking_number": world.tracking_number(shop_id, order_sn, package["package_number"]),
+            }
+            for package in detail["package_list"]
+        ]
+        orders.append(
+            {
+                "order_sn": order_sn,
+                "order_status": detail["order_status"],
+                "update_time": detail["update_time"],
+                "packages": packages,
+            }
+        )
+    return orders
+
+
+def _bookings(world: World, shop_id: int, now: int) -> list[dict[str, Any]]:
+    keys, _ = world.list_keys(shop_id, "create_time", 0, now, bookings=True, limit=sys.maxsize)
+    bookings = []
+    for _, booking_sn, _ in keys:
+        detail = world.booking_detail(shop_id, booking_sn)
+        bookings.append(
+            {
+                "booking_sn": booking_sn,
+                "booking_status": detail["booking_status"],
+                "update_time": detail["update_time"],
+                "tracking_number": world.booking_tracking_number(shop_id, booking_sn),
+            }
+        )
+    return bookings
+
+
+def ground_truth(world: World) -> dict[str, Any]:
+    """``{"now", "shops": [{"shop_id", "orders": [...], "bookings": [...]}]}``, ``now`` being the clock
+    when reading began. The world's lock is held throughout: no edit lands halfway."""
+    with world.lock:
+        now = world.now()
+        shops = [
+            {
+                "shop_id": shop_id,
+                "orders": _orders(world, shop_id, now),
+                "bookings": _bookings(world, shop_id, now),
+            }
+            for shop_id in world.shop_ids
+        ]
+    return {"now": now, "shops": shops}
