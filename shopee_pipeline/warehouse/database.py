@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from shopee_pipeline.settings import Settings, SettingsError
 from shopee_pipeline.warehouse.embedded import embedded_database_url
@@ -41,11 +43,36 @@ def create_warehouse_engine(url: str, *, pool_size: int = 5) -> Engine:
 
 
 def dagster_storage_url(url: str) -> str:
-    """The URL for dagster-postgres: psycopg2 driver, Dagster's tables in their own `dagster` schema."""
+    """The URL for dagster-postgres (psycopg2 driver), Dagster's tables in their own `dagster` schema if
+    the server lets the URL choose it.
+
+    dagster-postgres has no schema setting: its tables go wherever the connection's search_path points,
+    and only the startup parameter `options=-c search_path=dagster` sets that from a URL. Transaction
+    poolers refuse it (PgBouncer: `unsupported startup parameter: options`) or drop it silently, so one
+    connection is made with it first: the URL keeps it only if that connection's search_path is
+    `dagster`. Otherwise the URL carries no `options` at all and Dagster's tables go to the connecting
+    role's default schema (its role-level search_path, else `public`). Postgres, the embedded server
+    and Supabase's Supavisor all read this spelling of the option.
+    """
     parsed = with_driver(url, "psycopg2")
-    query = dict(parsed.query)
-    query["options"] = f"-csearch_path={DAGSTER_SCHEMA}"
-    return parsed.set(query=query).render_as_string(hide_password=False)
+    plain = parsed.set(query={key: value for key, value in parsed.query.items() if key != "options"})
+    scoped = plain.update_query_dict({"options": f"-c search_path={DAGSTER_SCHEMA}"})
+    chosen = scoped if _search_path_applies(scoped) else plain
+    return chosen.render_as_string(hide_password=False)
+
+
+def _search_path_applies(url: URL) -> bool:
+    """Whether a connection on `url` starts with search_path `dagster` (a pooler refusing the option: no)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT current_setting('search_path')")).scalar_one() == DAGSTER_SCHEMA
+    except OperationalError as error:
+        if "unsupported startup parameter" in str(error.orig):
+            return False
+        raise
+    finally:
+        engine.dispose()
 
 
 def ensure_schema(engine: Engine, schema: str) -> None:
