@@ -299,6 +299,7 @@ webhook_events = Table(
     _ts("received_at", nullable=False, server_default=func.now()),
     _ts("processed_at"),
     Column("outcome", Text),
+    Column("run_key", Text),
     Index("ix_webhook_events_unprocessed", "event_id", postgresql_where="processed_at IS NULL"),
 )
 

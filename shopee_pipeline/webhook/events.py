@@ -1,9 +1,16 @@
-"""From a verified raw body to a stored `webhook_events` row (reference 5.1 envelope)."""
+"""From a verified raw body (or a recovered lost push) to a stored `webhook_events` row.
+
+The envelope is Shopee's `{shop_id, code, timestamp, data, msg_id?}`. Postgres cannot store a NUL or a
+lone surrogate in `jsonb`, yet a correctly signed push may carry them (as `\\u0000` or `\\ud800` escapes):
+such characters are stored spelt out as the visible text `\\u0000` / `\\ud800`, so the push is kept, answered
+200 and still readable; everything else is stored as received.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +21,9 @@ from shopee_pipeline.warehouse.webhook_events import insert_event
 
 _INT32 = 2**31
 _INT64 = 2**63
+# Escapes in JSON text that decode to a NUL or a UTF-16 surrogate (paired ones match too: harmless).
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class InvalidPush(ValueError):
@@ -29,6 +39,22 @@ class Push:
     shop_id: int | None
     code: int
     payload: dict[str, Any]
+
+
+def _escape_text(text: str) -> str:
+    return _UNSTORABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def storable(value: Any) -> Any:
+    """`value` (decoded JSON) with every NUL and lone surrogate of its strings and keys spelt out as the
+    visible escape `\\uXXXX`, which Postgres `jsonb` accepts."""
+    if isinstance(value, str):
+        return _escape_text(value)
+    if isinstance(value, dict):
+        return {_escape_text(k) if isinstance(k, str) else k: storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -77,6 +103,12 @@ def parse_push(body: bytes) -> Push:
         raise InvalidPush("body is not valid JSON") from None
     if not isinstance(envelope, dict):
         raise InvalidPush("body is not a JSON object")
+    return _push(envelope, body)
+
+
+def _push(envelope: dict[str, Any], body: bytes) -> Push:
+    if _UNSTORABLE_ESCAPE.search(body):
+        envelope = storable(envelope)
     code = _as_int(envelope.get("code"), _INT32)
     if code is None:
         raise InvalidPush("body has no integer 'code'")
@@ -85,10 +117,17 @@ def parse_push(body: bytes) -> Push:
     return Push(dedupe_key=key, msg_id=msg_id, shop_id=_shop_id(envelope), code=code, payload=envelope)
 
 
-def insert_push(conn: Connection, push: Push, source: str = "push") -> bool:
+def lost_push(envelope: dict[str, Any]) -> Push:
+    """The push a recovered lost message stands for (an envelope from `get_lost_push_messages`); raises
+    `InvalidPush` when it has no integer `code`. Without a `msg_id` it dedupes on its canonical JSON."""
+    return _push(envelope, json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode())
+
+
+def insert_push(conn: Connection, push: Push, source: str = "push", outcome: str | None = None) -> bool:
     """Insert `push` on the caller's transaction; True if new, False if it was a duplicate.
 
-    `source` says how it arrived: `push` (delivered to the receiver) or `lost_push` (recovered).
+    `source` says how it arrived: `push` (delivered to the receiver) or `lost_push` (recovered). With
+    `outcome` it is stored already processed (kept for the record, never routed).
     """
     return insert_event(
         conn,
@@ -98,6 +137,7 @@ def insert_push(conn: Connection, push: Push, source: str = "push") -> bool:
         shop_id=push.shop_id,
         msg_id=push.msg_id,
         source=source,
+        outcome=outcome,
     )
 
 

@@ -131,9 +131,22 @@ def test_not_a_json_object_is_400(warehouse: Warehouse, base_url: str, body: byt
     assert _rows(warehouse) == []
 
 
-def test_payload_postgres_cannot_store_is_400(warehouse: Warehouse, base_url: str) -> None:
-    assert _post(base_url, b'{"code": 3, "data": {"note": "nul \\u0000 here"}}').status_code == 400
-    assert _rows(warehouse) == []
+@pytest.mark.parametrize(
+    ("escape", "visible"),
+    [("\\u0000", "\\u0000"), ("\\ud800", "\\ud800"), ("\\uDFFF", "\\udfff")],
+)
+def test_nul_or_lone_surrogate_is_stored_escaped_and_answered_200(
+    warehouse: Warehouse, base_url: str, escape: str, visible: str
+) -> None:
+    data = f'"ordersn": "O1", "note": "a{escape}b", "k{escape}": 1, "emoji": "\\ud83d\\ude00"'
+    body = ('{"msg_id": "m-odd", "shop_id": 5, "code": 3, "data": {' + data + "}}").encode()
+    response = _post(base_url, body)
+    assert response.status_code == 200 and response.content == b""
+    [row] = _rows(warehouse)
+    assert row["code"] == 3 and row["shop_id"] == 5 and row["msg_id"] == "m-odd"
+    data = row["payload"]["data"]
+    assert data["note"] == f"a{visible}b" and data[f"k{visible}"] == 1 and data["ordersn"] == "O1"
+    assert data["emoji"] == "\U0001f600"  # a surrogate pair is a real character, kept as it is
 
 
 def test_body_over_one_mib_is_413(warehouse: Warehouse, base_url: str) -> None:
