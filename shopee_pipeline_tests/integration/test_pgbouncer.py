@@ -8,22 +8,25 @@ through PgBouncer: migrations, onboarding, the sync (psycopg 3) and Dagster's ow
 from __future__ import annotations
 
 import re
+import secrets
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.warehouse import tables
-from shopee_pipeline.warehouse.database import create_warehouse_engine, with_driver
+from shopee_pipeline.warehouse.database import DAGSTER_SCHEMA, create_warehouse_engine, with_driver
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.integration.pgbouncer_fixture import Pooler, running_pgbouncer
 from shopee_pipeline_tests.integration.test_dagster_project import REPO, _dagster_env
@@ -37,18 +40,41 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 CLI = str(Path(sys.executable).with_name("shopee-pipeline"))
 
 
+@dataclass(frozen=True)
+class PooledDatabase:
+    """A fresh database behind PgBouncer, and a login role of its own for Dagster (`dagster_role`)."""
+
+    pooler: Pooler
+    name: str
+    dagster_role: str
+    dagster_password: str
+
+    def url(self) -> str:
+        """The owner's URL on the pooler, as a user would paste Supabase's transaction pooler string."""
+        return self.pooler.url(self.name)
+
+    def dagster_url(self) -> str:
+        """The same database on the pooler, logged in as `dagster_role`."""
+        url = make_url(self.url()).set(username=self.dagster_role, password=self.dagster_password)
+        return url.render_as_string(hide_password=False)
+
+
 @pytest.fixture
-def pooled_database(pg_url: str, pg_engine) -> Iterator[tuple[Pooler, str]]:
-    """A fresh database of the session's server and a PgBouncer in front of it; both gone afterwards."""
-    name = f"pgb_{uuid.uuid4().hex[:10]}"
+def pooled_database(pg_url: str, pg_engine) -> Iterator[PooledDatabase]:
+    """A fresh database of the session's server and a PgBouncer in front of it; all gone afterwards."""
+    suffix = uuid.uuid4().hex[:10]
+    name, role, password = f"pgb_{suffix}", f"dagster_{suffix}", secrets.token_hex(12)
     with pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'"))
+        conn.execute(text(f'GRANT CREATE ON DATABASE "{name}" TO "{role}"'))
     try:
-        with running_pgbouncer(pg_url) as pooler:
-            yield pooler, name
+        with running_pgbouncer(pg_url, other_users={role: password}) as pooler:
+            yield PooledDatabase(pooler, name, role, password)
     finally:
         with pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
 def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -58,8 +84,7 @@ def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 
 def test_readme_steps_work_through_a_transaction_pooler(pooled_database, tmp_path, monkeypatch) -> None:
-    pooler, database = pooled_database
-    url = pooler.url(database)
+    pooler, database, url = pooled_database.pooler, pooled_database.name, pooled_database.url()
     # The URL `dagster-env` printed before: PgBouncer refuses it at connect, so this test catches it.
     old = with_driver(url, "psycopg2").update_query_dict({"options": "-csearch_path=dagster"})
     with pytest.raises(OperationalError, match="unsupported startup parameter: options"):
@@ -121,3 +146,29 @@ def test_readme_steps_work_through_a_transaction_pooler(pooled_database, tmp_pat
         materialized = instance.get_latest_materialization_event(dg.AssetKey("orders"))
         assert materialized is not None and materialized.run_id == run.run_id
         assert instance.get_dynamic_partitions("shops") == [str(shop)]  # added by `shops connect`
+
+
+def test_a_role_of_its_own_keeps_dagster_out_of_public(
+    pooled_database, pg_engine, tmp_path, monkeypatch
+) -> None:
+    """Through a transaction pooler only a role-level search_path chooses Dagster's schema: PgBouncer
+    opens each server connection for one role, and the role's settings apply when one is opened (so
+    the role is set up before the pooler first logs in with it)."""
+    role, url = pooled_database.dagster_role, pooled_database.dagster_url()
+    with pg_engine.begin() as conn:
+        conn.execute(text(f'ALTER ROLE "{role}" SET search_path = {DAGSTER_SCHEMA}'))
+    engine = create_warehouse_engine(url, pool_size=1)
+    try:
+        env = _dagster_env(url, tmp_path, engine)  # creates schema `dagster`, owned by the role
+        assert "options" not in env["DAGSTER_POSTGRES_URL"]
+        monkeypatch.setenv("DAGSTER_POSTGRES_URL", env["DAGSTER_POSTGRES_URL"])
+        with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+            instance.add_dynamic_partitions("shops", ["1"])
+            assert instance.get_dynamic_partitions("shops") == ["1"]
+        with engine.connect() as conn:
+            schemas = conn.execute(
+                text("SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = 'runs'")
+            ).scalars()
+            assert list(schemas) == [DAGSTER_SCHEMA]
+    finally:
+        engine.dispose()
