@@ -2,9 +2,19 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export DAGSTER_HOME ?= $(CURDIR)/.shopee_pipeline/dagster_home
+export DAGSTER_HOME ?= $(HOME)/.shopee_pipeline/dagster_home
+# Debian packages the suite needs: libfaketime for the shifted-clock runs, PgBouncer for the pooler test.
+SYSTEM_PACKAGES := faketime pgbouncer
+FAKETIME_LIB = $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
+# `make test-at WIB=hh:mm` runs the suite (or PYTEST_ARGS) with every process's clock at the nearest hh:mm in
+# Asia/Jakarta; `make test` also runs the tests marked `clock` at SHIFTED_HOURS.
+WIB ?= 00:05
+PYTEST_ARGS ?=
+SHIFTED_HOURS ?= 00:05 23:55
+# The suite runs without DAGSTER_HOME: no test may touch the instance in the user's data folder.
+PYTEST := env -u DAGSTER_HOME $(BIN)/pytest
 
-.PHONY: install test lint format demo dev bench
+.PHONY: install system-deps test test-shifted test-at lint format demo dev bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +32,40 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
-	$(BIN)/pytest
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "system-deps: install the Debian packages$$missing (no apt-get here)"; exit 1; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo=sudo; else \
+	  echo "system-deps: run as root or install sudo to apt-get install$$missing"; exit 1; fi; \
+	echo "system-deps: apt-get install$$missing"; \
+	install="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q$$missing"; \
+	$$install >/dev/null || { $$sudo apt-get update -q >/dev/null && $$install >/dev/null; } || { \
+	  echo "system-deps: apt-get install$$missing failed"; exit 1; }
+
+test: system-deps lint
+	$(PYTEST)
+	$(MAKE) --no-print-directory test-shifted
+
+test-shifted: install system-deps
+	@for hm in $(SHIFTED_HOURS); do \
+	  $(MAKE) --no-print-directory test-at WIB=$$hm PYTEST_ARGS="-m clock" || exit 1; \
+	done
+
+# libfaketime with a relative offset (+Ns/-Ns): pytest and every process it starts (the embedded
+# Postgres, Dagster's subprocesses) share one clock, shifted to the nearest WIB=hh:mm (UTC+7 all year).
+NEAREST_WIB_OFFSET := h, m = map(int, sys.argv[1].split(":")); d = (h * 3600 + m * 60 - 7 * 3600 - int(time.time())) % 86400; print(f"{d - 86400 if d > 43200 else d:+d}s")
+SHOW_WIB := n = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Jakarta")); print(n.strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+test-at: install system-deps
+	@test -f "$(FAKETIME_LIB)" || { echo "test-at: libfaketime not found: run make system-deps"; exit 1; }
+	@offset=$$($(BIN)/python -c 'import sys, time; $(NEAREST_WIB_OFFSET)' "$(WIB)") || exit 1; \
+	export LD_PRELOAD="$(FAKETIME_LIB)" FAKETIME="$$offset"; \
+	echo "test-at: FAKETIME=$$FAKETIME, clock at $$($(BIN)/python -c 'import datetime, zoneinfo; $(SHOW_WIB)')"; \
+	$(PYTEST) $(PYTEST_ARGS)
 
 demo: install
 	$(BIN)/shopee-pipeline demo

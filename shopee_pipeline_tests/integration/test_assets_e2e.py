@@ -6,6 +6,7 @@ from decimal import Decimal
 from math import ceil
 
 import dagster as dg
+import pytest
 from sqlalchemy import func, select
 
 from shopee_pipeline.definitions import defs
@@ -14,6 +15,8 @@ from shopee_pipeline.warehouse import tables
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 ALL_ASSETS = ["orders", "order_items", "logistics", "escrow", "bookings"]
+
+pytestmark = pytest.mark.clock  # day and range syncs: the pipeline plans its windows by the real clock
 
 
 def materialize(pipeline, partition: str, config: dict | None = None) -> dg.ExecuteInProcessResult:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from sqlalchemy import func, select
 
 from shopee_pipeline.definitions import defs
@@ -47,6 +48,7 @@ def test_definitions_validate(pg_url, pg_engine, tmp_path) -> None:
     assert completed.returncode == 0, completed.stderr[-3000:]
 
 
+@pytest.mark.clock
 def test_contract_materialize_command_fills_every_table(
     pipeline, pg_url, pg_engine, tmp_path, monkeypatch
 ) -> None:

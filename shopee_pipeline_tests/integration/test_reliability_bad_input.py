@@ -73,6 +73,7 @@ def _run_messages(pipeline, run_id: str) -> list[str]:
     return [entry.user_message or "" for entry in pipeline.instance.all_logs(run_id)]
 
 
+@pytest.mark.clock
 def test_every_anomaly_is_stored_or_skipped_with_a_reason(pipeline) -> None:
     shop = pipeline.sandbox.shop_ids[0]
     day, t0, t1 = _today_window(pipeline)

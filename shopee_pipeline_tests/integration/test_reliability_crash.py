@@ -141,6 +141,7 @@ def reference(pipeline) -> tuple[str, dict[str, list[tuple]]]:
     return key, expected
 
 
+@pytest.mark.clock
 def test_kill_between_items_and_orders(pipeline, pg_url: str, reference) -> None:
     key, expected = reference
     warehouse = pipeline.warehouse

@@ -3,6 +3,8 @@ connections) yields exactly the rows of a fault-free sync, and no secret shows i
 
 import logging
 
+import pytest
+
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
 from shopee_pipeline.sync.fetch import stream_orders
 from shopee_pipeline.sync.windows import Window, day_bounds
@@ -38,6 +40,7 @@ def _canonical(frame) -> list[str]:
     return sorted(map(str, frame.drop(columns=["raw"]).itertuples(index=False, name=None)))
 
 
+@pytest.mark.clock
 def test_twenty_percent_faults_change_no_row(pipeline, caplog) -> None:
     clean, _ = _sync(pipeline)
     assert not clean.failures and len(clean.rows.orders) > 50

@@ -58,6 +58,7 @@ def leaks(texts: Iterable[str], secrets: set[str]) -> set[str]:
     return found
 
 
+@pytest.mark.clock
 def test_no_secret_in_any_log_event_or_error(
     monkeypatch, pg_url: str, warehouse: Warehouse, caplog, capsys
 ) -> None:
