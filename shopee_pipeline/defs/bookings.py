@@ -8,7 +8,7 @@ from shopee_pipeline.defs.io_managers import upsert_metadata
 from shopee_pipeline.defs.metadata import table_metadata
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.sync_runs import SyncConfig, plan_run, row_stream, settle
+from shopee_pipeline.defs.sync_runs import SyncConfig, plan_run, row_stream, settle, sync_step
 from shopee_pipeline.sync.fetch import stream_bookings
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
@@ -29,6 +29,7 @@ STREAM = "bookings"
     },
     **SYNC_ASSET_ARGS,
 )
+@sync_step
 def bookings(
     context: dg.AssetExecutionContext,
     config: SyncConfig,

@@ -11,11 +11,12 @@ from shopee_pipeline.defs.metadata import table_metadata
 from shopee_pipeline.defs.partitions import parse_partition_keys
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, row_stream, settle
+from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, row_stream, settle, sync_step
 from shopee_pipeline.sync.fetch import escrow_candidates, stream_escrow
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import escrow_versions
+from shopee_pipeline.warehouse.readiness import ensure_syncable
 
 STREAM = "escrow"
 # What choosing the orders that need escrow reads of them.
@@ -38,6 +39,7 @@ ORDER_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
     **SYNC_ASSET_ARGS,
     check_specs=ESCROW_CHECKS,
 )
+@sync_step
 def escrow(
     context: dg.AssetExecutionContext,
     config: SyncConfig,
@@ -53,6 +55,7 @@ def escrow(
     shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
     with shop_sync_locks(store.engine, STREAM, shop_ids), shopee.client(store) as client:
         with store.connect() as conn:
+            ensure_syncable(conn, shop_ids)
             fetched = escrow_versions(conn, list(orders["order_sn"]))
         wanted = escrow_candidates(orders, fetched)
         update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))

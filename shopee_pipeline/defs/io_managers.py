@@ -22,6 +22,7 @@ import pandas as pd
 from shopee_pipeline.defs.outputs import ParentRows, RowStream
 from shopee_pipeline.defs.partitions import parse_partition_keys
 from shopee_pipeline.defs.resources import WarehouseResource
+from shopee_pipeline.defs.sync_runs import fail_at_once_on_permanent_errors
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
@@ -60,6 +61,7 @@ class PostgresIOManager(dg.ConfigurableIOManager):
 
     warehouse: WarehouseResource
 
+    @fail_at_once_on_permanent_errors()
     def handle_output(self, context: dg.OutputContext, obj: RowStream) -> None:
         """Write the stream's chunks (children, then parents) one transaction each, `WRITERS` at once;
         report the counts."""
@@ -106,6 +108,7 @@ class PostgresIOManager(dg.ConfigurableIOManager):
                 metadata[f"{name}_rows_written"] = dg.MetadataValue.int(counts.inserted)
         context.add_output_metadata({**metadata, **obj.summary()})
 
+    @fail_at_once_on_permanent_errors()
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         """The upstream table's rows of the input's partitions: the input's `columns` metadata when
         given (as in dagster-duckdb), else every column but the bulky `raw`."""

@@ -10,7 +10,7 @@ from shopee_pipeline.defs.io_managers import upsert_metadata, write_counts_metad
 from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP, OrderStatistics, table_metadata
 from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.sync_runs import SyncConfig, plan_run, row_stream, settle
+from shopee_pipeline.defs.sync_runs import SyncConfig, plan_run, row_stream, settle, sync_step
 from shopee_pipeline.sync.fetch import stream_orders
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
@@ -67,6 +67,7 @@ OUT_ARGS = {"kinds": KINDS, "owners": OWNERS, "group_name": SYNC_GROUP}
     retry_policy=SYNC_ASSET_ARGS["retry_policy"],
     check_specs=ORDER_CHECKS,
 )
+@sync_step
 def shopee_orders(
     context: dg.AssetExecutionContext,
     config: SyncConfig,

@@ -1,23 +1,59 @@
-"""What every sync asset shares: its run options, the plan of windows per shop, and settling a run."""
+"""What every sync asset shares: its run options, the plan of windows per shop, settling a run, and
+failing at once on errors no retry can heal."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import ParamSpec, TypeVar
 
 import dagster as dg
 
 from shopee_pipeline.defs.metadata import OrderStatistics
 from shopee_pipeline.defs.outputs import ChildRows, ParentRows, RowStream
 from shopee_pipeline.defs.partitions import parse_partition_keys
+from shopee_pipeline.permanent_errors import permanent_error
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient, StatsSnapshot
 from shopee_pipeline.sync.fetch import FetchStream, ShopFailure
 from shopee_pipeline.sync.windows import Window, days_by_shop, shop_windows
+from shopee_pipeline.warehouse.readiness import ensure_syncable
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.sync_state import high_water_marks, record_error, record_success
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@contextmanager
+def fail_at_once_on_permanent_errors() -> Iterator[None]:
+    """Turn an error no retry can heal (a missing setting, a database without our tables, a shop that
+    is not connected) into a step failure of one line that the step's retry policy does not retry;
+    transient errors pass through unchanged and keep the policy."""
+    try:
+        yield
+    except Exception as exc:
+        message = permanent_error(exc)
+        if message is None:
+            raise
+        # `from None`: the database error's text would carry the statement, which the line replaces.
+        raise dg.Failure(description=message, allow_retries=False) from None
+
+
+def sync_step(compute: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
+    """Wrap a sync asset's compute function in `fail_at_once_on_permanent_errors` (under `@dg.asset`;
+    the wrapper keeps the function's signature, which Dagster reads)."""
+
+    @functools.wraps(compute)
+    def step(*args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        with fail_at_once_on_permanent_errors():
+            yield from compute(*args, **kwargs)
+
+    return step
 
 
 class SyncConfig(dg.Config):
@@ -44,14 +80,16 @@ class RunPlan:
 def plan_run(
     context: dg.AssetExecutionContext, warehouse: Warehouse, stream: str, config: SyncConfig
 ) -> RunPlan:
-    """Turn the run's partition keys and config into windows, reading the stream's high-water marks."""
+    """Turn the run's partition keys and config into windows, reading the stream's high-water marks.
+    Every shop of the run must be connected and active (`UnsyncableShopsError` otherwise)."""
     settings = get_settings()
     days = days_by_shop(parse_partition_keys(context.partition_keys))
-    if config.only:
-        if len(days) != 1:
-            raise dg.Failure("run config 'only' needs a run over a single shop's partitions")
-        return RunPlan(days, {}, {next(iter(days)): list(config.only)})
+    if config.only and len(days) != 1:
+        raise dg.Failure("run config 'only' needs a run over a single shop's partitions", allow_retries=False)
     with warehouse.connect() as conn:
+        ensure_syncable(conn, list(days))
+        if config.only:
+            return RunPlan(days, {}, {next(iter(days)): list(config.only)})
         marks = high_water_marks(conn, stream, list(days))
     now = datetime.now(UTC)
     overlap = timedelta(minutes=settings.overlap_minutes)
