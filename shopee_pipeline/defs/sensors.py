@@ -1,24 +1,36 @@
-"""Sensors: shop partitions follow the `shops` table; pushes become targeted syncs; authorization watch."""
+"""Sensors: shop partitions follow the `shops` table; pushes become targeted syncs; authorization watch.
 
-from datetime import UTC, datetime, timedelta
+The push sensor never loses a push. Each tick it (a) marks processed the events given to a run of an
+earlier tick once that run exists in the instance (tag `dagster/run_key`), (b) gives the new events to
+one run per shop, recording the run key on them and committing before anything is requested, and
+(c) requests every run not confirmed yet: Dagster skips a run key the sensor already launched, so a tick
+that failed after (b) is simply requested again by the next one. A pushed day outside the partitions
+is clamped to the nearest one (the run re-reads the pushed records by key whatever their day).
+"""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+from sqlalchemy import Connection
 
 from shopee_pipeline.defs.jobs import ORDER_ASSETS, sync_shopee_job
-from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME, partition_key
+from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME, daily_partitions, partition_key
 from shopee_pipeline.defs.resources import WarehouseResource
+from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import (
     AUTHORIZATION_EXPIRING,
     SHOP_AUTHORIZATION_CANCELED,
-    TargetedSync,
+    ShopSync,
     plan_pushes,
 )
 from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shops_expiring_before
 from shopee_pipeline.warehouse.tables import shops as shops_table
-from shopee_pipeline.warehouse.webhook_events import mark_processed, pending_events
+from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
 
 EVENTS_PER_TICK = 500
+RUN_KEY_TAG = "dagster/run_key"
 AUTHORIZATION_WARNING = timedelta(days=7)
 
 
@@ -46,23 +58,89 @@ def shop_partitions_sensor(
     return dg.SensorResult(dynamic_partitions_requests=requests)
 
 
-def _run_request(sync: TargetedSync) -> dg.RunRequest:
-    assets = (
-        ORDER_ASSETS + (["escrow"] if sync.with_escrow else []) if sync.stream == "orders" else ["bookings"]
-    )
-    op_config = {"config": {"only": sync.keys}}
-    ops = (
-        {"shopee_orders": op_config, "escrow": op_config}
-        if sync.stream == "orders"
-        else {"bookings": op_config}
-    )
+def _existing_day(day: date) -> tuple[date, bool]:
+    """`day`, or the nearest day that has a partition now (and True) when it lies outside them: a push
+    stamped ahead of the partitions (clock skew, a sandbox running fast) or before the first one."""
+    first = date.fromisoformat(daily_partitions.get_first_partition_key() or day.isoformat())
+    last = date.fromisoformat(daily_partitions.get_last_partition_key() or day.isoformat())
+    nearest = min(max(day, first), last)
+    return nearest, nearest != day
+
+
+def _run_request(context: dg.SensorEvaluationContext, sync: ShopSync, run_key: str) -> dg.RunRequest:
+    """One run over the shop's pushed days (one partition, or a single-shop range) re-reading just the
+    pushed order_sn and booking_sn (which are synced by key whatever their day)."""
+    (first, first_moved), (last, last_moved) = _existing_day(min(sync.days)), _existing_day(max(sync.days))
+    if first_moved or last_moved:
+        context.log.info(
+            f"{run_key}: pushed days {min(sync.days)}..{max(sync.days)} clamped to the partitions' "
+            f"{first}..{last}"
+        )
+    assets, ops = [], {}
+    if sync.orders:
+        assets += ORDER_ASSETS + (["escrow"] if sync.with_escrow else [])
+        ops["shopee_orders"] = {"config": {"only": sync.orders}}
+        if sync.with_escrow:
+            ops["escrow"] = {"config": {"only": sync.orders}}
+    if sync.bookings:
+        assets.append("bookings")
+        ops["bookings"] = {"config": {"only": sync.bookings}}
+    tags = {
+        "shopee/trigger": "push",
+        "shopee/events": str(len(sync.event_ids)),
+        "shopee/shop": str(sync.shop_id),
+    }
+    if first != last:
+        tags |= {
+            RANGE_START: partition_key(first, sync.shop_id),
+            RANGE_END: partition_key(last, sync.shop_id),
+        }
     return dg.RunRequest(
-        run_key=sync.run_key,
-        partition_key=partition_key(sync.day, sync.shop_id),
+        run_key=run_key,
+        partition_key=partition_key(first, sync.shop_id) if first == last else None,
         asset_selection=[dg.AssetKey(a) for a in assets],
-        run_config={"ops": {op: cfg for op, cfg in ops.items() if op != "escrow" or sync.with_escrow}},
-        tags={"shopee/trigger": "push", "shopee/events": str(len(sync.event_ids))},
+        run_config={"ops": ops},
+        tags=tags,
     )
+
+
+def _apply_shop_update(conn: Connection, event: WebhookEvent) -> None:
+    if event.shop_id is not None and event.code == SHOP_AUTHORIZATION_CANCELED:
+        set_active(conn, event.shop_id, False)
+    elif event.shop_id is not None and event.code == AUTHORIZATION_EXPIRING:
+        conn.execute(
+            shops_table.update()
+            .where(shops_table.c.shop_id == event.shop_id)
+            .values(authorization_expiry_warned_at=datetime.now(UTC))
+        )
+    mark_processed(conn, [event.event_id], f"shop update (code {event.code})")
+
+
+def existing_run(instance: dg.DagsterInstance, run_key: str) -> dg.DagsterRun | None:
+    """The run Dagster created for `run_key`, if any."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1)
+    return runs[0] if runs else None
+
+
+def _settle_assigned(
+    context: dg.SensorEvaluationContext, conn: Connection, known: set[int], connected: set[int]
+) -> dict[str, ShopSync]:
+    """Mark processed the assigned events whose run exists (outcome names the run); return the syncs
+    still to request, by run key. Events whose shop lost its partition meanwhile are ignored."""
+    groups: dict[str, list[WebhookEvent]] = defaultdict(list)
+    for event in pending_events(conn, limit=EVENTS_PER_TICK, assigned=True):
+        groups[str(event.run_key)].append(event)
+    unconfirmed = {}
+    for run_key, events in groups.items():
+        run = existing_run(context.instance, run_key)
+        if run is not None:
+            mark_processed(conn, [e.event_id for e in events], f"synced by run {run.run_id} ({run_key})")
+            continue
+        plan = plan_pushes(events, get_settings().timezone, known, connected)
+        for event, reason in plan.ignored:
+            mark_processed(conn, [event.event_id], f"ignored: {reason}")
+        unconfirmed.update((run_key, sync) for sync in plan.syncs)
+    return unconfirmed
 
 
 @dg.sensor(
@@ -70,42 +148,40 @@ def _run_request(sync: TargetedSync) -> dg.RunRequest:
     job=sync_shopee_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Turns Shopee pushes into targeted syncs: order status and tracking pushes (codes 3, 4) "
-    "re-read those orders (and their escrow when it can have changed), booking pushes (23, 24) those "
-    "bookings; authorization pushes (1, 2, 12) update the shop; other codes are stored and ignored.",
+    description="Turns Shopee pushes into targeted syncs, one run per shop per tick: order status and "
+    "tracking pushes (codes 3, 4) re-read those orders (and their escrow when it can have changed), booking "
+    "pushes (23, 24) those bookings; authorization pushes (1, 2, 12) update the shop; others are stored and "
+    "ignored with the reason. A push is marked processed only once its run exists: a failed tick loses "
+    "nothing.",
 )
 def webhook_events_sensor(
     context: dg.SensorEvaluationContext, warehouse: WarehouseResource
 ) -> dg.SensorResult:
-    """Read up to 500 unprocessed events after the cursor, request runs, mark the events processed."""
+    """Confirm the runs of earlier ticks, give up to 500 new events to one run per shop (committed before
+    any run is requested), and request every run not confirmed yet (Dagster skips a run key it launched)."""
     store = warehouse.get()
-    after = int(context.cursor or 0)
     known = {int(s) for s in context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)}
     with store.begin() as conn:
-        events = pending_events(conn, limit=EVENTS_PER_TICK, after_id=after)
-        if not events:
-            return dg.SensorResult(skip_reason="no new push")
-        plan = plan_pushes(events, get_settings().timezone, known)
+        connected = set(active_shop_ids(conn))
+        requested = _settle_assigned(context, conn, known, connected)
+        events = pending_events(conn, limit=EVENTS_PER_TICK)
+        plan = plan_pushes(events, get_settings().timezone, known, connected)
         for sync in plan.syncs:
-            mark_processed(conn, sync.event_ids, f"run requested: {sync.run_key}")
+            assign_run(conn, sync.event_ids, sync.run_key)
+            requested[sync.run_key] = sync
         for event in plan.shop_updates:
-            if event.shop_id is not None and event.code == SHOP_AUTHORIZATION_CANCELED:
-                set_active(conn, event.shop_id, False)
-            elif event.shop_id is not None and event.code == AUTHORIZATION_EXPIRING:
-                conn.execute(
-                    shops_table.update()
-                    .where(shops_table.c.shop_id == event.shop_id)
-                    .values(authorization_expiry_warned_at=datetime.now(UTC))
-                )
-            mark_processed(conn, [event.event_id], f"shop update (code {event.code})")
-        mark_processed(conn, [e.event_id for e in plan.ignored], "ignored")
-    context.log.info(
-        f"{len(events)} events: {len(plan.syncs)} runs, {len(plan.shop_updates)} shop updates, "
-        f"{len(plan.ignored)} ignored"
-    )
-    return dg.SensorResult(
-        run_requests=[_run_request(sync) for sync in plan.syncs], cursor=str(max(e.event_id for e in events))
-    )
+            _apply_shop_update(conn, event)
+        for event, reason in plan.ignored:
+            mark_processed(conn, [event.event_id], f"ignored: {reason}")
+    if events:
+        context.log.info(
+            f"{len(events)} new events: {len(plan.syncs)} runs, {len(plan.shop_updates)} shop updates, "
+            f"{len(plan.ignored)} ignored, {len(plan.waiting)} waiting for their shop's partition; "
+            f"{len(requested) - len(plan.syncs)} runs of earlier ticks requested again"
+        )
+    if not requested:
+        return dg.SensorResult(skip_reason="no push waiting for a run")
+    return dg.SensorResult(run_requests=[_run_request(context, sync, key) for key, sync in requested.items()])
 
 
 @dg.sensor(

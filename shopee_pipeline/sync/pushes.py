@@ -1,15 +1,18 @@
-"""From stored push events to actions: targeted syncs per shop and day, shop updates, or nothing.
+"""From stored push events to actions: one targeted sync per shop, shop updates, or nothing (with why).
 
-Pushes only say "something changed" (reference 5.1): each becomes a re-read of the named orders or
-bookings. The 15-minute sync stays the safety net.
+Pushes only say "something changed": each becomes a re-read of the orders or bookings it names. All the
+pushes of one shop that a sensor tick takes become one `ShopSync` (its order_sn and booking_sn, the days
+they fell on, whether escrow can have changed). `push_target` says what a single push asks for, or why
+it cannot be routed; the lost-push recovery uses it too, to tell a routable shape from one that is not.
+The 15-minute sync stays the safety net.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent
@@ -17,75 +20,108 @@ from shopee_pipeline.warehouse.webhook_events import WebhookEvent
 ORDER_STATUS, ORDER_TRACKING_NO = 3, 4
 BOOKING_STATUS, BOOKING_TRACKING_NO = 23, 24
 SHOP_AUTHORIZED, SHOP_AUTHORIZATION_CANCELED, AUTHORIZATION_EXPIRING = 1, 2, 12
+ORDER_CODES = frozenset({ORDER_STATUS, ORDER_TRACKING_NO})
+BOOKING_CODES = frozenset({BOOKING_STATUS, BOOKING_TRACKING_NO})
+SHOP_CODES = frozenset({SHOP_AUTHORIZED, SHOP_AUTHORIZATION_CANCELED, AUTHORIZATION_EXPIRING})
+SYNCED_CODES = ORDER_CODES | BOOKING_CODES
 # Escrow cannot change while an order is unpaid; any later status may change it.
 STATUSES_WITHOUT_ESCROW_CHANGE = frozenset({"UNPAID"})
 
 
+@dataclass(frozen=True)
+class PushTarget:
+    """What one push asks for: `stream` is `orders` or `bookings` (with the record's `key`), or `shop`."""
+
+    stream: str
+    key: str | None = None
+
+
+def _data(payload: Mapping[str, Any]) -> dict:
+    data = payload.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def push_target(code: int, shop_id: int | None, payload: Mapping[str, Any]) -> PushTarget | str:
+    """What a push envelope asks for, or the reason nothing can be done with it."""
+    if code in SHOP_CODES:
+        return PushTarget("shop")
+    data = _data(payload)
+    if code in ORDER_CODES:
+        stream, name, key = "orders", "ordersn", data.get("ordersn") or data.get("order_sn")
+    elif code in BOOKING_CODES:
+        stream, name, key = "bookings", "booking_sn", data.get("booking_sn")
+    else:
+        return f"code {code} is not synced"
+    if isinstance(key, bool) or not isinstance(key, str | int) or not str(key).strip():
+        return f"no {name} in data"
+    if shop_id is None:
+        return "no shop_id"
+    return PushTarget(stream, str(key).strip())
+
+
 @dataclass
-class TargetedSync:
-    """Re-read `keys` (order_sn or booking_sn) of one shop's day; `stream` is `orders` or `bookings`."""
+class ShopSync:
+    """Re-read `orders` (order_sn) and `bookings` (booking_sn) of one shop, pushed on `days`."""
 
     shop_id: int
-    day: date
-    stream: str
+    orders: list[str] = field(default_factory=list)
+    bookings: list[str] = field(default_factory=list)
+    days: set[date] = field(default_factory=set)
     with_escrow: bool = False
-    keys: list[str] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)
 
     @property
     def run_key(self) -> str:
-        """Stable across re-evaluations of the same events, so a restarted daemon never launches twice."""
-        return f"push-{self.stream}-{self.shop_id}-{self.day}-{min(self.event_ids)}-{max(self.event_ids)}"
+        """Unique per set of events (an event is given to one run only), stable across re-evaluations."""
+        return f"push-{self.shop_id}-{min(self.event_ids)}-{max(self.event_ids)}"
 
 
 @dataclass
 class PushPlan:
-    """What a batch of events asks for."""
+    """What a batch of events asks for: at most one sync per shop, shop updates, events that wait for
+    their shop's partition, and ignored events with the reason."""
 
-    syncs: list[TargetedSync] = field(default_factory=list)
+    syncs: list[ShopSync] = field(default_factory=list)
     shop_updates: list[WebhookEvent] = field(default_factory=list)
-    ignored: list[WebhookEvent] = field(default_factory=list)
-
-
-def _data(event: WebhookEvent) -> dict:
-    data = event.payload.get("data")
-    return data if isinstance(data, dict) else {}
+    waiting: list[WebhookEvent] = field(default_factory=list)
+    ignored: list[tuple[WebhookEvent, str]] = field(default_factory=list)
 
 
 def _day(event: WebhookEvent, tz: ZoneInfo) -> date:
-    data = _data(event)
+    data = _data(event.payload)
     for stamp in (data.get("update_time"), event.payload.get("timestamp")):
-        if isinstance(stamp, int | float) and stamp > 0:
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool) and stamp > 0:
             return datetime.fromtimestamp(stamp, tz).date()
     return event.received_at.astimezone(tz).date()
 
 
-def plan_pushes(events: Iterable[WebhookEvent], tz: ZoneInfo, known_shops: set[int]) -> PushPlan:
-    """Group events into one targeted sync per (shop, day, stream); sort out shop updates and the rest."""
+def plan_pushes(
+    events: Iterable[WebhookEvent], tz: ZoneInfo, known_shops: set[int], connected_shops: set[int]
+) -> PushPlan:
+    """One sync per shop of `known_shops` (those with a partition) for its order and booking pushes; an
+    event of a connected shop whose partition does not exist yet waits; the rest are sorted out."""
     plan = PushPlan()
-    syncs: dict[tuple[int, date, str], TargetedSync] = defaultdict(lambda: TargetedSync(0, date.min, ""))
+    syncs: dict[int, ShopSync] = {}
     for event in events:
-        data = _data(event)
-        if event.code in (SHOP_AUTHORIZED, SHOP_AUTHORIZATION_CANCELED, AUTHORIZATION_EXPIRING):
+        target = push_target(event.code, event.shop_id, event.payload)
+        if isinstance(target, str):
+            plan.ignored.append((event, target))
+        elif target.stream == "shop":
             plan.shop_updates.append(event)
-            continue
-        if event.code in (ORDER_STATUS, ORDER_TRACKING_NO):
-            stream, key = "orders", data.get("ordersn") or data.get("order_sn")
-        elif event.code in (BOOKING_STATUS, BOOKING_TRACKING_NO):
-            stream, key = "bookings", data.get("booking_sn")
+        elif event.shop_id not in known_shops:
+            if event.shop_id in connected_shops:
+                plan.waiting.append(event)
+            else:
+                plan.ignored.append((event, f"shop {event.shop_id} is not connected"))
         else:
-            plan.ignored.append(event)
-            continue
-        if not key or event.shop_id not in known_shops:
-            plan.ignored.append(event)
-            continue
-        day = _day(event, tz)
-        sync = syncs[(event.shop_id, day, stream)]
-        sync.shop_id, sync.day, sync.stream = event.shop_id, day, stream
-        if str(key) not in sync.keys:
-            sync.keys.append(str(key))
-        sync.event_ids.append(event.event_id)
-        if event.code == ORDER_STATUS and data.get("status") not in STATUSES_WITHOUT_ESCROW_CHANGE:
-            sync.with_escrow = True
+            sync = syncs.setdefault(event.shop_id, ShopSync(event.shop_id))
+            keys = sync.orders if target.stream == "orders" else sync.bookings
+            if target.key not in keys:
+                keys.append(target.key)
+            sync.days.add(_day(event, tz))
+            sync.event_ids.append(event.event_id)
+            status = _data(event.payload).get("status")
+            if event.code == ORDER_STATUS and status not in STATUSES_WITHOUT_ESCROW_CHANGE:
+                sync.with_escrow = True
     plan.syncs = list(syncs.values())
     return plan

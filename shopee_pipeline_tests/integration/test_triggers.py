@@ -87,27 +87,39 @@ def test_push_sensor_turns_each_code_into_the_right_action(pipeline) -> None:
     _event(pipeline, 23, {"booking_sn": "B1", "booking_status": "MATCHED", "update_time": now}, shop)
     _event(pipeline, 12, {}, shop)
     _event(pipeline, 99, {}, shop)
-    context = sensor_context(pipeline)
-    result = webhook_events_sensor(context)
-    by_assets = {tuple(sorted(k.to_user_string() for k in r.asset_selection)): r for r in result.run_requests}
-    orders_run = by_assets[("escrow", "logistics", "order_items", "orders")]
-    assert orders_run.run_config["ops"]["shopee_orders"]["config"]["only"] == ["A1", "A2"]
-    assert orders_run.partition_key.endswith(f"|{shop}")
-    assert ("bookings",) in by_assets
+    _event(pipeline, 3, {"status": "COMPLETED"}, shop)
+    _event(pipeline, 3, {"ordersn": "Z9"}, 424242)
+    result = webhook_events_sensor(sensor_context(pipeline))
+    [request] = result.run_requests  # one run for the shop: its orders and its bookings
+    assets = sorted(k.to_user_string() for k in request.asset_selection)
+    assert assets == ["bookings", "escrow", "logistics", "order_items", "orders"]
+    ops = request.run_config["ops"]
+    assert ops["shopee_orders"]["config"]["only"] == ["A1", "A2"] == ops["escrow"]["config"]["only"]
+    assert ops["bookings"]["config"]["only"] == ["B1"]
+    assert request.partition_key.endswith(f"|{shop}")
+    outcomes = _outcomes(pipeline)
+    assert (99, shop, "ignored: code 99 is not synced") in outcomes
+    assert (3, 424242, "ignored: shop 424242 is not connected") in outcomes
+    assert (3, shop, "ignored: no ordersn in data") in outcomes
+    assert (12, shop, "shop update (code 12)") in outcomes
     with pipeline.warehouse.connect() as conn:
-        outcomes = dict(
-            tuple(r)
-            for r in conn.execute(select(tables.webhook_events.c.code, tables.webhook_events.c.outcome))
-        )
         warned = conn.execute(
             select(tables.shops.c.authorization_expiry_warned_at).where(tables.shops.c.shop_id == shop)
         ).scalar_one()
-    assert outcomes[99] == "ignored" and outcomes[12].startswith("shop update")
-    assert outcomes[3].startswith("run requested")
+        pending = conn.execute(
+            select(tables.webhook_events.c.outcome, tables.webhook_events.c.run_key).where(
+                tables.webhook_events.c.processed_at.is_(None)
+            )
+        ).all()
     assert warned is not None
-    # the same tick evaluated again (daemon restart) finds nothing new
-    again = webhook_events_sensor(sensor_context(pipeline, result.cursor))
-    assert not again.run_requests
+    # the synced pushes wait for their run: given to it, not processed before it exists
+    assert sorted(pending) == [(None, request.run_key)] * 3
+
+
+def _outcomes(pipeline) -> list[tuple[int, int | None, str | None]]:
+    c = tables.webhook_events.c
+    with pipeline.warehouse.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(c.code, c.shop_id, c.outcome))]
 
 
 def test_push_to_row_end_to_end(pipeline) -> None:
