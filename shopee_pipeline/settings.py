@@ -21,7 +21,7 @@ DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/api/webhook"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 DEFAULT_SYNC_START_DATE = date(2026, 1, 1)
 DEFAULT_SCHEMA = "shopee"
-DEFAULT_DATA_DIR = ".shopee_pipeline"
+DEFAULT_DATA_DIR_NAME = ".shopee_pipeline"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -125,6 +125,20 @@ def _start_date(value: str | None) -> date:
         raise SettingsError(f"SHOPEE_SYNC_START_DATE '{value}' is not a date in YYYY-MM-DD form") from None
 
 
+def _data_dir(value: str | None) -> Path:
+    """`SHOPEE_DATA_DIR`, else `~/.shopee_pipeline`: the same folder whichever directory a process starts
+    in (a run worker started elsewhere must find the same embedded database), hence no relative path."""
+    if value is None or not value.strip():
+        return Path.home() / DEFAULT_DATA_DIR_NAME
+    path = Path(value.strip()).expanduser()
+    if not path.is_absolute():
+        raise SettingsError(
+            f"SHOPEE_DATA_DIR '{value}' is a relative path: give an absolute one (e.g. $PWD/{value}), "
+            "so that every process finds the same embedded database"
+        )
+    return path
+
+
 def _positive_int(name: str, value: str | None, default: int) -> int:
     if value is None or not value.strip():
         return default
@@ -159,7 +173,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_url=_http_url("SHOPEE_WEBHOOK_URL", env.get("SHOPEE_WEBHOOK_URL"), DEFAULT_WEBHOOK_URL),
         timezone=_timezone(env.get("SHOPEE_TIMEZONE")),
         sync_start_date=_start_date(env.get("SHOPEE_SYNC_START_DATE")),
-        data_dir=Path(env.get("SHOPEE_DATA_DIR") or DEFAULT_DATA_DIR).absolute(),
+        data_dir=_data_dir(env.get("SHOPEE_DATA_DIR")),
         max_requests_per_second=_positive_float(
             "SHOPEE_MAX_REQUESTS_PER_SECOND", env.get("SHOPEE_MAX_REQUESTS_PER_SECOND"), 100.0
         ),

@@ -1,6 +1,7 @@
 """Settings: every variable parsed once; a bad value is one clear line naming the variable."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,22 @@ def test_supabase_urls_are_accepted() -> None:
         "postgresql://postgres.abc:pw@aws-0-ap-southeast-1.pooler.supabase.com:6543/postgres?sslmode=require"
     )
     assert load_settings({"DATABASE_URL": url}).database_url == url
+
+
+def test_data_dir_is_the_same_from_every_directory(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    folders = set()
+    for cwd in (tmp_path, tmp_path / "elsewhere"):
+        cwd.mkdir(exist_ok=True)
+        monkeypatch.chdir(cwd)
+        folders.add(load_settings({}).data_dir)
+    assert folders == {tmp_path / "home" / ".shopee_pipeline"}
+    assert load_settings({"SHOPEE_DATA_DIR": "~/pg"}).data_dir == tmp_path / "home" / "pg"
+    assert load_settings({"SHOPEE_DATA_DIR": "/srv/shopee"}).data_dir == Path("/srv/shopee")
+
+
+def test_relative_data_dir_is_refused_in_one_line() -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings({"SHOPEE_DATA_DIR": ".shopee_pipeline"})
+    message = str(err.value)
+    assert "SHOPEE_DATA_DIR" in message and "absolute" in message and "\n" not in message
