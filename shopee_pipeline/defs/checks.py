@@ -1,6 +1,7 @@
 """Asset checks, evaluated by the syncing step right after its rows are committed.
 
-Each looks at the shops of the run and names up to 20 offending orders.
+Each looks at every stored row of the run's shops and reports `rows_checked` and `rows_failing` as
+numbers (plotted by the UI over runs) and names up to 20 failing orders in `examples`.
 """
 
 from __future__ import annotations
@@ -11,24 +12,37 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from shopee_pipeline.warehouse import quality, tables
+from shopee_pipeline.warehouse.quality import CheckOutcome
 from shopee_pipeline.warehouse.store import Warehouse
 
-ITEM_TOTAL_TOLERANCE = 0.5
+ITEM_TOTAL_TOLERANCE = 0.02
 
 ORDER_CHECKS = [
     dg.AssetCheckSpec(
-        "every_order_has_items", asset="orders", description="Every order has at least one item line."
+        "every_order_has_items",
+        asset="orders",
+        description="Every order of the run's shops has at least one row in `order_items`.",
     ),
     dg.AssetCheckSpec(
-        "items_belong_to_orders", asset="order_items", description="No item line without its order."
+        "items_belong_to_orders",
+        asset="order_items",
+        description="Every row of `order_items` of the run's shops has its order in `orders`.",
     ),
     dg.AssetCheckSpec(
-        "packages_belong_to_orders", asset="logistics", description="No package without its order."
+        "packages_belong_to_orders",
+        asset="logistics",
+        description="Every package in `logistics` of the run's shops has its order in `orders`.",
     ),
     dg.AssetCheckSpec(
         "item_totals_match_order_total",
         asset="orders",
-        description=f"Item subtotals agree with total_amount within {ITEM_TOTAL_TOLERANCE:.0%} (a warning).",
+        description=(
+            "A warning. For each paid order without bundle-deal lines, `total_amount` (what the buyer "
+            "paid) against its item lines (model_discounted_price x model_quantity_purchased): with its "
+            "escrow stored, the lines less vouchers and coins plus `buyer_paid_shipping_fee` must equal "
+            f"it within {ITEM_TOTAL_TOLERANCE:.0%}; without, it may not exceed the lines plus "
+            "`estimated_shipping_fee`."
+        ),
     ),
 ]
 
@@ -36,20 +50,30 @@ ESCROW_CHECKS = [
     dg.AssetCheckSpec(
         "completed_orders_have_escrow",
         asset="escrow",
-        description="Every order completed more than a day ago has its escrow (what the seller receives).",
+        description=(
+            "Every order of the run's shops COMPLETED (last changed) more than a day ago has its row in "
+            "`escrow` (what the seller receives)."
+        ),
     )
 ]
 
 
 def _result(
-    name: str, asset: str, offenders: list[str], severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+    name: str,
+    asset: str,
+    outcome: CheckOutcome,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
 ) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=name,
         asset_key=asset,
-        passed=not offenders,
+        passed=outcome.rows_failing == 0,
         severity=severity,
-        metadata={"examples": dg.MetadataValue.text(", ".join(offenders) or "none")},
+        metadata={
+            "rows_checked": dg.MetadataValue.int(outcome.rows_checked),
+            "rows_failing": dg.MetadataValue.int(outcome.rows_failing),
+            "examples": dg.MetadataValue.text(", ".join(outcome.examples) or "none"),
+        },
     )
 
 
