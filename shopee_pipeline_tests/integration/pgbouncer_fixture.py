@@ -74,13 +74,18 @@ def _wait_listening(process: subprocess.Popen, port: int, log: Path, timeout: fl
 
 @contextmanager
 def running_pgbouncer(
-    server_url: str, *, pool_size: int = 10, other_users: Mapping[str, str] | None = None
+    server_url: str,
+    *,
+    pool_size: int = 10,
+    other_users: Mapping[str, str] | None = None,
+    ignore_options: bool = False,
 ) -> Iterator[Pooler]:
     """Start PgBouncer (`pool_mode = transaction`) in front of the server of `server_url`; stop it after.
 
     The server is reached over TCP or its Unix socket folder, whichever `server_url` names. The client
     password is the server's when the URL has one (PgBouncer then logs in to the server with it), else a
     random one (the embedded server trusts its socket). `other_users` (name: password) may log in too.
+    `ignore_options` makes it accept and silently drop the startup parameter `options`, as some poolers do.
     """
     if not Path(PGBOUNCER).exists():
         raise RuntimeError(f"{PGBOUNCER} is missing: apt-get install pgbouncer (make system-deps)")
@@ -102,7 +107,7 @@ def running_pgbouncer(
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
         f"auth_type = scram-sha-256\nauth_file = {workdir / 'userlist.txt'}\n"
         f"pool_mode = transaction\ndefault_pool_size = {pool_size}\nmax_client_conn = 500\n"
-        f"logfile = {log}\n"
+        f"logfile = {log}\n" + ("ignore_startup_parameters = options\n" if ignore_options else "")
     )
     if run_as is not None:
         account = pwd.getpwnam(run_as)

@@ -26,7 +26,12 @@ from sqlalchemy.pool import NullPool
 
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.warehouse import tables
-from shopee_pipeline.warehouse.database import DAGSTER_SCHEMA, create_warehouse_engine, with_driver
+from shopee_pipeline.warehouse.database import (
+    DAGSTER_SCHEMA,
+    create_warehouse_engine,
+    dagster_storage_url,
+    with_driver,
+)
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.integration.pgbouncer_fixture import Pooler, running_pgbouncer
 from shopee_pipeline_tests.integration.test_dagster_project import REPO, _dagster_env
@@ -172,3 +177,12 @@ def test_a_role_of_its_own_keeps_dagster_out_of_public(
             assert list(schemas) == [DAGSTER_SCHEMA]
     finally:
         engine.dispose()
+
+
+def test_a_pooler_that_drops_the_option_silently_gets_a_url_without_it(pg_url) -> None:
+    """PgBouncer with `ignore_startup_parameters = options` (older Supavisor too) accepts the option and
+    drops its search_path: the URL then says where Dagster's tables really go, the role's default."""
+    with running_pgbouncer(pg_url, ignore_options=True) as pooler:
+        url = pooler.url("postgres")
+        assert "options" not in dagster_storage_url(url)
+        assert "unsupported startup parameter" not in pooler.log.read_text()
