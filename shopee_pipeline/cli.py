@@ -12,10 +12,14 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from shopee_pipeline.settings import Settings, SettingsError, get_settings
 from shopee_pipeline.shopee import ShopeeError
 from shopee_pipeline.warehouse.store import Warehouse
+
+if TYPE_CHECKING:
+    from shopee_pipeline.sandbox import SandboxConfig
 
 
 class CommandError(Exception):
@@ -113,19 +117,28 @@ def cmd_shops_deactivate(args: argparse.Namespace, settings: Settings) -> None:
     print(f"deactivated shop {args.shop_id}; its data stays")
 
 
-def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
-    """Run the Shopee emulator."""
-    from shopee_pipeline.sandbox import SandboxConfig, run_sandbox
+def sandbox_config(args: argparse.Namespace, settings: Settings) -> SandboxConfig:
+    """The emulator of `shopee-pipeline sandbox ...`: partner credentials from the flags, else from the
+    environment, else the sandbox's built-in test ones."""
+    from shopee_pipeline.launcher import sandbox_credentials
+    from shopee_pipeline.sandbox import SandboxConfig
 
-    config = SandboxConfig(
+    return SandboxConfig(
         shops=args.shops,
         seed=args.seed,
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
         push_url=args.push_url,
         clock_rate=args.clock_rate,
+        **sandbox_credentials(settings, args.partner_id, args.partner_key, args.push_key),
     )
-    run_sandbox(config, args.host, args.port)
+
+
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
+    """Run the Shopee emulator."""
+    from shopee_pipeline.sandbox import run_sandbox
+
+    run_sandbox(sandbox_config(args, settings), args.host, args.port)
 
 
 def cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -162,7 +175,8 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
     """Keep the whole stack running until interrupted."""
     from shopee_pipeline.launcher import dev
 
-    dev(shops=args.shops)
+    if dev(shops=args.shops, ui_port=args.ui_port, receiver_port=args.receiver_port) != 0:
+        raise CommandError("the stack stopped because one of its processes exited")
 
 
 def _positive_int(text: str) -> int:
@@ -191,11 +205,28 @@ def _non_negative(text: str) -> float:
     return value
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that ends each option's line with its default, when it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_text = action.help or ""
+        if action.option_strings and not action.required and action.default not in (None, argparse.SUPPRESS):
+            help_text += " (default: %(default)s)"
+        return help_text
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad input in one line and exits 2."""
+    """argparse that reports bad input in one line and exits 2, and shows every option's default."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"shopee-pipeline: {message}\n")
+
+
+SHOP_ID_HELP = "the shop's id at Shopee"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,49 +250,70 @@ def build_parser() -> argparse.ArgumentParser:
         dest="shops_command", required=True
     )
     connect = shops.add_parser("connect", help="exchange an authorization code and start syncing the shop")
-    connect.add_argument("--shop-id", type=_positive_int, required=True)
-    connect.add_argument("--code", required=True)
+    connect.add_argument("--shop-id", type=_positive_int, required=True, help=SHOP_ID_HELP)
+    connect.add_argument("--code", required=True, help="the code Shopee added to the redirect URL")
     connect.set_defaults(func=cmd_shops_connect)
     add = shops.add_parser("add", help="import a shop whose refresh token you already hold")
-    add.add_argument("--shop-id", type=_positive_int, required=True)
-    add.add_argument("--refresh-token", required=True)
-    add.add_argument("--name")
+    add.add_argument("--shop-id", type=_positive_int, required=True, help=SHOP_ID_HELP)
+    add.add_argument("--refresh-token", required=True, help="a refresh token of that shop (used once)")
+    add.add_argument("--name", help="the shop's name (default: the name Shopee returns)")
     add.set_defaults(func=cmd_shops_add)
     shops.add_parser("list", help="every shop, its token expiry and last sync").set_defaults(
         func=cmd_shops_list
     )
     deactivate = shops.add_parser("deactivate", help="stop syncing a shop (its data stays)")
-    deactivate.add_argument("--shop-id", type=_positive_int, required=True)
+    deactivate.add_argument("--shop-id", type=_positive_int, required=True, help=SHOP_ID_HELP)
     deactivate.set_defaults(func=cmd_shops_deactivate)
 
     sandbox = commands.add_parser("sandbox", help="run the Shopee emulator")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=_positive_int, default=8900)
-    sandbox.add_argument("--shops", type=_positive_int, default=3)
-    sandbox.add_argument("--seed", type=int, default=7)
-    sandbox.add_argument("--latency-ms", type=_non_negative, default=0.0)
-    sandbox.add_argument("--fault-rate", type=_rate, default=0.0)
-    sandbox.add_argument("--push-url", default=None)
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sandbox.add_argument("--port", type=_positive_int, default=8900, help="port to listen on")
+    sandbox.add_argument("--shops", type=_positive_int, default=3, help="how many shops the seller has")
+    sandbox.add_argument("--seed", type=int, default=7, help="seed of the generated shops and orders")
+    sandbox.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to each answer")
+    sandbox.add_argument(
+        "--fault-rate", type=_rate, default=0.0, help="share of API calls answered with a fault, 0 to 1"
+    )
+    sandbox.add_argument("--push-url", help="where to push order updates (default: no pushes)")
     sandbox.add_argument("--clock-rate", type=_non_negative, default=1.0, help="simulated seconds per second")
+    sandbox.add_argument(
+        "--partner-id",
+        type=_positive_int,
+        help="partner id (default: $SHOPEE_PARTNER_ID, else the built-in test id)",
+    )
+    sandbox.add_argument(
+        "--partner-key",
+        help="partner key that signs requests (default: $SHOPEE_PARTNER_KEY, else the built-in test key)",
+    )
+    sandbox.add_argument(
+        "--push-key", help="key that signs pushes (default: $SHOPEE_PUSH_PARTNER_KEY, else the partner key)"
+    )
     sandbox.set_defaults(func=cmd_sandbox)
 
     webhook = commands.add_parser("webhook", help="push receiver").add_subparsers(
         dest="webhook_command", required=True
     )
     serve = webhook.add_parser("serve", help="run the webhook receiver")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_positive_int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=_positive_int, default=8000, help="port to listen on")
     serve.set_defaults(func=cmd_webhook_serve)
 
     commands.add_parser("dagster-env", help="print DAGSTER_POSTGRES_URL for this database").set_defaults(
         func=cmd_dagster_env
     )
     demo = commands.add_parser("demo", help="embedded Postgres + sandbox + one full sync, then a summary")
-    demo.add_argument("--shops", type=_positive_int, default=3)
-    demo.add_argument("--days", type=_positive_int, default=3)
+    demo.add_argument("--shops", type=_positive_int, default=3, help="how many sandbox shops to sync")
+    demo.add_argument("--days", type=_positive_int, default=3, help="days of history before today to sync")
     demo.set_defaults(func=cmd_demo)
     dev = commands.add_parser("dev", help="the stack kept running: Dagster UI, receiver, pushing sandbox")
-    dev.add_argument("--shops", type=_positive_int, default=3)
+    dev.add_argument("--shops", type=_positive_int, default=3, help="how many sandbox shops to sync")
+    dev.add_argument("--ui-port", type=_positive_int, default=3000, help="port of the Dagster UI")
+    dev.add_argument(
+        "--receiver-port",
+        type=_positive_int,
+        default=8000,
+        help="port of the webhook receiver the sandbox pushes to",
+    )
     dev.set_defaults(func=cmd_dev)
     return parser
 

@@ -85,11 +85,13 @@ def start_sandbox(
 
 
 def run_sandbox(config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 8900) -> None:
-    """Blocking server for the CLI: prints one line with the URL, partner id, partner key (a test key)
-    and shop ids, then serves until interrupted. Tokens are never printed."""
+    """Blocking server for the CLI: prints one line with the URL, partner id, partner key and shop ids,
+    then serves until interrupted. Only the built-in test key is printed: a key that was configured is
+    shown as `(as configured)`. Tokens are never printed."""
     handle = SandboxHandle(config or SandboxConfig(), host, port)
+    shown_key = handle.partner_key if handle.partner_key == SandboxConfig.partner_key else "(as configured)"
     print(
-        f"sandbox Shopee at {handle.url} partner_id={handle.partner_id} partner_key={handle.partner_key} "
+        f"sandbox Shopee at {handle.url} partner_id={handle.partner_id} partner_key={shown_key} "
         f"shop_ids={','.join(str(s) for s in handle.shop_ids)}",
         flush=True,
     )

@@ -1,6 +1,8 @@
 """The command line: the contract's subcommands against the sandbox, and one clear line for bad input."""
 
+import argparse
 import os
+import socket
 import subprocess
 import sys
 
@@ -103,3 +105,90 @@ def test_missing_partner_key_is_named(cli_env, monkeypatch, capsys) -> None:
     get_settings.cache_clear()
     assert main(["auth-url", "--redirect", "https://example.com"]) == 1
     assert "SHOPEE_PARTNER_KEY" in capsys.readouterr().err
+
+
+CONFIGURED_ID, CONFIGURED_KEY = 4242, "configured-partner-key-4242"
+
+
+@pytest.mark.parametrize("source", ["environment", "flags over environment"])
+def test_sandbox_takes_the_configured_partner(monkeypatch, source) -> None:
+    """A client signing with the configured key gets answers; one signing with the built-in key does not."""
+    from dataclasses import replace
+
+    from shopee_pipeline.cli import build_parser, sandbox_config
+    from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+    from shopee_pipeline.shopee import BadRequestError, InMemoryTokenStore, ShopeeClient, ShopeeConfig
+    from shopee_pipeline_tests.pinned_clock import SANDBOX_START
+
+    argv = ["sandbox"]
+    if source == "environment":
+        monkeypatch.setenv("SHOPEE_PARTNER_ID", str(CONFIGURED_ID))
+        monkeypatch.setenv("SHOPEE_PARTNER_KEY", CONFIGURED_KEY)
+    else:
+        monkeypatch.setenv("SHOPEE_PARTNER_ID", "1")
+        monkeypatch.setenv("SHOPEE_PARTNER_KEY", "a-key-the-flag-overrides")
+        argv += ["--partner-id", str(CONFIGURED_ID), "--partner-key", CONFIGURED_KEY]
+    get_settings.cache_clear()
+    config = sandbox_config(build_parser().parse_args(argv), get_settings())
+    get_settings.cache_clear()
+    with start_sandbox(replace(config, start_time=SANDBOX_START)) as sandbox:
+        shop = sandbox.shop_ids[0]
+        signed = ShopeeConfig(partner_id=CONFIGURED_ID, partner_key=CONFIGURED_KEY, base_url=sandbox.url)
+        with ShopeeClient(signed, InMemoryTokenStore(), clock=sandbox.now) as client:
+            client.connect_shop(shop, sandbox.authorize(shop))
+            assert client.get_shop_info(shop)
+        builtin = replace(signed, partner_key=SandboxConfig.partner_key)
+        client = ShopeeClient(builtin, InMemoryTokenStore(), clock=sandbox.now)
+        with client, pytest.raises(BadRequestError) as info:
+            client.connect_shop(shop, sandbox.authorize(shop))
+    assert info.value.error.endswith("error_sign")
+
+
+def _sandbox_banner(argv: list[str], env: dict[str, str]) -> str:
+    """The line `shopee-pipeline sandbox` prints on start (the process is stopped right after)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "shopee_pipeline.cli", "sandbox", "--port", str(port), *argv]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            return process.stdout.readline()
+        finally:
+            process.terminate()
+
+
+def test_sandbox_never_prints_a_configured_key() -> None:
+    from shopee_pipeline.sandbox import SandboxConfig
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPEE_")}
+    assert f"partner_key={SandboxConfig.partner_key}" in _sandbox_banner([], env)
+    from_env = _sandbox_banner([], {**env, "SHOPEE_PARTNER_KEY": CONFIGURED_KEY})
+    from_flag = _sandbox_banner(["--partner-key", CONFIGURED_KEY, "--partner-id", str(CONFIGURED_ID)], env)
+    for banner in (from_env, from_flag):
+        assert banner.startswith("sandbox Shopee at") and CONFIGURED_KEY not in banner
+    assert f"partner_id={CONFIGURED_ID}" in from_flag
+
+
+def _parsers(parser: argparse.ArgumentParser, name: str = "shopee-pipeline"):
+    """Every parser of the command line with its name, subcommands included."""
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub in action.choices.items():
+                yield from _parsers(sub, f"{name} {sub_name}")
+
+
+def test_every_option_has_help_and_shows_its_default() -> None:
+    from shopee_pipeline.cli import build_parser
+
+    checked = 0
+    for name, parser in _parsers(build_parser()):
+        help_text = parser.format_help()
+        for action in parser._actions:
+            if not action.option_strings or isinstance(action, argparse._HelpAction):
+                continue
+            checked += 1
+            assert action.help, f"{name} {action.option_strings[0]} has no help line"
+            if action.default is not None and not action.required:
+                assert f"(default: {action.default})" in help_text, f"{name} {action.option_strings[0]}"
+    assert checked >= 20
