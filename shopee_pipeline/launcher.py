@@ -7,6 +7,7 @@ keeps the stack running (Dagster UI and daemon, webhook receiver, a sandbox that
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from shopee_pipeline.process_groups import start_group, stop_groups
 from shopee_pipeline.settings import Settings, get_settings
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.database import (
@@ -135,30 +137,86 @@ def demo(shops: int = 3, days: int = 3) -> int:
     return 0
 
 
-def dev(shops: int = 3, clock_rate: float = 60.0) -> int:
-    """The stack kept running: Dagster UI and daemon on :3000 (schedule and sensors on), the webhook
-    receiver on :8000, and a sandbox whose clock runs `clock_rate` times faster, pushing to the receiver."""
+def sandbox_credentials(
+    settings: Settings,
+    partner_id: int | None = None,
+    partner_key: str | None = None,
+    push_key: str | None = None,
+) -> dict[str, object]:
+    """`SandboxConfig` keyword arguments for the partner id, partner key and push key: each from its flag,
+    else from `SHOPEE_PARTNER_ID` / `SHOPEE_PARTNER_KEY` / `SHOPEE_PUSH_PARTNER_KEY`, else left out (the
+    sandbox's built-in test credentials)."""
+    chosen = {
+        "partner_id": partner_id if partner_id is not None else settings.partner_id,
+        "partner_key": partner_key or settings.partner_key,
+        "push_key": push_key or settings.push_partner_key,
+    }
+    return {name: value for name, value in chosen.items() if value is not None}
+
+
+def second_shell_exports(
+    settings: Settings, stack: LocalStack, key_as_set: bool, url_as_set: bool
+) -> list[str]:
+    """The `export` lines a second shell pastes to run `dagster asset materialize` against this stack.
+
+    A partner key or database URL the user set (a real secret) is named, never printed."""
+    names = ["SHOPEE_API_BASE_URL", "SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY", "DATABASE_URL"]
+    names += ["SHOPEE_DB_SCHEMA", "SHOPEE_DATA_DIR", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL"]
+    values = {
+        **{name: os.environ.get(name, "") for name in names},
+        "SHOPEE_DB_SCHEMA": settings.db_schema,
+        "SHOPEE_DATA_DIR": str(settings.data_dir),
+        "DAGSTER_HOME": str(stack.dagster_home),
+        "DAGSTER_POSTGRES_URL": stack.dagster_url,
+    }
+    hidden = {"SHOPEE_PARTNER_KEY"} if key_as_set else set()
+    hidden |= {"DATABASE_URL", "DAGSTER_POSTGRES_URL"} if url_as_set else set()
+    return [
+        f"# {name}: as set in this shell" if name in hidden else f"export {name}={shlex.quote(values[name])}"
+        for name in names
+    ]
+
+
+def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_port: int = 8000) -> int:
+    """The stack kept running until SIGTERM or Ctrl-C: Dagster UI and daemon on `ui_port` (schedule and
+    sensors on), the webhook receiver on `receiver_port`, and a sandbox whose clock runs `clock_rate` times
+    faster, pushing to the receiver. On exit every process it started is stopped, Postgres last."""
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 
-    # On SIGTERM, exit normally so the embedded server's exit hook stops it: no process left behind.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack as Ctrl-C does
     settings = get_settings()
+    key_as_set, url_as_set = settings.partner_key is not None, settings.database_url is not None
     stack = prepare_stack(settings)
+    # Children use the URL as given: they never join (or start) an embedded server of their own.
     os.environ["DATABASE_URL"] = resolve_database_url(settings)
-    config = SandboxConfig(shops=shops, push_url=settings.webhook_url, clock_rate=clock_rate)
+    os.environ["SHOPEE_WEBHOOK_URL"] = webhook_url = f"http://127.0.0.1:{receiver_port}/api/webhook"
+    config = SandboxConfig(
+        shops=shops, push_url=webhook_url, clock_rate=clock_rate, **sandbox_credentials(settings)
+    )
     with start_sandbox(config) as sandbox:
         settings = use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
         connect_sandbox_shops(settings, stack, sandbox)
         cli = [sys.executable, "-m", "shopee_pipeline.cli"]
-        receiver = subprocess.Popen([*cli, "webhook", "serve"], env=os.environ.copy())
-        ui = [sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-p", "3000"]
-        print(
-            f"dev: Dagster UI http://127.0.0.1:3000, receiver {settings.webhook_url}, sandbox {sandbox.url}"
-        )
+        # Without "use `dg dev` instead": we start `dagster dev` ourselves; `dg` is not installed.
+        ui = [sys.executable, "-W", "ignore:Function `dev_command` is superseded", "-m", "dagster", "dev"]
+        ui += ["-w", str(REPO_ROOT / "workspace.yaml")]
+        ui += ["-p", str(ui_port), "--log-level", "info"]
+        print(f"dev: Dagster UI http://127.0.0.1:{ui_port}, receiver {webhook_url}, sandbox {sandbox.url}")
+        print("dev: a second shell runs `dagster asset materialize -m shopee_pipeline.definitions` after:")
+        print("\n".join(second_shell_exports(settings, stack, key_as_set, url_as_set)), flush=True)
+        children: list[subprocess.Popen] = []
         try:
-            return subprocess.call(ui, env=os.environ.copy(), cwd=REPO_ROOT)
+            children.append(start_group([*cli, "webhook", "serve", "--port", str(receiver_port)]))
+            # From DAGSTER_HOME, so `dagster dev` finds no other dagster.yaml in its folder to warn about.
+            children.append(start_group(ui, cwd=stack.dagster_home))
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            print("dev: a process of the stack exited; stopping the others", file=sys.stderr)
+            return 1
         except KeyboardInterrupt:
             return 0
         finally:
-            receiver.terminate()
-            receiver.wait(timeout=10)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+            print("dev: stopping Dagster and the receiver", flush=True)
+            stop_groups(children)

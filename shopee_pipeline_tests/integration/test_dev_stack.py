@@ -1,0 +1,176 @@
+"""`shopee-pipeline dev` as a user runs it: the whole stack answers, a second shell materializes with the
+exports it prints, and SIGTERM or Ctrl-C stops every process it started, the embedded Postgres included."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psutil
+import pytest
+from sqlalchemy import create_engine, text
+
+from shopee_pipeline.defs.partitions import partition_key
+
+pytestmark = pytest.mark.slow
+
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 40.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a new shell: none of the test session's database or Shopee settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPEE_", "DAGSTER_", "DATABASE_URL"))}
+    return {**env, **extra}
+
+
+def _exports(console: str) -> dict[str, str]:
+    """The `export NAME=value` lines `dev` printed, as a shell would read them."""
+    lines = [line for line in console.splitlines() if line.startswith("export ")]
+    return dict(shlex.split(line)[1].split("=", 1) for line in lines)
+
+
+def _living(processes: list[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+class DevStack:
+    """A `shopee-pipeline dev` subprocess on free ports, its data in `tmp_path`."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.data_dir = tmp_path / "data"
+        self.console_path = tmp_path / "console.txt"
+        self.ui_port, self.receiver_port = _free_port(), _free_port()
+        command = [sys.executable, "-m", "shopee_pipeline.cli", "dev", "--shops", "1"]
+        command += ["--ui-port", str(self.ui_port), "--receiver-port", str(self.receiver_port)]
+        env = _clean_env(SHOPEE_DATA_DIR=str(self.data_dir), DAGSTER_HOME=str(tmp_path / "dagster_home"))
+        with self.console_path.open("wb") as console:
+            self.process = subprocess.Popen(command, env=env, stdout=console, stderr=subprocess.STDOUT)
+
+    @property
+    def console(self) -> str:
+        """Everything it printed so far."""
+        return self.console_path.read_text(errors="replace")
+
+    def wait_until_up(self) -> None:
+        """Until the Dagster UI and the receiver both answer."""
+        deadline = time.monotonic() + START_TIMEOUT
+        ui = f"http://127.0.0.1:{self.ui_port}/server_info"
+        receiver = f"http://127.0.0.1:{self.receiver_port}/healthz"
+        while not (_answers(ui) and _answers(receiver)):
+            assert self.process.poll() is None, f"dev exited early:\n{self.console[-3000:]}"
+            assert time.monotonic() < deadline, f"dev did not come up:\n{self.console[-3000:]}"
+            time.sleep(0.5)
+
+    def tree(self) -> list[psutil.Process]:
+        """`dev`, every process below it, and the embedded Postgres server (a session of its own)."""
+        root = psutil.Process(self.process.pid)
+        postmaster = int((self.data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+        return [root, *root.children(recursive=True), psutil.Process(postmaster)]
+
+    def stop(self, signum: int) -> list[psutil.Process]:
+        """Send `signum` and wait for `dev` and everything it started to exit; returns what is still alive."""
+        processes = self.tree()
+        self.process.send_signal(signum)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        self.process.wait(timeout=STOP_TIMEOUT)
+        while _living(processes) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return _living(processes)
+
+    def kill_leftovers(self) -> None:
+        """Kill whatever a failed test left running (never needed when the test passes)."""
+        for process in _living(psutil.Process().children(recursive=True)):
+            process.kill()
+
+
+@pytest.fixture
+def dev_stack(tmp_path):
+    stack = DevStack(tmp_path)
+    try:
+        stack.wait_until_up()
+        yield stack
+    finally:
+        if stack.process.poll() is None:
+            stack.process.kill()
+        stack.kill_leftovers()
+
+
+def _materialize_from_a_second_shell(exports: dict[str, str], key: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "shopee_pipeline.definitions"]
+    command += ["--select", "orders,order_items,logistics", "--partition", key]
+    return subprocess.run(command, env=_clean_env(**exports), capture_output=True, text=True, timeout=120)
+
+
+def _step_successes(exports: dict[str, str], monkeypatch) -> int:
+    """STEP_SUCCESS events (DEBUG level) of the latest run, read from the stack's Dagster instance."""
+    import dagster as dg
+
+    for name in ("DAGSTER_HOME", "DAGSTER_POSTGRES_URL"):
+        monkeypatch.setenv(name, exports[name])
+    with dg.DagsterInstance.get() as instance:
+        (run,) = instance.get_runs(limit=1)
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records
+    return len(records)
+
+
+def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stack, monkeypatch) -> None:
+    exports = _exports(dev_stack.console)
+    assert {"SHOPEE_API_BASE_URL", "SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY", "DATABASE_URL"} <= set(exports)
+    assert {"SHOPEE_DATA_DIR", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL"} <= set(exports)
+    engine = create_engine(exports["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            shop_id = conn.execute(text("SELECT shop_id FROM shopee.shops")).scalar_one()
+            # Two days back in Jakarta: inside the sandbox's three days of history at any hour of the day.
+            day = datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=2)
+            completed = _materialize_from_a_second_shell(exports, partition_key(day, shop_id))
+            assert completed.returncode == 0, completed.stderr[-3000:]
+            count = text("SELECT count(*) FROM shopee.orders WHERE shop_id = :shop")
+            assert conn.execute(count, {"shop": shop_id}).scalar_one() > 0
+    finally:
+        engine.dispose()
+    output = completed.stdout + completed.stderr
+    assert " - DEBUG - " not in output and "BetaWarning" not in output  # the console shows INFO ...
+    assert _step_successes(exports, monkeypatch) >= 1  # ... while the event log keeps every event
+    assert " - DEBUG - " not in dev_stack.console and "BetaWarning" not in dev_stack.console
+    assert "will not be used" not in dev_stack.console
+
+    assert dev_stack.stop(signal.SIGTERM) == []
+    assert dev_stack.process.returncode == 0
+
+
+def test_ctrl_c_stops_every_process(dev_stack) -> None:
+    assert dev_stack.stop(signal.SIGINT) == []
+    assert dev_stack.process.returncode == 0
