@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+LOST_PUSH_DATA_SHAPES: tuple[str, ...] = ("envelope_text", "envelope_object", "inner_object")
+"""How ``get_lost_push_message`` serves each entry's ``data``: ``envelope_text`` (Shopee's: JSON text of
+the whole original push envelope), ``envelope_object`` (that envelope as an object) or ``inner_object``
+(the push's own ``data`` object)."""
+
 FAULT_KINDS: tuple[str, ...] = ("rate_limit", "error_server", "http_500", "drop", "stall")
 """Kinds of injected faults: ``rate_limit`` (``error_rate_limit``), ``error_server`` (JSON envelope),
 ``http_500`` (HTTP 500 with a non-JSON body), ``drop`` (socket closed without a response) and
@@ -40,7 +45,11 @@ class SandboxConfig:
     reference has the schedule only from third-party sources) before it goes to the lost store; ``()``
     sends it there at the first failure. ``booking_tracking_push`` sends code 24 when a booking reaches
     PROCESSED, with ``booking_sn``, ``tracking_no`` and ``update_time``: the reference does not confirm
-    that payload, so it can be switched off. Request timestamps (reference 1.3)
+    that payload, so it can be switched off. ``lost_push_data_shape`` is how lost pushes are served
+    (``LOST_PUSH_DATA_SHAPES``; Shopee's shape by default). ``push_drop_rate`` is the share of pushes never
+    delivered (they go straight to the lost store, as if every retry had failed) and
+    ``push_duplicate_rate`` the share delivered twice with the same ``msg_id``; which pushes, is decided
+    from ``seed`` and the push itself, so a run is repeatable. Request timestamps (reference 1.3)
     are accepted when fresh against either the simulated or the real wall clock, so a client may sign
     with either.
     """
@@ -67,7 +76,9 @@ class SandboxConfig:
     push_require_empty_body: bool = True
     push_retry_delays: tuple[float, ...] = (300.0, 1800.0, 10800.0)
     booking_tracking_push: bool = True
-    lost_push_data_as_string: bool = False
+    lost_push_data_shape: str = "envelope_text"
+    push_drop_rate: float = 0.0
+    push_duplicate_rate: float = 0.0
     start_time: int | None = None
     clock_rate: float = 0.0
     invalid_token_error: str = "invalid_acceess_token"
@@ -97,6 +108,10 @@ class SandboxConfig:
             raise ValueError("clock_rate must not be negative")
         if any(delay < 0 for delay in self.push_retry_delays):
             raise ValueError("push_retry_delays must not be negative")
+        if self.lost_push_data_shape not in LOST_PUSH_DATA_SHAPES:
+            raise ValueError(f"lost_push_data_shape must be one of {LOST_PUSH_DATA_SHAPES}")
+        if not (0.0 <= self.push_drop_rate <= 1.0 and 0.0 <= self.push_duplicate_rate <= 1.0):
+            raise ValueError("push_drop_rate and push_duplicate_rate must be between 0 and 1")
 
     @property
     def effective_push_key(self) -> str:

@@ -16,7 +16,7 @@ from .clock import SimClock
 from .config import SandboxConfig
 from .faults import FaultInjector
 from .gateway import ApiError, ApiRequest, check_common, error_envelope, success_envelope
-from .pushes import LostPushStore, PushDispatcher
+from .pushes import DeliveryFaults, LostPushStore, PushDispatcher
 from .tokens import TokenStore
 from .truth import ground_truth
 from .world import World
@@ -63,7 +63,7 @@ class SandboxEngine:
             stall_seconds=config.stall_seconds,
             shop_rate_limit_per_second=config.shop_rate_limit_per_second,
         )
-        self.lost = LostPushStore(config.lost_push_data_as_string)
+        self.lost = LostPushStore(config.lost_push_data_shape)
         self.pushes = PushDispatcher(
             config.push_url,
             config.effective_push_key,
@@ -73,6 +73,7 @@ class SandboxEngine:
             require_empty_body=config.push_require_empty_body,
             retry_delays=config.push_retry_delays,
             clock=self.clock.now,
+            delivery_faults=DeliveryFaults(config.seed, config.push_drop_rate, config.push_duplicate_rate),
         )
         self.anomalies = Anomalies()
         self.services = Services(config, self.world, self.tokens, self.lost, self.anomalies)

@@ -1,8 +1,10 @@
-"""Push delivery (reference 5.1-5.4): signed POSTs from background workers, and the lost-push store
-that ``get_lost_push_message`` / ``confirm_consumed_lost_push_message`` read."""
+"""Push delivery: signed POSTs from background workers, seeded delivery faults (pushes dropped or sent
+twice), and the lost-push store that ``get_lost_push_message`` / ``confirm_consumed_lost_push_message``
+read, serving each entry's ``data`` as Shopee does: JSON text of the whole original push envelope."""
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import json
@@ -11,6 +13,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import requests
 
@@ -24,8 +27,8 @@ LOST_RETENTION = 3 * 86400
 class LostPushStore:
     """Pushes that could not be delivered, until confirmed or older than 3 days (simulated clock)."""
 
-    def __init__(self, data_as_string: bool) -> None:
-        self._data_as_string = data_as_string
+    def __init__(self, data_shape: str = "envelope_text") -> None:
+        self._data_shape = data_shape
         self._messages: list[tuple[int, dict[str, object]]] = []
         self._next_id = 1
         self._lock = threading.Lock()
@@ -36,10 +39,16 @@ class LostPushStore:
             self._messages.append((self._next_id, message))
             self._next_id += 1
 
+    def _data(self, message: dict[str, object]) -> object:
+        if self._data_shape == "envelope_text":
+            return json.dumps(message, separators=(",", ":"))
+        return dict(message) if self._data_shape == "envelope_object" else message["data"]
+
     def page(self, now: int, limit: int = 100) -> dict[str, object]:
         """The earliest ``limit`` unconfirmed messages of the last 3 days, as the API's ``response``:
         ``push_message_list[{shop_id, code, timestamp, data}]``, ``has_next_page``, ``last_message_id``
-        (the id to confirm; 0 when the list is empty)."""
+        (the id to confirm; 0 when the list is empty). ``data`` is the whole original envelope as JSON
+        text (Shopee's shape), or as configured (``SandboxConfig.lost_push_data_shape``)."""
         with self._lock:
             self._messages = [
                 (i, m) for i, m in self._messages if int(m["timestamp"]) >= now - LOST_RETENTION
@@ -47,11 +56,10 @@ class LostPushStore:
             batch = self._messages[:limit]
         entries = []
         for _, message in batch:
-            data = message["data"]
             entry: dict[str, object] = {
                 "code": message["code"],
                 "timestamp": message["timestamp"],
-                "data": json.dumps(data) if self._data_as_string else data,
+                "data": self._data(message),
             }
             if "shop_id" in message:
                 entry["shop_id"] = message["shop_id"]
@@ -74,6 +82,32 @@ class LostPushStore:
             return len(self._messages)
 
 
+@dataclass(frozen=True)
+class DeliveryFaults:
+    """Which pushes are never delivered (``drop_rate``) or delivered twice (``duplicate_rate``): decided
+    from ``seed`` and the push's content (not its random ``msg_id``), so a seeded run repeats them."""
+
+    seed: int = 0
+    drop_rate: float = 0.0
+    duplicate_rate: float = 0.0
+
+    def _draw(self, kind: str, message: dict[str, object]) -> float:
+        content = json.dumps(
+            [self.seed, kind, message["shop_id"], message["code"], message["timestamp"], message["data"]],
+            sort_keys=True,
+            default=str,
+        )
+        return int.from_bytes(hashlib.sha256(content.encode()).digest()[:8], "big") / 2**64
+
+    def drops(self, message: dict[str, object]) -> bool:
+        """True when ``message`` is never delivered."""
+        return self.drop_rate > 0 and self._draw("drop", message) < self.drop_rate
+
+    def duplicates(self, message: dict[str, object]) -> bool:
+        """True when ``message`` is delivered twice."""
+        return self.duplicate_rate > 0 and self._draw("duplicate", message) < self.duplicate_rate
+
+
 class PushDispatcher:
     """Sends push envelopes ``{"msg_id", "shop_id", "code", "timestamp", "data"}`` to ``url`` with
     ``Authorization`` = hex HMAC-SHA256(push key, url + "|" + raw body), ``timeout`` seconds each,
@@ -81,7 +115,8 @@ class PushDispatcher:
     A failure (exception, non-2xx, or a non-empty body when ``require_empty_body``) is retried, the same
     message (same ``msg_id``), ``retry_delays[i]`` simulated seconds after the i-th failure: the owner
     calls ``release_due(now)`` as its clock moves. After the last retry fails the push moves to the lost
-    store; with no ``url`` every push goes straight there."""
+    store; with no ``url`` every push goes straight there, and so does a push ``delivery_faults`` drops.
+    A push it duplicates is queued twice, same ``msg_id`` (each copy retried on its own)."""
 
     def __init__(
         self,
@@ -94,8 +129,10 @@ class PushDispatcher:
         require_empty_body: bool = True,
         retry_delays: Sequence[float] = (),
         clock: Callable[[], int] = lambda: 0,
+        delivery_faults: DeliveryFaults = DeliveryFaults(),
     ) -> None:
         self.url = url
+        self._faults = delivery_faults
         self._key = key
         self._lost = lost
         self._timeout = timeout
@@ -125,11 +162,17 @@ class PushDispatcher:
                 "timestamp": event.time,
                 "data": event.data,
             }
-            if self.url is None:
+            dropped = self.url is not None and self._faults.drops(message)
+            if self.url is None or dropped:
                 self._lost.add(message)
                 self._count("lost")
+                if dropped:
+                    self._count("dropped")
                 continue
             self._send(message, attempt=0)
+            if self._faults.duplicates(message):
+                self._count("duplicated")
+                self._send(message, attempt=0)
 
     def _send(self, message: dict[str, object], attempt: int) -> None:
         with self._idle:
@@ -194,12 +237,16 @@ class PushDispatcher:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def stats(self) -> dict[str, int]:
-        """``delivered``, ``lost`` (failed every attempt, or no URL), ``pending`` (queued or in flight),
-        ``retrying`` (waiting for their retry) and ``retried`` (attempts after a failure) pushes so far."""
+        """``delivered`` (deliveries: a duplicated push counts twice), ``lost`` (failed every attempt, no
+        URL, or dropped), ``dropped`` (by ``delivery_faults``), ``duplicated`` (sent twice), ``pending``
+        (queued or in flight), ``retrying`` (waiting for their retry) and ``retried`` (attempts after a
+        failure) pushes so far."""
         with self._idle:
             return {
                 "delivered": self._stats["delivered"],
                 "lost": self._stats["lost"],
+                "dropped": self._stats["dropped"],
+                "duplicated": self._stats["duplicated"],
                 "pending": self._pending,
                 "retrying": len(self._retries),
                 "retried": self._stats["retried"],

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from shopee_pipeline.sandbox import SandboxConfig, SandboxHandle, start_sandbox
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 HOUR = 3600
 PUSH_KEY = "sandbox-push-key"
@@ -70,6 +71,7 @@ def config(**overrides: Any) -> SandboxConfig:
         "orders_per_shop_per_day": 60,
         "history_days": 1,
         "push_key": PUSH_KEY,
+        "start_time": SANDBOX_START,
     }
     settings.update(overrides)
     return SandboxConfig(**settings)
@@ -151,9 +153,8 @@ def test_failed_pushes_go_to_the_lost_store_and_can_be_confirmed() -> None:
                 and page["has_next_page"] is True
             )
             message = page["push_message_list"][0]
-            assert set(message) == {"shop_id", "code", "timestamp", "data"} and isinstance(
-                message["data"], dict
-            )
+            assert set(message) == {"shop_id", "code", "timestamp", "data"}
+            assert isinstance(json.loads(message["data"]), dict)
             assert (
                 public_call(sb, "POST", CONFIRM, json={"last_message_id": page["last_message_id"]})["error"]
                 == ""
@@ -214,12 +215,74 @@ def test_a_non_empty_2xx_answer_counts_as_a_failure() -> None:
         chatty.close()
 
 
-def test_without_push_url_every_push_is_lost_and_data_may_be_a_string() -> None:
-    with start_sandbox(config(shops=1, lost_push_data_as_string=True)) as sb:
+def test_lost_pushes_are_served_as_shopee_does_data_is_the_whole_envelope_as_text() -> None:
+    with start_sandbox(config(shops=1)) as sb:
         sb.advance(6 * HOUR)
         page = public_call(sb, "GET", LOST)["response"]
         assert page["push_message_list"] and sb.push_stats()["lost"] > 0
-        assert all(isinstance(json.loads(m["data"]), dict) for m in page["push_message_list"])
+        for entry in page["push_message_list"]:
+            assert set(entry) == {"shop_id", "code", "timestamp", "data"} and isinstance(entry["data"], str)
+            envelope = json.loads(entry["data"])
+            assert set(envelope) == {"msg_id", "shop_id", "code", "timestamp", "data"}
+            assert (envelope["shop_id"], envelope["code"], envelope["timestamp"]) == (
+                entry["shop_id"],
+                entry["code"],
+                entry["timestamp"],
+            )
+            assert envelope["code"] != 3 or envelope["data"]["ordersn"]
+
+
+@pytest.mark.parametrize("shape", ["envelope_object", "inner_object"])
+def test_lost_push_data_can_take_the_other_shapes(shape: str) -> None:
+    with start_sandbox(config(shops=1, lost_push_data_shape=shape)) as sb:
+        sb.advance(6 * HOUR)
+        entries = public_call(sb, "GET", LOST)["response"]["push_message_list"]
+        assert entries and all(isinstance(e["data"], dict) for e in entries)
+        orders = [e for e in entries if e["code"] == 3]
+        assert orders
+        for entry in orders:
+            inner = entry["data"]["data"] if shape == "envelope_object" else entry["data"]
+            assert inner["ordersn"] and inner["status"]
+
+
+def _delivered_msg_ids(receiver: Receiver) -> Counter:
+    return Counter(json.loads(raw)["msg_id"] for _, raw in receiver.received)
+
+
+def test_dropped_pushes_go_straight_to_the_lost_store_and_repeat_with_the_seed(receiver: Receiver) -> None:
+    outcomes = []
+    for _ in range(2):
+        receiver.received.clear()
+        with start_sandbox(config(push_url=receiver.url, shops=1, push_drop_rate=0.3)) as sb:
+            sb.advance(12 * HOUR)
+            stats = sb.push_stats()
+            lost = [
+                json.loads(e["data"]) for e in public_call(sb, "GET", LOST)["response"]["push_message_list"]
+            ]
+            delivered = [json.loads(raw) for _, raw in receiver.received]
+        total = stats["delivered"] + stats["dropped"]
+        assert stats["dropped"] == stats["lost"] == len(lost) > 0 and stats["retried"] == 0
+        assert 0.15 < stats["dropped"] / total < 0.45
+        assert not {m["msg_id"] for m in lost} & {m["msg_id"] for m in delivered}
+        outcomes.append(sorted((m["code"], m["timestamp"], json.dumps(m["data"])) for m in lost))
+    assert outcomes[0] == outcomes[1]  # the same pushes are dropped on every run with this seed
+
+
+def test_duplicated_pushes_arrive_twice_with_one_msg_id(receiver: Receiver) -> None:
+    with start_sandbox(config(push_url=receiver.url, shops=1, push_duplicate_rate=0.25)) as sb:
+        sb.advance(12 * HOUR)
+        stats = sb.push_stats()
+    counts = _delivered_msg_ids(receiver)
+    twice = [m for m, n in counts.items() if n == 2]
+    assert set(counts.values()) == {1, 2} and len(twice) == stats["duplicated"]
+    assert 0.1 < len(twice) / len(counts) < 0.4 and stats["delivered"] == len(receiver.received)
+
+
+def test_rates_are_validated() -> None:
+    with pytest.raises(ValueError, match="push_drop_rate"):
+        SandboxConfig(push_drop_rate=1.5)
+    with pytest.raises(ValueError, match="lost_push_data_shape"):
+        SandboxConfig(lost_push_data_shape="string")
 
 
 def test_unreachable_receiver_loses_pushes_without_blocking() -> None:
