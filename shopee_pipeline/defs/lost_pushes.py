@@ -1,12 +1,54 @@
-"""`recover_lost_pushes`: pushes Shopee failed to deliver, pulled into `webhook_events` and confirmed."""
+"""`recover_lost_pushes`: pushes Shopee failed to deliver, pulled into `webhook_events` and confirmed.
 
-import json
+Each entry of `get_lost_push_message` is unwrapped by the client into the push envelope it was, and
+stored like a delivered push (source `lost_push`). A page is confirmed at Shopee (which then deletes its
+messages) only after all its entries are committed, each in a shape the push sensor routes. An entry in a
+shape nothing can route (no integer code, or an order or booking push without its order_sn, booking_sn or
+shop) is logged with its code and shop and stored already processed, outcome `ignored: lost push ...`
+with the reason: kept and visible rather than dropped, and it cannot block every later page, which an
+unconfirmed page would (Shopee serves the earliest messages first).
+"""
+
+from typing import Any
 
 import dagster as dg
+from sqlalchemy import Connection
 
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.settings import get_settings
-from shopee_pipeline.webhook.events import InvalidPush, insert_push, parse_push
+from shopee_pipeline.sync.pushes import SYNCED_CODES, push_target
+from shopee_pipeline.webhook.events import InvalidPush, Push, insert_push, lost_push
+
+NO_CODE = 0
+"""`code` of a stored lost message that carried no integer code (never a real push code); its payload
+is `{"code": 0, "unreadable": <the message as received>}`."""
+
+
+def _unroutable(envelope: dict[str, Any]) -> tuple[Push, str | None]:
+    """The push an envelope stands for, and why it cannot be routed (None when it can)."""
+    try:
+        push = lost_push(envelope)
+    except InvalidPush as exc:
+        return lost_push({"code": NO_CODE, "unreadable": envelope}), str(exc)
+    target = push_target(push.code, push.shop_id, push.payload)
+    return push, target if isinstance(target, str) and push.code in SYNCED_CODES else None
+
+
+def store_lost_page(context: dg.OpExecutionContext, conn: Connection, messages: list[dict[str, Any]]) -> int:
+    """Store one page's envelopes on `conn`; returns how many were new."""
+    stored = 0
+    for envelope in messages:
+        push, reason = _unroutable(envelope)
+        if reason is not None:
+            context.log.warning(
+                f"lost push (code {envelope.get('code')}, shop {envelope.get('shop_id')}) kept as ignored: "
+                f"{reason}"
+            )
+        outcome = (
+            None if reason is None else f"ignored: lost push in a shape that cannot be routed ({reason})"
+        )
+        stored += insert_push(conn, push, source="lost_push", outcome=outcome)
+    return stored
 
 
 @dg.op(
@@ -25,13 +67,7 @@ def recover_lost_pushes(
             if not page.messages:
                 break
             with store.begin() as conn:
-                for message in page.messages:
-                    try:
-                        push = parse_push(json.dumps(message, sort_keys=True).encode())
-                    except InvalidPush as exc:
-                        context.log.warning(f"lost push skipped: {exc}")
-                        continue
-                    stored += insert_push(conn, push, source="lost_push")
+                stored += store_lost_page(context, conn, page.messages)
             client.confirm_lost_push_messages(page.last_message_id)
             if not page.has_next_page:
                 break

@@ -110,7 +110,7 @@ class TrackingNumbers:
 
 @dataclass(frozen=True)
 class LostPushMessages:
-    """One page of lost push messages; each message's ``data`` is parsed into an object when possible."""
+    """One page of lost push messages, each unwrapped into a push envelope (``lost_push_envelope``)."""
 
     messages: list[Json]
     has_next_page: bool
@@ -121,6 +121,43 @@ def _payload(answer: Json) -> Json:
     """Return ``response`` when it is an object, else the answer itself (some APIs answer top-level)."""
     response = answer.get("response")
     return response if isinstance(response, dict) else answer
+
+
+def _is_envelope(value: Any) -> bool:
+    return isinstance(value, dict) and "code" in value and isinstance(value.get("data"), dict | str)
+
+
+def _from_text(value: Any) -> Any:
+    """``value`` decoded when it is JSON text, else ``value`` itself."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def lost_push_envelope(entry: Any) -> Json:
+    """The push envelope ``{shop_id, code, timestamp, data: {...}, msg_id?}`` that one entry of
+    ``get_lost_push_message``'s ``push_message_list`` stands for.
+
+    Shopee's ``data`` is JSON text holding the whole original envelope (so the order number sits at
+    ``data.data.ordersn``). Also taken: that envelope as an object, and a bare inner ``data`` object (then
+    the entry's own ``shop_id``, ``code`` and ``timestamp`` complete it). The envelope's own fields win;
+    the entry's fill what it lacks. Anything else comes back as the entry with ``data`` as found, which
+    nothing downstream can route (the caller decides what to do with it).
+    """
+    if not isinstance(entry, dict):
+        return {"data": entry}
+    outer = {k: entry[k] for k in ("shop_id", "code", "timestamp", "msg_id") if entry.get(k) is not None}
+    data = _from_text(entry.get("data"))
+    if _is_envelope(data):
+        envelope = {**outer, **{k: v for k, v in data.items() if v is not None}}
+        inner = _from_text(envelope.get("data"))
+        return {**envelope, "data": inner} if isinstance(inner, dict) else envelope
+    if isinstance(data, dict):
+        return {**outer, "data": data}
+    return {**outer, "data": entry.get("data")}
 
 
 def _dicts(value: Any) -> list[Json]:
@@ -392,17 +429,11 @@ class ShopeeClient:
     # --- push -------------------------------------------------------------------------------------
 
     def get_lost_push_messages(self) -> LostPushMessages:
-        """Return the earliest (up to 100) unconfirmed lost pushes of the last 3 days (public API)."""
+        """Return the earliest (up to 100) unconfirmed lost pushes of the last 3 days (public API), each
+        unwrapped into the push envelope it was (see `lost_push_envelope`)."""
         response = _payload(self._transport.call("GET", LOST_PUSH_PATH))
-        messages = []
-        for message in _dicts(response.get("push_message_list")):
-            data = message.get("data")
-            if isinstance(data, str):  # typed string (JSON text) in the doc, an object in its sample
-                try:
-                    data = json.loads(data)
-                except ValueError:
-                    logger.warning("lost push message data is not JSON; kept as text")
-            messages.append({**message, "data": data})
+        entries = response.get("push_message_list")
+        messages = [lost_push_envelope(entry) for entry in (entries if isinstance(entries, list) else [])]
         return LostPushMessages(
             messages, bool(response.get("has_next_page")), response.get("last_message_id")
         )
