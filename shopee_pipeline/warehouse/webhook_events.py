@@ -95,29 +95,24 @@ def pending_events(conn: Connection, limit: int = 100, *, assigned: bool = False
     return [WebhookEvent(**row._mapping) for row in conn.execute(statement)]
 
 
-def assign_run(conn: Connection, event_ids: Iterable[int], run_key: str) -> int:
-    """Record `run_key` on those of `event_ids` still pending and unassigned; returns how many."""
+def _update_pending(conn: Connection, event_ids: Iterable[int], *conditions: Any, **values: Any) -> int:
     ids = sorted(set(event_ids))
     if not ids:
         return 0
     c = webhook_events.c
     statement = (
         update(webhook_events)
-        .where(c.event_id.in_(ids), c.processed_at.is_(None), c.run_key.is_(None))
-        .values(run_key=run_key)
+        .where(c.event_id.in_(ids), c.processed_at.is_(None), *conditions)
+        .values(**values)
     )
     return conn.execute(statement).rowcount
+
+
+def assign_run(conn: Connection, event_ids: Iterable[int], run_key: str) -> int:
+    """Record `run_key` on those of `event_ids` still pending and unassigned; returns how many."""
+    return _update_pending(conn, event_ids, webhook_events.c.run_key.is_(None), run_key=run_key)
 
 
 def mark_processed(conn: Connection, event_ids: Iterable[int], outcome: str) -> int:
     """Stamp `processed_at = now()` and `outcome` on those of `event_ids` still pending; returns how many."""
-    ids = sorted(set(event_ids))
-    if not ids:
-        return 0
-    c = webhook_events.c
-    statement = (
-        update(webhook_events)
-        .where(c.event_id.in_(ids), c.processed_at.is_(None))
-        .values(processed_at=func.now(), outcome=outcome)
-    )
-    return conn.execute(statement).rowcount
+    return _update_pending(conn, event_ids, processed_at=func.now(), outcome=outcome)
