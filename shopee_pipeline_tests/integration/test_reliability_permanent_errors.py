@@ -77,7 +77,8 @@ def dagster_home(pipeline, pg_url, pg_engine, tmp_path, monkeypatch) -> tuple[di
 
 
 def _assert_fails_at_once(outcome: Outcome, line: str) -> None:
-    print(f"\nfailed after {outcome.seconds:.1f} s with: {outcome.failure_lines}")
+    shown = [text for text in outcome.output.splitlines() if line in text]
+    print(f"\nfailed after {outcome.seconds:.1f} s; the console shows: {shown}")
     assert outcome.returncode != 0
     assert outcome.failure_lines == [line]
     assert line in outcome.output
