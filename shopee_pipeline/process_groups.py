@@ -12,7 +12,9 @@ import time
 from collections.abc import Sequence
 
 STOP_GRACE_SECONDS = 30.0
-"""How long a group may take to shut down after SIGTERM before it is killed."""
+"""How long a group's leader may take to shut down what it started after SIGTERM."""
+LEFTOVER_GRACE_SECONDS = 5.0
+"""How long what a leader left behind may take to exit after SIGTERM before it is killed."""
 
 
 def start_group(command: Sequence[str], **popen_kwargs: object) -> subprocess.Popen:
@@ -35,21 +37,35 @@ def _signal_group(pgid: int, signum: int) -> None:
         os.killpg(pgid, signum)
 
 
-def stop_groups(processes: Sequence[subprocess.Popen], grace: float = STOP_GRACE_SECONDS) -> None:
-    """SIGTERM every process of each group, wait up to `grace` seconds for all of them to exit, SIGKILL
-    whatever is left, and reap the leaders. Dagster's commands take SIGTERM as Ctrl-C: `dagster dev` then
-    shuts down its webserver, daemon and code server, and run workers stop their runs."""
-    groups = [p.pid for p in processes if p.returncode is None]
-    for pgid in groups:
-        _signal_group(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
+def _wait(processes: Sequence[subprocess.Popen], seconds: float, *, leaders_only: bool) -> bool:
+    """Wait up to `seconds` until the leaders (or every member of their groups) are gone."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for process in processes:
             process.poll()  # reap a leader that exited, or its zombie keeps the group alive
-        if not any(_group_alive(pgid) for pgid in groups):
-            return
+        if leaders_only and all(p.returncode is not None for p in processes):
+            return True
+        if not leaders_only and not any(_group_alive(p.pid) for p in processes):
+            return True
         time.sleep(0.2)
-    for pgid in groups:
-        _signal_group(pgid, signal.SIGKILL)
+    return False
+
+
+def stop_groups(processes: Sequence[subprocess.Popen], grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop each process and everything it started, and reap them.
+
+    Each leader gets SIGTERM first and up to `grace` seconds to shut down what it started: Dagster's
+    commands take SIGTERM as Ctrl-C, and `dagster dev` then stops its webserver, daemon and code server
+    (signalled all at once, it would restart a code server that exits before it). Whatever is left in
+    the groups then (a run worker, an orphan) gets SIGTERM, a few seconds, then SIGKILL."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    _wait(processes, grace, leaders_only=True)
+    for process in processes:
+        _signal_group(process.pid, signal.SIGTERM)
+    if not _wait(processes, LEFTOVER_GRACE_SECONDS, leaders_only=False):
+        for process in processes:
+            _signal_group(process.pid, signal.SIGKILL)
     for process in processes:
         process.wait()
