@@ -3,6 +3,7 @@ exports it prints, and SIGTERM or Ctrl-C stops every process it started, the emb
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -112,6 +113,10 @@ class DevStack:
         """Kill whatever a failed test left running (never needed when the test passes)."""
         for process in _living(psutil.Process().children(recursive=True)):
             process.kill()
+        pid_file = self.data_dir / "pgdata" / "postmaster.pid"
+        if pid_file.exists():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                psutil.Process(int(pid_file.read_text().split()[0])).terminate()
 
 
 @pytest.fixture
