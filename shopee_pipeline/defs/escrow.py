@@ -15,7 +15,7 @@ from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, row_stream, sett
 from shopee_pipeline.sync.fetch import escrow_candidates, stream_escrow
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
-from shopee_pipeline.warehouse.lookups import escrow_versions
+from shopee_pipeline.warehouse.lookups import escrow_versions, rows_with_keys
 from shopee_pipeline.warehouse.readiness import ensure_syncable
 
 STREAM = "escrow"
@@ -50,9 +50,11 @@ def escrow(
     """Escrow for the partition's orders that lack it or changed since, in POST batches of 50 (a shop's
     batches in parallel), written in chunks as they arrive."""
     store = warehouse.get()
-    if config.only:
-        orders = orders[orders["order_sn"].isin(config.only)]
     shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
+    if config.only:
+        # The orders a push names, whatever day they now fall on (their partition's day may differ).
+        with store.connect() as conn:
+            orders = rows_with_keys(conn, tables.orders, "order_sn", config.only, shop_ids, ORDER_COLUMNS)
     with shop_sync_locks(store.engine, STREAM, shop_ids), shopee.client(store) as client:
         with store.connect() as conn:
             ensure_syncable(conn, shop_ids)

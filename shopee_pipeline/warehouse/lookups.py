@@ -1,4 +1,5 @@
-"""Reads the sync needs from the warehouse: known tracking numbers, escrow versions, a partition's rows."""
+"""Reads the sync needs from the warehouse: known tracking numbers, escrow versions, a partition's rows,
+the rows a push names."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import ARRAY, BindParameter, Connection, Table, Text, and_, any_, bindparam, or_, select
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    or_,
+    select,
+)
 
 from shopee_pipeline.warehouse.tables import escrow, logistics
 
@@ -58,5 +72,26 @@ def rows_in_windows(
     ]
     if not clauses:
         return pd.DataFrame(columns=[c.name for c in selected], dtype=object)
-    result = conn.execute(select(*selected).where(or_(*clauses)))
+    return _frame(conn, select(*selected).where(or_(*clauses)), selected)
+
+
+def rows_with_keys(
+    conn: Connection,
+    table: Table,
+    key_column: str,
+    keys: Iterable[str],
+    shop_ids: Iterable[int],
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Rows of `table` of the given shops whose `key_column` is one of `keys`, whatever day they fall on
+    (what a push names: its day may lie outside the run's partitions)."""
+    selected = [table.c[name] for name in columns] if columns else list(table.c)
+    query = select(*selected).where(
+        table.c[key_column] == any_(_text_array(keys)), table.c.shop_id.in_(sorted(set(shop_ids)))
+    )
+    return _frame(conn, query, selected)
+
+
+def _frame(conn: Connection, query: Select, selected: Sequence[ColumnElement]) -> pd.DataFrame:
+    result = conn.execute(query)
     return pd.DataFrame([tuple(r) for r in result], columns=[c.name for c in selected], dtype=object)
