@@ -1,0 +1,35 @@
+"""`python -m ...soak_helpers.connect_main <sandbox url>`: connect every sandbox shop and add its
+partition, as a seller's onboarding does, under this process's clock (token expiry is stored from it).
+Prints one JSON line: the shop ids, and the first and last partition key of yesterday and today (in
+`SHOPEE_TIMEZONE`) of every shop: the range of the shops' first backfill."""
+
+import json
+import sys
+from datetime import datetime, timedelta
+
+import dagster as dg
+import requests
+
+from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME, all_shops_range
+from shopee_pipeline.onboarding import connect_shop
+from shopee_pipeline.settings import get_settings
+from shopee_pipeline.warehouse.store import Warehouse
+
+
+def main(sandbox_url: str) -> None:
+    """Connect the shops, add their partitions, print the JSON line."""
+    settings = get_settings()
+    warehouse = Warehouse.from_settings(settings)
+    shop_ids = requests.get(f"{sandbox_url}/_sandbox/shops", timeout=10).json()["shop_ids"]
+    for shop_id in shop_ids:
+        code = requests.post(f"{sandbox_url}/_sandbox/authorize", json={"shop_id": shop_id}, timeout=10)
+        connect_shop(settings, warehouse, shop_id, code.json()["code"])
+    today = datetime.now(settings.timezone).date()
+    with dg.DagsterInstance.get() as instance:
+        instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, [str(s) for s in shop_ids])
+        backfill = all_shops_range(instance, today - timedelta(days=1), today)
+    print(json.dumps({"shop_ids": shop_ids, "backfill": backfill}), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
