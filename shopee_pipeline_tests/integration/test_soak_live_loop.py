@@ -98,15 +98,6 @@ def stack(tmp_path: Path) -> Iterator[LiveStack]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _wait(stack: LiveStack, name: str, timeout_s: float) -> None:
-    process = stack.processes[name]
-    try:
-        code = process.wait(timeout=timeout_s)
-    except Exception:
-        code = None
-    assert code == 0, f"{name} ended with {code}:\n{stack.log_tail(name)}"
-
-
 def _settle(instance: dg.DagsterInstance, warehouse: Warehouse, stack: LiveStack) -> None:
     """Until every stored push is processed and no run is queued or running (twice in a row, 2 s apart)."""
     from sqlalchemy import func, select
@@ -153,7 +144,7 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
     daemon_started = stack.now()
     instance = dg.DagsterInstance.from_config(str(stack.dagster_home))
     try:
-        _wait(stack, "backfill", 150)
+        stack.wait("backfill", 150)
         backfilled = datetime.fromtimestamp(stack.now(), JAKARTA)
 
         time.sleep(max(0.0, midnight.timestamp() + LIVE_AFTER_MIDNIGHT_S - stack.now()))
@@ -174,8 +165,8 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
         assert isinstance(request, dg.RunRequest)
         stack.launch_job("recovery_launch", "recover_lost_pushes_job")
         stack.launch_job("final_sync_launch", "sync_shopee", {**request.tags, "soak/role": "final_sync"})
-        _wait(stack, "recovery_launch", 120)
-        _wait(stack, "final_sync_launch", 120)
+        stack.wait("recovery_launch", 120)
+        stack.wait("final_sync_launch", 120)
         _settle(instance, warehouse, stack)
 
         truth = requests.get(f"{stack.sandbox_url}/_sandbox/truth", timeout=120).json()

@@ -1,11 +1,11 @@
 """The whole live service as separate processes, all under one libfaketime offset of the real clock.
 
-`LiveStack` starts, in this order, each as the leader of its own process group with its output in a log
-file: the embedded Postgres (`shopee-pipeline db serve`), the webhook receiver (`shopee-pipeline webhook
-serve`), a sandbox Shopee that pushes to it (`sandbox_main`), the shops' onboarding (`connect_main`), a
-real `dagster-daemon run` on the repository's `dagster.yaml` (Postgres storage, queued run coordinator),
-and a `dagster asset materialize` of the shops' history. `stop()` ends every group it started (SIGTERM,
-then SIGKILL), the database last.
+`LiveStack` starts, in this order, each as the leader of its own process group (`process_groups`)
+with its output in a log file: the embedded Postgres (`shopee-pipeline db serve`), the webhook receiver
+(`shopee-pipeline webhook serve`), a sandbox Shopee that pushes to it (`sandbox_main`), the shops'
+onboarding (`connect_main`), a `dagster asset materialize` of the shops' history, and a real
+`dagster-daemon run` on the repository's `dagster.yaml` (Postgres storage, queued run coordinator).
+`stop()` ends every group it started (`stop_groups`), the database last.
 
 A relative offset (`FAKETIME=+Ns`) makes every process, and every process they start (code server, run
 workers, the Postgres server), read the same shifted clock; this process keeps its own and converts with
@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
+
+from shopee_pipeline.process_groups import start_group, stop_groups
 
 FAKETIME_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 FAKETIME_SITE = Path(__file__).resolve().parent / "faketime_site"
@@ -52,32 +53,6 @@ def offset_before_midnight(lead_s: float, tz: ZoneInfo) -> int:
     local = datetime.fromtimestamp(at, tz)
     midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     return round(midnight.timestamp() - at) + own_offset()
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _stop_groups(processes: list[subprocess.Popen], grace_s: float) -> None:
-    """SIGTERM each process group, wait up to `grace_s` for all of them, SIGKILL what is left."""
-    groups = [p.pid for p in processes]
-    for pgid in groups:
-        if _group_alive(pgid):
-            os.killpg(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline and any(_group_alive(g) for g in groups):
-        for process in processes:
-            process.poll()  # reap the leader, or its zombie keeps the group alive
-        time.sleep(0.1)
-    for pgid in groups:
-        if _group_alive(pgid):
-            os.killpg(pgid, signal.SIGKILL)
-    for process in processes:
-        process.wait(timeout=grace_s)
 
 
 @dataclass
@@ -135,30 +110,27 @@ class LiveStack:
         path = self.log_path(name)
         return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
-    def spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         """Start `command` as a process group of its own, under the shifted clock, output to its log."""
         with self.log_path(name).open("ab") as log:
-            process = subprocess.Popen(
-                command,
-                cwd=REPO_ROOT,
-                env=env or self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            process = start_group(command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.processes[name] = process
         return process
 
-    def run(self, name: str, command: list[str], timeout_s: float) -> str:
-        """Run `command` like `spawn` to its end; its output, or AssertionError with it when it failed."""
-        process = self.spawn(name, command)
+    def wait(self, name: str, timeout_s: float) -> str:
+        """Wait for process `name` to end; its output, or AssertionError with it when it failed."""
         try:
-            code = process.wait(timeout=timeout_s)
+            code = self.processes[name].wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             code = None
         output = self.log_tail(name, 20000)
         assert code == 0, f"{name} ended with {code}:\n{output[-4000:]}"
         return output
+
+    def run(self, name: str, command: list[str], timeout_s: float) -> str:
+        """`spawn` then `wait`."""
+        self.spawn(name, command)
+        return self.wait(name, timeout_s)
 
     def wait_for_line(self, name: str, pattern: str, timeout_s: float) -> re.Match[str]:
         """The first match of `pattern` in process `name`'s output; AssertionError when the process
@@ -179,9 +151,9 @@ class LiveStack:
     def stop(self) -> None:
         """End every process group this stack started, the database last. Safe to call twice."""
         database = self.processes.pop("db", None)
-        _stop_groups(list(self.processes.values()), STOP_GRACE_S)
+        stop_groups(list(self.processes.values()), STOP_GRACE_S)
         if database is not None:
-            _stop_groups([database], STOP_GRACE_S)
+            stop_groups([database], STOP_GRACE_S)
         self.processes.clear()
 
     # -- the stack ------------------------------------------------------------------------------------
