@@ -57,13 +57,16 @@ test-shifted: install system-deps
 
 # libfaketime with a relative offset (+Ns/-Ns): pytest and every process it starts (the embedded
 # Postgres, Dagster's subprocesses) share one clock, shifted to the nearest WIB=hh:mm (UTC+7 all year).
+# The monotonic clock is left alone (faking it, libfaketime 0.9.10 makes Python's timed lock waits block
+# for decades) and faketime_site/sitecustomize.py makes time.sleep a timed wait (see there why).
 NEAREST_WIB_OFFSET := h, m = map(int, sys.argv[1].split(":")); d = (h * 3600 + m * 60 - 7 * 3600 - int(time.time())) % 86400; print(f"{d - 86400 if d > 43200 else d:+d}s")
 SHOW_WIB := n = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Jakarta")); print(n.strftime("%Y-%m-%d %H:%M:%S %Z"))
 
 test-at: install system-deps
 	@test -f "$(FAKETIME_LIB)" || { echo "test-at: libfaketime not found: run make system-deps"; exit 1; }
 	@offset=$$($(BIN)/python -c 'import sys, time; $(NEAREST_WIB_OFFSET)' "$(WIB)") || exit 1; \
-	export LD_PRELOAD="$(FAKETIME_LIB)" FAKETIME="$$offset"; \
+	export LD_PRELOAD="$(FAKETIME_LIB)" FAKETIME="$$offset" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	  PYTHONPATH="$(CURDIR)/shopee_pipeline_tests/faketime_site$${PYTHONPATH:+:$$PYTHONPATH}"; \
 	echo "test-at: FAKETIME=$$FAKETIME, clock at $$($(BIN)/python -c 'import datetime, zoneinfo; $(SHOW_WIB)')"; \
 	$(PYTEST) $(PYTEST_ARGS)
 

@@ -30,7 +30,7 @@ import requests
 from shopee_pipeline.process_groups import start_group, stop_groups
 
 FAKETIME_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-FAKETIME_SITE = Path(__file__).resolve().parent / "faketime_site"
+FAKETIME_SITE = Path(__file__).resolve().parents[2] / "faketime_site"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 HELPERS = "shopee_pipeline_tests.integration.soak_helpers"
