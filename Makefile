@@ -78,3 +78,9 @@ dev: install
 
 bench: install
 	$(BIN)/python -m shopee_pipeline_tests.benchmarks.run_all
+
+# `make migration M="add returns"` writes the next migration from the changes in warehouse/tables.py.
+.PHONY: migration
+migration: install
+	@test -n "$(M)" || { echo 'migration: say what it does: make migration M="add returns"'; exit 1; }
+	$(BIN)/shopee-pipeline db revision -m "$(M)"

@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shopee_pipeline.settings import Settings, SettingsError, get_settings
@@ -50,6 +51,16 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     warehouse = _warehouse(settings)
     upgrade(warehouse.engine, settings.db_schema)
     print(f"schema {settings.db_schema} is at revision {head_revision()}")
+
+
+def cmd_db_revision(args: argparse.Namespace, settings: Settings) -> None:
+    """Write the migration that brings the shipped ones to `warehouse/tables.py`."""
+    from shopee_pipeline.warehouse.migrate import write_revision
+
+    if not args.message.strip():
+        raise CommandError("the migration needs a message: db revision -m 'add returns'")
+    path = write_revision(_warehouse(settings).engine, args.message, args.versions_dir)
+    print(f"wrote {path}: read it, adjust it, then run `shopee-pipeline db upgrade`")
 
 
 def cmd_db_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -238,6 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="create or migrate every table (safe to run again)").set_defaults(
         func=cmd_db_upgrade
     )
+    revision = db.add_parser("revision", help="write a new migration from the changes in warehouse/tables.py")
+    revision.add_argument(
+        "-m", "--message", required=True, help="what the migration does, e.g. 'add returns'"
+    )
+    revision.add_argument(
+        "--versions-dir",
+        type=Path,
+        help="folder to write it to (default: shopee_pipeline/warehouse/migrations/versions)",
+    )
+    revision.set_defaults(func=cmd_db_revision)
     db.add_parser("serve", help="keep the embedded Postgres running until Ctrl-C").set_defaults(
         func=cmd_db_serve
     )
