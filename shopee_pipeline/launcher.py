@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from shopee_pipeline.process_groups import start_group, stop_groups
 from shopee_pipeline.settings import Settings, get_settings
+from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.database import (
     DAGSTER_SCHEMA,
@@ -31,7 +32,7 @@ from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SYNC_SELECTION = "orders,order_items,logistics,escrow,bookings"
+SYNC_SELECTION = ",".join(SYNC_ASSET_KEYS)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,10 @@
 
 import dagster as dg
 
-SYNC_ASSETS = ["orders", "order_items", "logistics", "escrow", "bookings"]
-ORDER_ASSETS = ["orders", "order_items", "logistics"]
+from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
 
 sync_shopee_job = dg.define_asset_job(
     name="sync_shopee",
-    selection=dg.AssetSelection.assets(*SYNC_ASSETS),
+    selection=dg.AssetSelection.assets(*SYNC_ASSET_KEYS),
     description="Sync orders, their items and packages, escrow and bookings for the selected shop-days.",
 )

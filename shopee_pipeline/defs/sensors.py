@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from sqlalchemy import Connection
 
-from shopee_pipeline.defs.jobs import ORDER_ASSETS, sync_shopee_job
+from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME, daily_partitions, partition_key
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
@@ -25,6 +25,7 @@ from shopee_pipeline.sync.pushes import (
     ShopSync,
     plan_pushes,
 )
+from shopee_pipeline.sync.streams import STREAMS
 from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shops_expiring_before
 from shopee_pipeline.warehouse.tables import shops as shops_table
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
@@ -69,7 +70,7 @@ def _existing_day(day: date) -> tuple[date, bool]:
 
 def _run_request(context: dg.SensorEvaluationContext, sync: ShopSync, run_key: str) -> dg.RunRequest:
     """One run over the shop's pushed days (one partition, or a single-shop range) re-reading just the
-    pushed order_sn and booking_sn (which are synced by key whatever their day)."""
+    pushed keys of each stream (which are synced by key whatever their day)."""
     (first, first_moved), (last, last_moved) = _existing_day(min(sync.days)), _existing_day(max(sync.days))
     if first_moved or last_moved:
         context.log.info(
@@ -77,14 +78,10 @@ def _run_request(context: dg.SensorEvaluationContext, sync: ShopSync, run_key: s
             f"{first}..{last}"
         )
     assets, ops = [], {}
-    if sync.orders:
-        assets += ORDER_ASSETS + (["escrow"] if sync.with_escrow else [])
-        ops["shopee_orders"] = {"config": {"only": sync.orders}}
-        if sync.with_escrow:
-            ops["escrow"] = {"config": {"only": sync.orders}}
-    if sync.bookings:
-        assets.append("bookings")
-        ops["bookings"] = {"config": {"only": sync.bookings}}
+    for spec in STREAMS:
+        if keys := sync.keys_of(spec):
+            assets += spec.asset_keys
+            ops[spec.op_name] = {"config": {"only": keys}}
     tags = {
         "shopee/trigger": "push",
         "shopee/events": str(len(sync.event_ids)),

@@ -22,17 +22,9 @@ from typing import Any, Generic, TypeVar
 import orjson
 import pandas as pd
 
-from shopee_pipeline.normalize import (
-    BookingRows,
-    EscrowRows,
-    OrderRows,
-    booking_parents,
-    escrow_parents,
-    normalize_bookings,
-    normalize_escrow,
-    normalize_orders,
-    order_parents,
-)
+from shopee_pipeline.normalize.bookings import BookingRows, booking_parents, normalize_bookings
+from shopee_pipeline.normalize.escrow import EscrowRows, escrow_parents, normalize_escrow
+from shopee_pipeline.normalize.orders import OrderRows, normalize_orders, order_parents
 from shopee_pipeline.shopee import ShopeeClient, ShopeeError, ShopFatalError
 from shopee_pipeline.sync.windows import Window
 
@@ -49,7 +41,8 @@ NO_ESCROW_STATUSES = frozenset({"UNPAID"})
 # Normalised batches waiting for the consumer before the fetching threads pause.
 MAX_PENDING_BATCHES = 16
 
-Rows = TypeVar("Rows", OrderRows, EscrowRows, BookingRows)
+# A normaliser's rows dataclass: one frame per table of its stream, and `skipped`.
+Rows = TypeVar("Rows")
 Parent = tuple[str, datetime]
 Package = tuple[str, str]
 KnownTracking = Callable[[list[Package]], dict[Package, str]]

@@ -1,9 +1,10 @@
 """From stored push events to actions: one targeted sync per shop, shop updates, or nothing (with why).
 
 Pushes only say "something changed": each becomes a re-read of the orders or bookings it names. All the
-pushes of one shop that a sensor tick takes become one `ShopSync` (its order_sn and booking_sn, the days
-they fell on, whether escrow can have changed). `push_target` says what a single push asks for, or why
-it cannot be routed; the lost-push recovery uses it too, to tell a routable shape from one that is not.
+pushes of one shop that a sensor tick takes become one `ShopSync` (its keys per stream, the days they fell
+on, the following streams, such as escrow, that can have changed). `push_target` says what a single push
+asks for, or why it cannot be routed; the lost-push recovery uses it too, to tell a routable shape from one
+that is not.
 The 15-minute sync stays the safety net.
 """
 
@@ -15,22 +16,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shopee_pipeline.sync.streams import PUSHED_BY_CODE, StreamSpec, followers
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent
 
-ORDER_STATUS, ORDER_TRACKING_NO = 3, 4
-BOOKING_STATUS, BOOKING_TRACKING_NO = 23, 24
 SHOP_AUTHORIZED, SHOP_AUTHORIZATION_CANCELED, AUTHORIZATION_EXPIRING = 1, 2, 12
-ORDER_CODES = frozenset({ORDER_STATUS, ORDER_TRACKING_NO})
-BOOKING_CODES = frozenset({BOOKING_STATUS, BOOKING_TRACKING_NO})
 SHOP_CODES = frozenset({SHOP_AUTHORIZED, SHOP_AUTHORIZATION_CANCELED, AUTHORIZATION_EXPIRING})
-SYNCED_CODES = ORDER_CODES | BOOKING_CODES
-# Escrow cannot change while an order is unpaid; any later status may change it.
-STATUSES_WITHOUT_ESCROW_CHANGE = frozenset({"UNPAID"})
+SYNCED_CODES = frozenset(PUSHED_BY_CODE)
 
 
 @dataclass(frozen=True)
 class PushTarget:
-    """What one push asks for: `stream` is `orders` or `bookings` (with the record's `key`), or `shop`."""
+    """What one push asks for: `stream` is a pushed stream's name (with the record's `key`), or `shop`."""
 
     stream: str
     key: str | None = None
@@ -45,30 +41,34 @@ def push_target(code: int, shop_id: int | None, payload: Mapping[str, Any]) -> P
     """What a push envelope asks for, or the reason nothing can be done with it."""
     if code in SHOP_CODES:
         return PushTarget("shop")
-    data = _data(payload)
-    if code in ORDER_CODES:
-        stream, name, key = "orders", "ordersn", data.get("ordersn") or data.get("order_sn")
-    elif code in BOOKING_CODES:
-        stream, name, key = "bookings", "booking_sn", data.get("booking_sn")
-    else:
+    spec = PUSHED_BY_CODE.get(code)
+    if spec is None:
         return f"code {code} is not synced"
+    data = _data(payload)
+    key = next((data[name] for name in spec.push_key_fields if data.get(name)), None)
     if isinstance(key, bool) or not isinstance(key, str | int) or not str(key).strip():
-        return f"no {name} in data"
+        return f"no {spec.push_key_fields[0]} in data"
     if shop_id is None:
         return "no shop_id"
-    return PushTarget(stream, str(key).strip())
+    return PushTarget(spec.name, str(key).strip())
 
 
 @dataclass
 class ShopSync:
-    """Re-read `orders` (order_sn) and `bookings` (booking_sn) of one shop, pushed on `days`."""
+    """Re-read the pushed records of one shop, pushed on `days`: `keys` by stream name (order_sn,
+    booking_sn...); `followers` are the streams re-read with their upstream stream's keys."""
 
     shop_id: int
-    orders: list[str] = field(default_factory=list)
-    bookings: list[str] = field(default_factory=list)
+    keys: dict[str, list[str]] = field(default_factory=dict)
     days: set[date] = field(default_factory=set)
-    with_escrow: bool = False
+    followers: set[str] = field(default_factory=set)
     event_ids: list[int] = field(default_factory=list)
+
+    def keys_of(self, spec: StreamSpec) -> list[str]:
+        """The keys `spec`'s step re-reads (its upstream's for a follower), none when it does not run."""
+        if spec.after is not None:
+            return self.keys.get(spec.after, []) if spec.name in self.followers else []
+        return self.keys.get(spec.name, [])
 
     @property
     def run_key(self) -> str:
@@ -115,13 +115,16 @@ def plan_pushes(
                 plan.ignored.append((event, f"shop {event.shop_id} is not connected"))
         else:
             sync = syncs.setdefault(event.shop_id, ShopSync(event.shop_id))
-            keys = sync.orders if target.stream == "orders" else sync.bookings
+            keys = sync.keys.setdefault(target.stream, [])
             if target.key not in keys:
                 keys.append(target.key)
             sync.days.add(_day(event, tz))
             sync.event_ids.append(event.event_id)
-            status = _data(event.payload).get("status")
-            if event.code == ORDER_STATUS and status not in STATUSES_WITHOUT_ESCROW_CHANGE:
-                sync.with_escrow = True
+            data = _data(event.payload)
+            sync.followers |= {
+                spec.name
+                for spec in followers(target.stream)
+                if spec.follows_push is not None and spec.follows_push(event.code, data)
+            }
     plan.syncs = list(syncs.values())
     return plan

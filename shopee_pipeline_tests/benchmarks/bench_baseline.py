@@ -125,7 +125,8 @@ def _insert_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
 def run_seed(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) -> dict[str, Any]:
     """The seed algorithm: one shop after another, one call after another, one INSERT per row."""
     from shopee_pipeline.defs.resources import ShopeeResource
-    from shopee_pipeline.normalize import normalize_escrow, normalize_orders
+    from shopee_pipeline.normalize.escrow import normalize_escrow
+    from shopee_pipeline.normalize.orders import normalize_orders
     from shopee_pipeline.sync.fetch import DETAIL_BATCH
     from shopee_pipeline.warehouse import tables
 

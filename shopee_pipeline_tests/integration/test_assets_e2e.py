@@ -14,8 +14,6 @@ from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
-ALL_ASSETS = ["orders", "order_items", "logistics", "escrow", "bookings"]
-
 pytestmark = pytest.mark.clock  # day and range syncs: the pipeline plans its windows by the real clock
 
 

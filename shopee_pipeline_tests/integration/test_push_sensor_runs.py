@@ -26,6 +26,7 @@ from sqlalchemy import select
 from shopee_pipeline.defs import sensors
 from shopee_pipeline.defs.partitions import daily_partitions
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.webhook_events import insert_event
 
@@ -121,9 +122,7 @@ def test_one_shops_pushes_of_a_tick_make_one_run_confirmed_on_the_next_tick(pipe
     assert ops["shopee_orders"]["config"]["only"] == ["A1", "A2"] and ops["bookings"]["config"]["only"] == [
         "B1"
     ]
-    assert {k.to_user_string() for k in mine.asset_selection} == {
-        "orders", "order_items", "logistics", "escrow", "bookings"
-    }  # fmt: skip
+    assert {k.to_user_string() for k in mine.asset_selection} == set(SYNC_ASSET_KEYS)
     [theirs] = [r for r in runs if r.tags["shopee/shop"] == str(other)]
     assert theirs.tags["dagster/partition"] == f"{day}|{other}"  # one day: one partition key
     assert all(e.processed_at is None and e.run_key for e in _events(pipeline))  # runs not confirmed yet

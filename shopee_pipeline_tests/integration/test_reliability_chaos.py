@@ -28,13 +28,14 @@ from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.settings import get_settings
+from shopee_pipeline.sync.streams import SYNCED_TABLES
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.conftest import connected_pipeline
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
-DATA_TABLES = ("orders", "order_items", "logistics", "escrow", "escrow_items", "bookings", "booking_items")
+DATA_TABLES = SYNCED_TABLES
 FAULTS = ["rate_limit", "error_server", "http_500", "drop", "stall"]
 DAYS_BACK = 12  # every order updated that day has reached its final status
 

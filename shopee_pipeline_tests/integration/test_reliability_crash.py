@@ -23,12 +23,13 @@ import pytest
 from sqlalchemy import text
 
 from shopee_pipeline.definitions import defs
+from shopee_pipeline.sync.streams import SYNCED_TABLES
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.pinned_clock import sandbox_day
 
 APP = "crash-worker"
-DATA_TABLES = ("orders", "order_items", "logistics", "escrow", "escrow_items", "bookings", "booking_items")
+DATA_TABLES = SYNCED_TABLES
 WAIT_SECONDS = 90
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from shopee_pipeline.normalize import BookingRows, booking_parents, normalize_bookings
+from shopee_pipeline.normalize.bookings import BookingRows, booking_parents, normalize_bookings
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001

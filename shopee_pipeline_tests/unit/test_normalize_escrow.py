@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from shopee_pipeline.normalize import EscrowRows, escrow_parents, normalize_escrow
+from shopee_pipeline.normalize.escrow import EscrowRows, escrow_parents, normalize_escrow
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001

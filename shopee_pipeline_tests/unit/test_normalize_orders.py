@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from shopee_pipeline.normalize import OrderRows, normalize_orders, order_parents
+from shopee_pipeline.normalize.orders import OrderRows, normalize_orders, order_parents
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shopee_pipeline.normalize import OrderRows, normalize_orders
+from shopee_pipeline.normalize.orders import OrderRows, normalize_orders
 from shopee_pipeline.shopee import ShopFatalError
 from shopee_pipeline.sync.fetch import MAX_PENDING_BATCHES, Batch, FetchStream
 

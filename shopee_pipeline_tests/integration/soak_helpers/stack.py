@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from shopee_pipeline.launcher import SYNC_SELECTION
 from shopee_pipeline.process_groups import start_group, stop_groups
 
 FAKETIME_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
@@ -34,7 +35,6 @@ FAKETIME_SITE = Path(__file__).resolve().parents[2] / "faketime_site"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 HELPERS = "shopee_pipeline_tests.integration.soak_helpers"
-SYNC_SELECTION = "orders,order_items,logistics,escrow,bookings"
 STOP_GRACE_S = 15.0
 
 

@@ -1,0 +1,114 @@
+"""The registry of synced streams: everything that makes a stream, declared once.
+
+A stream is one kind of Shopee record synced into a parent table and its child tables by one Dagster
+step. Jobs, selections, the push sensor's routing, the demo and the tests derive from `STREAMS`; a new
+stream is a new `StreamSpec` here plus its normaliser, fetch function, tables and asset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shopee_pipeline.normalize.bookings import BookingRows
+from shopee_pipeline.normalize.escrow import EscrowRows
+from shopee_pipeline.normalize.orders import OrderRows
+from shopee_pipeline.sync.fetch import FetchStream, stream_bookings, stream_escrow, stream_orders
+
+# Shopee push codes (`code` of a push): order_status_push, order_trackingno_push, and the booking ones.
+ORDER_STATUS, ORDER_TRACKING_NO = 3, 4
+BOOKING_STATUS, BOOKING_TRACKING_NO = 23, 24
+# Escrow cannot change while an order is unpaid; any later status may change it.
+STATUSES_WITHOUT_ESCROW_CHANGE = frozenset({"UNPAID"})
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """What makes one stream.
+
+    `name` is the stream's name in `sync_state` and in its per-shop lock; `table` its parent table, also
+    an asset key; `child_tables` are written with each chunk of parents, before them in one transaction,
+    and those of `child_assets` are assets of their own. Rows merge on `conflict_key`, newest
+    `guard_column` wins. `fetch` reads it from Shopee as batches of `rows` (its normaliser's dataclass,
+    one frame per table). `op_name` is the Dagster step that syncs it (run config `ops.<op_name>.config`).
+    A push whose `code` is in `push_codes` names the record in the first of `push_key_fields` it carries.
+    A stream `after` another reads that stream's rows and runs after it; a push to that stream re-reads
+    this one too for the same keys when `follows_push(code, data)` says so.
+    """
+
+    name: str
+    table: str
+    conflict_key: str
+    op_name: str
+    fetch: Callable[..., FetchStream]
+    rows: type
+    guard_column: str = "update_time"
+    child_tables: tuple[str, ...] = ()
+    child_assets: tuple[str, ...] = ()
+    push_codes: frozenset[int] = frozenset()
+    push_key_fields: tuple[str, ...] = ()
+    after: str | None = None
+    follows_push: Callable[[int, Mapping[str, Any]], bool] | None = None
+
+    @property
+    def asset_keys(self) -> tuple[str, ...]:
+        """The asset keys the stream's step materializes, parent first."""
+        return (self.table, *self.child_assets)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Every table the stream writes, parent first."""
+        return (self.table, *self.child_tables)
+
+
+def _escrow_may_have_changed(code: int, data: Mapping[str, Any]) -> bool:
+    return code == ORDER_STATUS and data.get("status") not in STATUSES_WITHOUT_ESCROW_CHANGE
+
+
+ORDERS = StreamSpec(
+    name="orders",
+    table="orders",
+    conflict_key="order_sn",
+    op_name="shopee_orders",
+    fetch=stream_orders,
+    rows=OrderRows,
+    child_tables=("order_items", "logistics"),
+    child_assets=("order_items", "logistics"),
+    push_codes=frozenset({ORDER_STATUS, ORDER_TRACKING_NO}),
+    push_key_fields=("ordersn", "order_sn"),
+)
+ESCROW = StreamSpec(
+    name="escrow",
+    table="escrow",
+    conflict_key="order_sn",
+    op_name="escrow",
+    fetch=stream_escrow,
+    rows=EscrowRows,
+    guard_column="order_update_time",
+    child_tables=("escrow_items",),
+    after="orders",
+    follows_push=_escrow_may_have_changed,
+)
+BOOKINGS = StreamSpec(
+    name="bookings",
+    table="bookings",
+    conflict_key="booking_sn",
+    op_name="bookings",
+    fetch=stream_bookings,
+    rows=BookingRows,
+    child_tables=("booking_items",),
+    push_codes=frozenset({BOOKING_STATUS, BOOKING_TRACKING_NO}),
+    push_key_fields=("booking_sn",),
+)
+
+STREAMS: tuple[StreamSpec, ...] = (ORDERS, ESCROW, BOOKINGS)
+BY_NAME = {spec.name: spec for spec in STREAMS}
+PUSHED_BY_CODE = {code: spec for spec in STREAMS for code in spec.push_codes}
+SYNC_ASSET_KEYS = tuple(key for spec in STREAMS for key in spec.asset_keys)
+SYNCED_TABLES = tuple(table for spec in STREAMS for table in spec.tables)
+
+
+def followers(stream: str) -> tuple[StreamSpec, ...]:
+    """The streams that run after `stream` and may be re-read with its pushed keys."""
+    return tuple(spec for spec in STREAMS if spec.after == stream)

@@ -1,0 +1,34 @@
+"""The stream registry agrees with the tables and the normalisers: a stream declared with a table that
+does not exist, or whose rows dataclass carries other frames, fails here rather than silently at run time."""
+
+import dataclasses
+
+from shopee_pipeline.sync.pushes import SYNCED_CODES, PushTarget, push_target
+from shopee_pipeline.sync.streams import BY_NAME, STREAMS, SYNC_ASSET_KEYS
+from shopee_pipeline.warehouse import tables
+
+
+def test_every_stream_names_real_tables_and_its_rows_frames() -> None:
+    for spec in STREAMS:
+        frames = {f.name for f in dataclasses.fields(spec.rows)} - {"skipped"}
+        assert frames == set(spec.tables), spec.name
+        for name in spec.tables:
+            assert name in tables.metadata.tables, name
+        assert spec.conflict_key in tables.metadata.tables[spec.table].c
+        assert spec.guard_column in tables.metadata.tables[spec.table].c
+        assert set(spec.child_assets) <= set(spec.child_tables)
+        assert spec.after is None or spec.after in BY_NAME
+
+
+def test_asset_keys_and_push_codes_are_unique() -> None:
+    assert len(SYNC_ASSET_KEYS) == len(set(SYNC_ASSET_KEYS))
+    codes = [code for spec in STREAMS for code in spec.push_codes]
+    assert len(codes) == len(set(codes)) and set(codes) == SYNCED_CODES
+
+
+def test_a_push_routes_to_its_stream_by_its_key_field() -> None:
+    for spec in STREAMS:
+        for code in spec.push_codes:
+            for field in spec.push_key_fields:
+                assert push_target(code, 1, {"data": {field: " K1 "}}) == PushTarget(spec.name, "K1")
+            assert push_target(code, 1, {"data": {}}) == f"no {spec.push_key_fields[0]} in data"
