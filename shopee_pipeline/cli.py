@@ -37,7 +37,7 @@ def _add_shop_partition(shop_id: int) -> str:
         return " (DAGSTER_HOME unset: the shop_partitions_sensor will add its partition)"
     import dagster as dg
 
-    from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME
+    from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME
 
     with dg.DagsterInstance.get() as instance:
         instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, [str(shop_id)])

@@ -10,7 +10,6 @@ import dagster as dg
 from shopee_pipeline.defs.bookings import bookings
 from shopee_pipeline.defs.escrow import escrow
 from shopee_pipeline.defs.housekeeping import purge_old_runs_daily, purge_old_runs_job
-from shopee_pipeline.defs.io_managers import PostgresIOManager
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.lost_pushes import recover_lost_pushes_hourly, recover_lost_pushes_job
 from shopee_pipeline.defs.orders import shopee_orders
@@ -22,17 +21,14 @@ from shopee_pipeline.defs.sensors import (
     webhook_events_sensor,
 )
 
-warehouse_resource = WarehouseResource()
-
 defs = dg.Definitions(
     assets=[shopee_orders, escrow, bookings],
     jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],
     schedules=[auto_sync_every_15_minutes, recover_lost_pushes_hourly, purge_old_runs_daily],
     sensors=[shop_partitions_sensor, webhook_events_sensor, shop_authorization_watch],
     resources={
-        "warehouse": warehouse_resource,
+        "warehouse": WarehouseResource(),
         "shopee": ShopeeResource(),
-        "io_manager": PostgresIOManager(warehouse=warehouse_resource),
     },
     executor=dg.in_process_executor,
 )

@@ -73,7 +73,7 @@ def connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox) -> Non
     """Authorize and connect every sandbox shop, and add their partitions to the Dagster instance."""
     import dagster as dg
 
-    from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME
+    from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME
     from shopee_pipeline.onboarding import connect_shop
 
     for shop_id in sandbox.shop_ids:
@@ -95,7 +95,7 @@ def partitions_range(first_day: date, last_day: date) -> str:
     """`first...last` partition keys covering every connected shop from `first_day` to `last_day`."""
     import dagster as dg
 
-    from shopee_pipeline.defs.partitions import all_shops_range
+    from shopee_pipeline.lib.partitions import all_shops_range
 
     with dg.DagsterInstance.get() as instance:
         first, last = all_shops_range(instance, first_day, last_day) or ("", "")

@@ -82,7 +82,6 @@ def connected_pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox) 
     sandbox shop connected, and a test Dagster instance holding their partitions."""
     import dagster as dg
 
-    from shopee_pipeline.defs import resources
     from shopee_pipeline.onboarding import connect_shop
     from shopee_pipeline.settings import get_settings
 
@@ -92,7 +91,6 @@ def connected_pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox) 
     monkeypatch.setenv("SHOPEE_PARTNER_KEY", sandbox.partner_key)
     monkeypatch.setenv("SHOPEE_API_BASE_URL", sandbox.url)
     get_settings.cache_clear()
-    resources._warehouse.cache_clear()
     try:
         settings = get_settings()
         for shop_id in sandbox.shop_ids:
@@ -102,7 +100,6 @@ def connected_pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox) 
             yield Pipeline(warehouse=warehouse, sandbox=sandbox, instance=instance, settings=settings)
     finally:
         get_settings.cache_clear()
-        resources._warehouse.cache_clear()
 
 
 @pytest.fixture

@@ -6,36 +6,52 @@ import dagster as dg
 import pandas as pd
 
 from shopee_pipeline.defs.checks import ESCROW_CHECKS, escrow_check_results
-from shopee_pipeline.defs.io_managers import upsert_metadata
-from shopee_pipeline.defs.metadata import table_metadata
-from shopee_pipeline.defs.partitions import parse_partition_keys
-from shopee_pipeline.defs.policies import SYNC_ASSET_ARGS
+from shopee_pipeline.defs.partitions import shop_day_partitions
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.sync_runs import RunPlan, SyncConfig, row_stream, settle, sync_step
-from shopee_pipeline.sync.fetch import escrow_candidates, stream_escrow
+from shopee_pipeline.lib.metadata import table_metadata
+from shopee_pipeline.lib.partitions import parse_partition_keys
+from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
+from shopee_pipeline.lib.sync_runs import SyncConfig, settle, sync_step, write_stream
+from shopee_pipeline.settings import get_settings
+from shopee_pipeline.sync.fetch import escrow_candidates
+from shopee_pipeline.sync.streams import BY_NAME, ESCROW
+from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
-from shopee_pipeline.warehouse.lookups import escrow_versions, rows_with_keys
+from shopee_pipeline.warehouse.lookups import escrow_versions, rows_in_windows, rows_with_keys
 from shopee_pipeline.warehouse.readiness import ensure_syncable
+from shopee_pipeline.warehouse.store import Warehouse
 
-STREAM = "escrow"
-# What choosing the orders that need escrow reads of them.
+# The stream whose rows escrow reads, and what choosing the orders that need escrow reads of them.
+ORDERS = BY_NAME[str(ESCROW.after)]
 ORDER_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
 
 
+def _orders(
+    store: Warehouse, partition_keys: list[str], only: list[str], shop_ids: list[int]
+) -> pd.DataFrame:
+    """The orders whose escrow may be due: those a push names (`only`), whatever day they now fall on,
+    else those of the run's partitions (by `update_time` in SHOPEE_TIMEZONE)."""
+    table = tables.metadata.tables[ORDERS.table]
+    with store.connect() as conn:
+        if only:
+            return rows_with_keys(conn, table, ORDERS.conflict_key, only, shop_ids, ORDER_COLUMNS)
+        tz = get_settings().timezone
+        windows = [(shop, *day_bounds(day, tz)) for day, shop in parse_partition_keys(partition_keys)]
+        return rows_in_windows(conn, table, ORDERS.guard_column, windows, list(ORDER_COLUMNS))
+
+
 @dg.asset(
-    key="escrow",
+    key=ESCROW.table,
     description=(
         "One row per paid order: escrow_amount (what the seller is expected to receive; it changes until "
         "the order completes and can be exactly 0), buyer_total_amount and every fee Shopee deducts "
         "(commission, service, transaction, shipping). Per-item lines are kept in `escrow_items`. Fetched "
         "for the partition's orders whose escrow is missing or older than the order's last change."
     ),
-    ins={"orders": dg.AssetIn(key="orders", metadata={"columns": list(ORDER_COLUMNS)})},
-    metadata={
-        **table_metadata(tables.escrow),
-        **upsert_metadata("order_sn", "order_update_time", "escrow_items"),
-    },
+    deps=[ORDERS.table],
+    metadata=table_metadata(tables.escrow),
+    partitions_def=shop_day_partitions,
     **SYNC_ASSET_ARGS,
     check_specs=ESCROW_CHECKS,
 )
@@ -43,28 +59,24 @@ ORDER_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
 def escrow(
     context: dg.AssetExecutionContext,
     config: SyncConfig,
-    orders: pd.DataFrame,
     shopee: ShopeeResource,
     warehouse: WarehouseResource,
-) -> Iterator[dg.Output | dg.AssetCheckResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Escrow for the partition's orders that lack it or changed since, in POST batches of 50 (a shop's
     batches in parallel), written in chunks as they arrive."""
     store = warehouse.get()
     shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
-    if config.only:
-        # The orders a push names, whatever day they now fall on (their partition's day may differ).
-        with store.connect() as conn:
-            orders = rows_with_keys(conn, tables.orders, "order_sn", config.only, shop_ids, ORDER_COLUMNS)
-    with shop_sync_locks(store.engine, STREAM, shop_ids), shopee.client(store) as client:
+    orders = _orders(store, context.partition_keys, config.only, shop_ids)
+    with shop_sync_locks(store.engine, ESCROW.name, shop_ids), shopee.client(store) as client:
         with store.connect() as conn:
             ensure_syncable(conn, shop_ids)
-            fetched = escrow_versions(conn, list(orders["order_sn"]))
-        wanted = escrow_candidates(orders, fetched)
+            fetched_versions = escrow_versions(conn, list(orders["order_sn"]))
+        wanted = escrow_candidates(orders, fetched_versions)
         update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))
-        stream = stream_escrow(client, wanted, update_times, concurrency=shopee.shop_concurrency)
-        yield dg.Output(
-            row_stream(stream, "escrow", client),
-            metadata={"orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))},
-        )
+        fetched = ESCROW.fetch(client, wanted, update_times, concurrency=shopee.shop_concurrency)
+        needing = {"orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))}
+        results = write_stream(store, ESCROW, fetched, client, extra=needing)
+    yield from results
     yield from escrow_check_results(store, shop_ids)
-    settle(context, store, STREAM, RunPlan({}, {}, {}), stream.failures, stream.skipped)
+    # Escrow is read by order_sn, not by update_time windows: it has no high-water mark to move.
+    settle(context, store, ESCROW.name, fetched.failures, fetched.skipped)

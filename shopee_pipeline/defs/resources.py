@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
-import functools
-
 import dagster as dg
+from pydantic import PrivateAttr
 
 from shopee_pipeline.onboarding import shopee_config
-from shopee_pipeline.settings import Settings, get_settings
+from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient
+from shopee_pipeline.warehouse.database import create_warehouse_engine, resolve_database_url
 from shopee_pipeline.warehouse.rate_budget import PostgresRateBudget
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 
 
-@functools.cache
-def _warehouse(settings: Settings) -> Warehouse:
-    return Warehouse.from_settings(settings)
-
-
 class WarehouseResource(dg.ConfigurableResource):
-    """The Postgres of `DATABASE_URL` (or the embedded server), tables in `SHOPEE_DB_SCHEMA`."""
+    """The Postgres of `DATABASE_URL` (or the embedded server), tables in `db_schema` (by default
+    `SHOPEE_DB_SCHEMA`), through a pool of `pool_size` connections (and as many more on demand) opened
+    when a run or tick starts and closed when it ends.
+
+    The database URL stays in the environment: it carries a password, and resource config is shown in
+    the UI and stored with every run.
+    """
+
+    db_schema: str | None = None
+    pool_size: int = 5
+    _warehouse: Warehouse | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Open this run's (or tick's) connection pool."""
+        self._warehouse = self._open()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Close the pool."""
+        if self._warehouse is not None:
+            self._warehouse.engine.dispose()
+            self._warehouse = None
+
+    def _open(self) -> Warehouse:
+        settings = get_settings()
+        engine = create_warehouse_engine(resolve_database_url(settings), pool_size=self.pool_size)
+        return Warehouse(engine, self.db_schema or settings.db_schema)
 
     def get(self) -> Warehouse:
-        """The process-wide warehouse (one connection pool per process)."""
-        return _warehouse(get_settings())
+        """The warehouse of this run or tick (opened on first use outside one, e.g. in a test)."""
+        if self._warehouse is None:
+            self._warehouse = self._open()
+        return self._warehouse
 
 
 class ShopeeResource(dg.ConfigurableResource):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
-from shopee_pipeline.defs.partitions import all_shops_range
+from shopee_pipeline.lib.partitions import all_shops_range
 from shopee_pipeline.settings import get_settings
 
 RANGE_START = "dagster/asset_partition_range_start"

@@ -15,9 +15,10 @@ import dagster as dg
 from sqlalchemy import Connection
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
-from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME, daily_partitions, partition_key
+from shopee_pipeline.defs.partitions import daily_partitions
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import (
     AUTHORIZATION_EXPIRING,

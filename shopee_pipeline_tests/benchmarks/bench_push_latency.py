@@ -90,10 +90,10 @@ def _tick(instance: Any, cursor: str | None) -> tuple[str | None, int, int]:
     from shopee_pipeline.defs.resources import WarehouseResource
     from shopee_pipeline.defs.sensors import webhook_events_sensor
 
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         instance=instance, cursor=cursor, resources={"warehouse": WarehouseResource()}
-    )
-    result = webhook_events_sensor(context)
+    ) as context:
+        result = webhook_events_sensor(context)
     if not isinstance(result, dg.SensorResult):
         return cursor, 0, 0
     job = defs.resolve_job_def("sync_shopee")

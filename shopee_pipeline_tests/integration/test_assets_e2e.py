@@ -263,7 +263,7 @@ def test_a_shop_that_lost_its_authorization_fails_with_what_the_seller_must_do(p
 
 
 def test_small_chunks_written_side_by_side_lose_nothing(pipeline, monkeypatch) -> None:
-    from shopee_pipeline.defs import sync_runs
+    from shopee_pipeline.lib import sync_runs
 
     monkeypatch.setattr(sync_runs, "ROWS_PER_WRITE", 3)
     shop = pipeline.sandbox.shop_ids[1]

@@ -20,7 +20,7 @@ import psutil
 import pytest
 from sqlalchemy import create_engine, text
 
-from shopee_pipeline.defs.partitions import partition_key
+from shopee_pipeline.lib.partitions import partition_key
 
 pytestmark = pytest.mark.slow
 

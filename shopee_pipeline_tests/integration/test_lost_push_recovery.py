@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import select
 
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs import resources
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.sensors import RUN_KEY_TAG, webhook_events_sensor
 from shopee_pipeline.settings import get_settings
@@ -95,7 +94,6 @@ def shopee_answering(pipeline, monkeypatch, pages: list[str]) -> Iterator[FakeSh
     fake = FakeShopee(pages, lambda: _events(pipeline))
     monkeypatch.setenv("SHOPEE_API_BASE_URL", fake.url)
     get_settings.cache_clear()
-    resources._warehouse.cache_clear()
     try:
         yield fake
     finally:
@@ -111,10 +109,10 @@ def _recover(pipeline) -> dg.ExecuteInProcessResult:
 
 
 def _sensor(pipeline) -> dg.SensorResult:
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         instance=pipeline.instance, definitions=defs, resources={"warehouse": WarehouseResource()}
-    )
-    return webhook_events_sensor(context)
+    ) as context:
+        return webhook_events_sensor(context)
 
 
 def test_official_sample_is_unwrapped_into_the_envelope_it_was() -> None:

@@ -181,10 +181,10 @@ def test_unknown_push_code_is_stored_and_ignored(pipeline) -> None:
             timeout=10,
         )
     assert response.status_code == 200
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         instance=pipeline.instance, resources={"warehouse": WarehouseResource()}
-    )
-    result = webhook_events_sensor(context)
+    ) as context:
+        result = webhook_events_sensor(context)
     assert not result.run_requests
     with pipeline.warehouse.connect() as conn:
         [row] = conn.execute(select(tables.webhook_events)).mappings().all()

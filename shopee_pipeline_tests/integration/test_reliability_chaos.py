@@ -22,7 +22,6 @@ from sqlalchemy import text
 
 from shopee_pipeline.defs.bookings import bookings
 from shopee_pipeline.defs.escrow import escrow
-from shopee_pipeline.defs.io_managers import PostgresIOManager
 from shopee_pipeline.defs.orders import shopee_orders
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
@@ -86,16 +85,11 @@ def chaos(request, monkeypatch, pg_url: str, warehouse: Warehouse) -> Iterator[C
 
 
 def _run(chaos: Chaos) -> tuple[dg.ExecuteInProcessResult, float]:
-    warehouse = WarehouseResource()
     started = time.monotonic()
     result = dg.materialize(
         [shopee_orders, escrow, bookings],
         instance=chaos.instance,
-        resources={
-            "warehouse": warehouse,
-            "shopee": CHAOS_SHOPEE,
-            "io_manager": PostgresIOManager(warehouse=warehouse),
-        },
+        resources={"warehouse": WarehouseResource(), "shopee": CHAOS_SHOPEE},
         tags={RANGE_START: f"{chaos.day}|{chaos.shops[0]}", RANGE_END: f"{chaos.day}|{chaos.shops[-1]}"},
         raise_on_error=False,
     )

@@ -70,7 +70,6 @@ def _push(url: str, n: int) -> int:
 def test_postgres_down_during_a_run(
     monkeypatch, outage_dir: Path, outage_seconds: int, run_survives: bool
 ) -> None:
-    from shopee_pipeline.defs import resources
     from shopee_pipeline.onboarding import connect_shop
 
     for asset in (shopee_orders, escrow, bookings):
@@ -93,7 +92,6 @@ def test_postgres_down_during_a_run(
         }.items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
-        resources._warehouse.cache_clear()
         settings = get_settings()
         for shop in sandbox.shop_ids:
             connect_shop(settings, warehouse, shop, sandbox.authorize(shop))
@@ -195,4 +193,3 @@ def test_postgres_down_during_a_run(
         sandbox.stop()
         engine.dispose()
         get_settings.cache_clear()
-        resources._warehouse.cache_clear()

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 
-from shopee_pipeline.defs.sync_runs import fail_at_once_on_permanent_errors
+from shopee_pipeline.lib.sync_runs import fail_at_once_on_permanent_errors
 from shopee_pipeline.permanent_errors import UPGRADE_HINT, permanent_error
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.database import create_warehouse_engine

@@ -62,7 +62,6 @@ def leaks(texts: Iterable[str], secrets: set[str]) -> set[str]:
 def test_no_secret_in_any_log_event_or_error(
     monkeypatch, pg_url: str, warehouse: Warehouse, caplog, capsys
 ) -> None:
-    from shopee_pipeline.defs import resources
     from shopee_pipeline.onboarding import connect_shop
 
     caplog.set_level(logging.DEBUG)
@@ -91,7 +90,6 @@ def test_no_secret_in_any_log_event_or_error(
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("DAGSTER_HOME", raising=False)
         get_settings.cache_clear()
-        resources._warehouse.cache_clear()
         settings = get_settings()
         healthy, revoked = sandbox.shop_ids
         for shop in sandbox.shop_ids:
@@ -173,8 +171,5 @@ def test_the_search_finds_a_planted_secret() -> None:
 
 @pytest.fixture(autouse=True)
 def _reset_settings() -> Iterator[None]:
-    from shopee_pipeline.defs import resources
-
     yield
     get_settings.cache_clear()
-    resources._warehouse.cache_clear()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs.partitions import PartitionKeyError, parse_partition_key
+from shopee_pipeline.lib.partitions import PartitionKeyError, parse_partition_key
 from shopee_pipeline.warehouse import tables
 
 BAD_KEYS = ["not-a-key", "2026-11-25|12|34", "2026-13-45|123456", "2026-11-25|", "|123456", "2026-11-25|12a"]

@@ -3,6 +3,7 @@ and one push carried end to end: receiver -> webhook_events -> sensor -> run -> 
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 import requests
@@ -19,10 +20,12 @@ from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
 
 
-def sensor_context(pipeline, cursor: str | None = None) -> dg.SensorEvaluationContext:
-    return dg.build_sensor_context(
-        instance=pipeline.instance, cursor=cursor, resources={"warehouse": WarehouseResource()}
-    )
+def evaluate(sensor: dg.SensorDefinition, pipeline) -> Any:
+    """One evaluation of `sensor` with the warehouse resource opened and closed around it."""
+    with dg.build_sensor_context(
+        instance=pipeline.instance, resources={"warehouse": WarehouseResource()}
+    ) as context:
+        return sensor(context)
 
 
 def test_schedule_requests_one_run_over_every_shop_for_today(pipeline) -> None:
@@ -67,8 +70,7 @@ def test_shop_partitions_follow_the_shops_table(pipeline) -> None:
     gone = pipeline.sandbox.shop_ids[0]
     with pipeline.warehouse.begin() as conn:
         set_active(conn, gone, False)
-    context = sensor_context(pipeline)
-    result = shop_partitions_sensor(context)
+    result = evaluate(shop_partitions_sensor, pipeline)
     [delete] = result.dynamic_partitions_requests
     assert list(delete.partition_keys) == [str(gone)]
 
@@ -89,7 +91,7 @@ def test_push_sensor_turns_each_code_into_the_right_action(pipeline) -> None:
     _event(pipeline, 99, {}, shop)
     _event(pipeline, 3, {"status": "COMPLETED"}, shop)
     _event(pipeline, 3, {"ordersn": "Z9"}, 424242)
-    result = webhook_events_sensor(sensor_context(pipeline))
+    result = evaluate(webhook_events_sensor, pipeline)
     [request] = result.run_requests  # one run for the shop: its orders and its bookings
     assets = sorted(k.to_user_string() for k in request.asset_selection)
     assert assets == ["bookings", "escrow", "logistics", "order_items", "orders"]
@@ -159,7 +161,7 @@ def test_push_to_row_end_to_end(pipeline) -> None:
         )
     assert response.status_code == 200 and response.content == b""
 
-    result = webhook_events_sensor(sensor_context(pipeline))
+    result = evaluate(webhook_events_sensor, pipeline)
     [request] = result.run_requests
     run = job.execute_in_process(
         partition_key=request.partition_key,
@@ -207,13 +209,13 @@ def test_authorization_watch_names_expiring_shops(pipeline) -> None:
     from shopee_pipeline.defs.sensors import shop_authorization_watch
     from shopee_pipeline.warehouse.shops import set_authorization_expiry
 
-    quiet = shop_authorization_watch(sensor_context(pipeline))
+    quiet = evaluate(shop_authorization_watch, pipeline)
     assert isinstance(quiet, dg.SkipReason)
     soon = pipeline.sandbox.shop_ids[2]
     with pipeline.warehouse.begin() as conn:
         set_authorization_expiry(conn, soon, datetime.now(UTC) + timedelta(days=3))
     try:
-        shop_authorization_watch(sensor_context(pipeline))
+        evaluate(shop_authorization_watch, pipeline)
         raise AssertionError("the watch should fail its tick")
     except dg.Failure as failure:
         assert str(soon) in failure.description and "re-authorize" in failure.description

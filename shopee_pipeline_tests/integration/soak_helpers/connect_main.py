@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import dagster as dg
 import requests
 
-from shopee_pipeline.defs.partitions import SHOP_PARTITIONS_NAME, all_shops_range
+from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, all_shops_range
 from shopee_pipeline.onboarding import connect_shop
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.warehouse.store import Warehouse

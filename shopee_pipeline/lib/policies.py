@@ -2,8 +2,7 @@
 
 import dagster as dg
 
-from shopee_pipeline.defs.metadata import KINDS, OWNERS, SYNC_GROUP
-from shopee_pipeline.defs.partitions import shop_day_partitions
+from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP
 
 # Transient failures the client could not absorb (a long Shopee outage, a dropped database):
 # retry the step with exponential backoff and jitter. Seller-side failures are raised as
@@ -16,12 +15,11 @@ SYNC_RETRY_POLICY = dg.RetryPolicy(
 # and shops are fetched in parallel within the run.
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
-# What every Shopee sync asset declares: how it is shown, partitioned, backfilled and retried.
+# What every Shopee sync asset declares besides its partitions: how it is shown, backfilled and retried.
 SYNC_ASSET_ARGS = {
     "kinds": KINDS,
     "owners": OWNERS,
     "group_name": SYNC_GROUP,
-    "partitions_def": shop_day_partitions,
     "backfill_policy": SINGLE_RUN,
     "retry_policy": SYNC_RETRY_POLICY,
 }

@@ -1,4 +1,5 @@
-"""Asset metadata shared by the Shopee assets: column schemas, kinds, owners, order statistics."""
+"""Asset metadata shared by the Shopee assets: column schemas, kinds, owners, write counts, API calls,
+order statistics."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from dataclasses import dataclass, field
 import dagster as dg
 import pandas as pd
 from sqlalchemy import Table
+
+from shopee_pipeline.shopee import StatsSnapshot
+from shopee_pipeline.warehouse.write import Written
 
 KINDS = {"shopee", "postgres"}
 OWNERS = ["team:data-platform"]
@@ -31,6 +35,24 @@ def column_schema(table: Table) -> dg.TableSchema:
 def table_metadata(table: Table) -> dict[str, object]:
     """Definition metadata every Shopee asset carries: where it lives and its columns."""
     return {"dagster/column_schema": column_schema(table), "dagster/table_name": table.name}
+
+
+def write_counts_metadata(written: Written) -> dict[str, dg.MetadataValue]:
+    """A table's writes as metadata: rows handed over, then inserted, updated and so on."""
+    return {
+        "dagster/row_count": dg.MetadataValue.int(written.rows),
+        **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in written.counts.as_dict().items()},
+    }
+
+
+def api_metadata(spent: StatsSnapshot) -> dict[str, dg.MetadataValue]:
+    """What the run spent on Shopee, as plottable numbers."""
+    return {
+        "api_calls": dg.MetadataValue.int(spent.total_calls),
+        "api_retries": dg.MetadataValue.int(spent.retries),
+        "api_backoff_seconds": dg.MetadataValue.float(round(spent.backoff_seconds, 3)),
+        "api_token_refreshes": dg.MetadataValue.int(spent.refreshes),
+    }
 
 
 @dataclass

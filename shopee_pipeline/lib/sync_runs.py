@@ -1,29 +1,32 @@
-"""What every sync asset shares: its run options, the plan of windows per shop, settling a run, and
-failing at once on errors no retry can heal."""
+"""What every sync asset shares: its run options, the plan of windows per shop, writing a stream and
+reporting it, settling a run, and failing at once on errors no retry can heal."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 import dagster as dg
+from sqlalchemy import Table
 
-from shopee_pipeline.defs.metadata import OrderStatistics
-from shopee_pipeline.defs.outputs import ChildRows, ParentRows, RowStream
-from shopee_pipeline.defs.partitions import parse_partition_keys
+from shopee_pipeline.lib.metadata import OrderStatistics, api_metadata, write_counts_metadata
+from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.permanent_errors import permanent_error
 from shopee_pipeline.settings import get_settings
-from shopee_pipeline.shopee import ShopeeClient, StatsSnapshot
+from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.sync.fetch import FetchStream, ShopFailure
+from shopee_pipeline.sync.streams import StreamSpec
 from shopee_pipeline.sync.windows import Window, days_by_shop, shop_windows
+from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.readiness import ensure_syncable
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.sync_state import high_water_marks, record_error, record_success
+from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec
+from shopee_pipeline.warehouse.write import ChildRows, Chunk, write_chunks
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -78,7 +81,7 @@ class RunPlan:
 
 
 def plan_run(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, stream: str, config: SyncConfig
+    context: dg.AssetExecutionContext, warehouse: Warehouse, stream: StreamSpec, config: SyncConfig
 ) -> RunPlan:
     """Turn the run's partition keys and config into windows, reading the stream's high-water marks.
     Every shop of the run must be connected and active (`UnsyncableShopsError` otherwise)."""
@@ -90,7 +93,7 @@ def plan_run(
         ensure_syncable(conn, list(days))
         if config.only:
             return RunPlan(days, {}, {next(iter(days)): list(config.only)})
-        marks = high_water_marks(conn, stream, list(days))
+        marks = high_water_marks(conn, stream.name, list(days))
     now = datetime.now(UTC)
     overlap = timedelta(minutes=settings.overlap_minutes)
     windows = {
@@ -100,73 +103,94 @@ def plan_run(
     return RunPlan(days, windows, {})
 
 
-def api_metadata(spent: StatsSnapshot) -> dict[str, dg.MetadataValue]:
-    """What the run spent on Shopee, as plottable numbers."""
-    return {
-        "api_calls": dg.MetadataValue.int(spent.total_calls),
-        "api_retries": dg.MetadataValue.int(spent.retries),
-        "api_backoff_seconds": dg.MetadataValue.float(round(spent.backoff_seconds, 3)),
-        "api_token_refreshes": dg.MetadataValue.int(spent.refreshes),
-    }
-
-
 # Parent rows (orders, escrows, bookings) per write transaction: large enough that a write's fixed cost
 # (a few statements) vanishes, small enough that a run holds tens of megabytes, not a day of shops.
 ROWS_PER_WRITE = 2000
 
 
-def row_stream(
+def _table(name: str) -> Table:
+    return tables.metadata.tables[name]
+
+
+def _chunks(fetched: FetchStream, spec: StreamSpec, statistics: OrderStatistics | None) -> Iterator[Chunk]:
+    """The fetch stream regrouped into write chunks: `spec`'s parent rows with its child tables' rows."""
+    for batch in fetched.chunks(spec.table, ROWS_PER_WRITE):
+        frame = getattr(batch.rows, spec.table)
+        if statistics is not None:
+            statistics.add(frame)
+        children = {c: ChildRows(getattr(batch.rows, c), batch.parents_of(c)) for c in spec.child_tables}
+        yield Chunk(frame, children)
+
+
+def write_stream(
+    warehouse: Warehouse,
+    spec: StreamSpec,
     fetched: FetchStream,
-    parent: str,
     client: ShopeeClient,
     statistics: OrderStatistics | None = None,
-) -> RowStream:
-    """The IO manager's view of a fetch stream: chunks of `parent` rows with the stream's other tables
-    as their children, and at the end the API calls `client` spent meanwhile (plus `statistics` of
-    every parent chunk)."""
+    extra: Mapping[str, dg.MetadataValue] | None = None,
+) -> list[dg.MaterializeResult]:
+    """Fetch and write `spec`'s rows chunk by chunk as they arrive (each chunk's children before its
+    parents in one transaction); one materialization per asset of the stream, with its write counts and,
+    on the parent, the API calls `client` spent meanwhile, `statistics` of every parent chunk and
+    `extra`."""
     before = client.stats.snapshot()
-    children = [f.name for f in dataclasses.fields(fetched.empty) if f.name not in (parent, "skipped")]
+    parent = _table(spec.table)
+    children = {
+        name: ChildrenSpec(_table(name), parent, spec.conflict_key, spec.guard_column)
+        for name in spec.child_tables
+    }
+    upsert_spec = UpsertSpec(parent, (spec.conflict_key,), spec.guard_column)
+    written = write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec, statistics))
+    metadata = {
+        **write_counts_metadata(written[spec.table]),
+        **{f"{name}_rows_written": dg.MetadataValue.int(written[name].counts.inserted) for name in children},
+        **api_metadata(client.stats.snapshot().since(before)),
+        **(statistics.metadata() if statistics is not None else {}),
+        **(extra or {}),
+    }
+    results = [dg.MaterializeResult(asset_key=spec.table, metadata=metadata)]
+    results += [
+        dg.MaterializeResult(asset_key=child, metadata=write_counts_metadata(written[child]))
+        for child in spec.child_assets
+    ]
+    return results
 
-    def chunks() -> Iterator[ParentRows]:
-        for batch in fetched.chunks(parent, ROWS_PER_WRITE):
-            frame = getattr(batch.rows, parent)
-            if statistics is not None:
-                statistics.add(frame)
-            children_rows = {c: ChildRows(getattr(batch.rows, c), batch.parents_of(c)) for c in children}
-            yield ParentRows(frame, children_rows)
 
-    def summary() -> dict[str, dg.MetadataValue]:
-        spent = api_metadata(client.stats.snapshot().since(before))
-        return {**spent, **(statistics.metadata() if statistics is not None else {})}
-
-    return RowStream(chunks(), summary)
+def marks_after(
+    windows_by_shop: Mapping[int, list[Window]], failures: list[ShopFailure]
+) -> dict[int, datetime]:
+    """The high-water mark each shop that did not fail reaches: the end of its last window read."""
+    failed = {f.shop_id for f in failures}
+    return {
+        shop: datetime.fromtimestamp(max(w.time_to for w in windows), UTC)
+        for shop, windows in windows_by_shop.items()
+        if shop not in failed and windows
+    }
 
 
 def settle(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
     stream: str,
-    plan: RunPlan,
     failures: list[ShopFailure],
     skipped: list[str],
+    marks: Mapping[int, datetime] | None = None,
 ) -> None:
-    """After the rows are committed: advance the marks of the shops that succeeded, remember the errors
-    of those that did not, log skipped records, and fail the step naming each failed shop."""
-    failed = {f.shop_id for f in failures}
-    marks = {
-        shop: datetime.fromtimestamp(max(w.time_to for w in windows), UTC)
-        for shop, windows in plan.windows_by_shop.items()
-        if shop not in failed and windows
-    }
+    """After the rows are committed: advance the shops' high-water `marks` of `stream` (a stream read by
+    key rather than by windows has none), remember the errors of the shops that failed, log skipped
+    records, and fail the step naming each failed shop."""
     with warehouse.begin() as conn:
-        record_success(conn, stream, marks)
+        if marks:
+            record_success(conn, stream, dict(marks))
         for failure in failures:
             record_error(conn, stream, failure.shop_id, failure.describe())
     for reason in skipped:
         context.log.warning(f"skipped: {reason}")
     if failures:
+        failed = sorted({f.shop_id for f in failures})
         raise dg.Failure(
             description="\n".join(f.describe() for f in failures),
-            metadata={"failed_shops": dg.MetadataValue.text(", ".join(str(s) for s in sorted(failed)))},
+            metadata={"failed_shops": dg.MetadataValue.text(", ".join(str(s) for s in failed))},
             allow_retries=not all(f.seller_action for f in failures),
         )
