@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(HOME)/.shopee_pipeline/dagster_home
 # Debian packages the suite needs: libfaketime for the shifted-clock runs, PgBouncer for the pooler test.
 SYSTEM_PACKAGES := faketime pgbouncer
-FAKETIME_LIB = $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
+# libfaketimeMT: the thread-safe build (the plain one once crashed a threaded pytest mid-suite).
+FAKETIME_LIB = $(firstword $(wildcard /usr/lib/*/faketime/libfaketimeMT.so.1))
 # `make test-at WIB=hh:mm` runs the suite (or PYTEST_ARGS) with every process's clock at the nearest hh:mm in
 # Asia/Jakarta; `make test` also runs the tests marked `clock` at SHIFTED_HOURS.
 WIB ?= 00:05
