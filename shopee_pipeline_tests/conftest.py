@@ -20,6 +20,25 @@ from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 
+def _monotonic_clock_faked() -> bool:
+    """Whether this process runs under libfaketime with the monotonic clock faked too (`make test-at`)."""
+    return (
+        "faketime" in os.environ.get("LD_PRELOAD", "")
+        and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") != "1"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the `timed_waits` tests under a libfaketime that fakes the monotonic clock: there
+    libfaketime 0.9.10 makes `Event.wait(timeout)` and `Queue.get(timeout=...)` block for decades."""
+    if not _monotonic_clock_faked():
+        return
+    skip = pytest.mark.skip(reason="libfaketime fakes the monotonic clock: timed lock waits never return")
+    for item in items:
+        if "timed_waits" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """URL of the session's PostgreSQL: `TEST_DATABASE_URL` if set, else an embedded server.

@@ -1,5 +1,5 @@
-"""Loaded (through `PYTHONPATH`) by every Python process that runs under libfaketime with
-`FAKETIME_DONT_FAKE_MONOTONIC=1`: the soak stack's, and the suite's under `make test-at`.
+"""Loaded (through `PYTHONPATH`) by every Python process of the soak stack, which runs under libfaketime
+with `FAKETIME_DONT_FAKE_MONOTONIC=1`.
 
 libfaketime 0.9.10 (Debian's) cannot shift the clock of a threaded Python as it is: with its default
 (monotonic clock faked too, as an epoch-sized value) every timed wait on a lock (`Event.wait(1)`,

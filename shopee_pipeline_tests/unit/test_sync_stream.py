@@ -57,6 +57,7 @@ def test_an_unexpected_error_reaches_the_consumer() -> None:
         list(FetchStream([(1, 0)], work, normalize_orders(0, []), 1))
 
 
+@pytest.mark.timed_waits
 def test_a_consumer_that_stops_stops_the_threads_and_memory_stays_bounded() -> None:
     produced = 0
     lock = threading.Lock()
