@@ -1,4 +1,4 @@
-"""`shopee-pipeline`: the command line of CONTRACT.md.
+"""`shopee-pipeline`: the command line of docs/CONTRACT.md (every option in docs/interface.md).
 
 Every subcommand answers bad input with one clear line on stderr and a non-zero exit, never a traceback.
 """

@@ -1,4 +1,5 @@
-"""Environment variables of CONTRACT.md, read once into one typed, validated object.
+"""Environment variables of docs/CONTRACT.md (all listed in docs/interface.md), read once into one typed,
+validated object.
 
 Every bad value raises `SettingsError` whose message is one line naming the variable, so the CLI and the
 Dagster layer can show it to a user without a traceback.
@@ -160,7 +161,7 @@ def _positive_float(name: str, value: str | None, default: float) -> float:
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate every variable of CONTRACT.md (and our extensions) from `environ`."""
+    """Read and validate every variable of docs/CONTRACT.md (and our extensions) from `environ`."""
     env = os.environ if environ is None else environ
     partner_key = env.get("SHOPEE_PARTNER_KEY") or None
     return Settings(

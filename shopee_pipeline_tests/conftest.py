@@ -97,7 +97,7 @@ def sandbox():
 
 @contextmanager
 def connected_pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox) -> Iterator[Pipeline]:
-    """The environment of CONTRACT.md pointing at `pg_url` (schema of `warehouse`) and `sandbox`, every
+    """The environment of docs/CONTRACT.md pointing at `pg_url` (schema of `warehouse`) and `sandbox`, every
     sandbox shop connected, and a test Dagster instance holding their partitions."""
     import dagster as dg
 

@@ -1,4 +1,4 @@
-"""Shopee Open Platform sandbox emulator, built from ``/work/shared/reference/shopee-open-api.md``.
+"""Shopee Open Platform sandbox emulator, built from Shopee's documented behaviour (docs/shopee-api-notes.md).
 
 Public API: ``SandboxConfig``, ``start_sandbox(config, host, port)`` (serves from background threads and
 returns a ``SandboxHandle``, also a context manager) and ``run_sandbox(config, host, port)`` (blocking,

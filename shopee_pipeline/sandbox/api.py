@@ -1,4 +1,5 @@
-"""The Shopee endpoints the pipeline uses (reference 2 and 4), as handlers over the world.
+"""The Shopee endpoints the pipeline uses (auth, shop, order, logistics, payment, push), as handlers over
+the world.
 
 Each handler takes the services and a checked request and returns a ``Reply`` or raises ``ApiError``.
 """
@@ -50,7 +51,7 @@ ORDER_DEFAULT_FIELDS = (
     "booking_sn",
     "advance_package",
 )
-"""Returned without asking (reference 4.3), plus ``advance_package`` which no field list names."""
+"""``get_order_detail``'s default fields, plus ``advance_package`` which no field list names."""
 ORDER_OPTIONAL_FIELDS = frozenset(
     (
         "buyer_user_id",
@@ -199,7 +200,7 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
 def _list_page(
     svc: Services, request: ApiRequest, bookings: bool
 ) -> tuple[list[tuple[int, str, str]], bool, str]:
-    """Shared rules of ``get_order_list`` (4.1) and ``get_booking_list`` (4.7): time window of at most
+    """Shared rules of ``get_order_list`` and ``get_booking_list``: time window of at most
     15 days with ``time_to`` inclusive, page_size 1-100, opaque keyset cursor, sort by (time, sn)."""
     field = _required(request, "time_range_field")
     if field not in ("create_time", "update_time"):
@@ -244,11 +245,11 @@ def _pick(full: dict[str, Any], defaults: tuple[str, ...], optional: set[str]) -
     return {k: v for k, v in full.items() if k in wanted}
 
 
-# -- auth (reference 2) --------------------------------------------------------------------------------
+# -- auth: /api/v2/shop/auth_partner, /api/v2/auth/* ----------------------------------------------------
 
 
 def token_get(svc: Services, request: ApiRequest) -> Reply:
-    """``POST /api/v2/auth/token/get`` (2.2): code -> token pair, fields at top level."""
+    """``POST /api/v2/auth/token/get``: code -> token pair, fields at top level."""
     body = _object_body(request)
     code, shop_id = body.get("code"), body.get("shop_id")
     if not isinstance(code, str) or not code:
@@ -270,7 +271,7 @@ def token_get(svc: Services, request: ApiRequest) -> Reply:
 
 
 def access_token_get(svc: Services, request: ApiRequest) -> Reply:
-    """``POST /api/v2/auth/access_token/get`` (2.3): single-use refresh token with rotation."""
+    """``POST /api/v2/auth/access_token/get``: single-use refresh token with rotation."""
     body = _object_body(request)
     refresh_token, shop_id = body.get("refresh_token"), body.get("shop_id")
     if not isinstance(refresh_token, str) or not refresh_token:
@@ -296,7 +297,7 @@ def access_token_get(svc: Services, request: ApiRequest) -> Reply:
 
 
 def auth_partner(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/shop/auth_partner`` (2.1): the seller consents at once; redirects to ``redirect``
+    """``GET /api/v2/shop/auth_partner``: the seller consents at once; redirects to ``redirect``
     with ``code`` and ``shop_id`` (the ``shop_id`` query parameter if given, else the first shop)."""
     redirect = _required(request, "redirect")
     shop_id = (
@@ -310,7 +311,7 @@ def auth_partner(svc: Services, request: ApiRequest) -> Reply:
 
 
 def shop_info(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/shop/get_shop_info`` (fields at top level, reference 3.1)."""
+    """``GET /api/v2/shop/get_shop_info`` (fields at the top level, no ``response`` wrapper)."""
     assert request.shop_id is not None
     shop = svc.world.shop(request.shop_id)
     return Reply(
@@ -327,11 +328,11 @@ def shop_info(svc: Services, request: ApiRequest) -> Reply:
     )
 
 
-# -- orders (reference 4.1, 4.3, 4.6) ------------------------------------------------------------------
+# -- orders: /api/v2/order/*, /api/v2/logistics/* -----------------------------------------------------
 
 
 def order_list(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/order/get_order_list`` (4.1). ``booking_sn`` only on matched orders;
+    """``GET /api/v2/order/get_order_list``. ``booking_sn`` only on matched orders;
     ``order_status`` only with ``response_optional_fields=order_status``."""
     page, more, next_cursor = _list_page(svc, request, bookings=False)
     with_status = "order_status" in _csv(request.query.get("response_optional_fields", ""))
@@ -352,7 +353,7 @@ def order_list(svc: Services, request: ApiRequest) -> Reply:
 
 
 def order_detail(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/order/get_order_detail`` (4.3): 1-50 SNs; default fields plus requested optional
+    """``GET /api/v2/order/get_order_detail``: 1-50 SNs; default fields plus requested optional
     ones. Unknown SNs: partial data + ``warning`` (default) or a whole-call ``error_not_found``.
     Injected anomalies (``sandbox.anomalies``) bend the answer."""
     sns = _sn_list(request, "order_sn_list")
@@ -378,7 +379,7 @@ def order_detail(svc: Services, request: ApiRequest) -> Reply:
 
 
 def package_detail(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/order/get_package_detail`` (4.6): 1-50 package numbers; unknown ones in ``warning``."""
+    """``GET /api/v2/order/get_package_detail``: 1-50 package numbers; unknown ones in ``warning``."""
     numbers = _sn_list(request, "package_number_list")
     assert request.shop_id is not None
     found, missing = [], []
@@ -394,7 +395,7 @@ def package_detail(svc: Services, request: ApiRequest) -> Reply:
 
 
 def tracking_number(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/logistics/get_tracking_number`` (4.6): ``""`` until PROCESSED; split orders need
+    """``GET /api/v2/logistics/get_tracking_number``: ``""`` until PROCESSED; split orders need
     ``package_number``; an empty ``package_number`` is refused."""
     sn = _required(request, "order_sn")
     package_number = request.query.get("package_number")
@@ -424,7 +425,7 @@ def tracking_number(svc: Services, request: ApiRequest) -> Reply:
 
 
 def mass_tracking_number(svc: Services, request: ApiRequest) -> Reply:
-    """``POST /api/v2/logistics/get_mass_tracking_number`` (4.6): 1-50 packages -> ``success_list`` /
+    """``POST /api/v2/logistics/get_mass_tracking_number``: 1-50 packages -> ``success_list`` /
     ``fail_list``; a package without a tracking number yet lands in ``fail_list``."""
     packages = _object_body(request).get("package_list")
     if not isinstance(packages, list) or not 1 <= len(packages) <= 50:
@@ -455,11 +456,11 @@ def mass_tracking_number(svc: Services, request: ApiRequest) -> Reply:
     return Reply({"success_list": success, "fail_list": fail})
 
 
-# -- escrow (reference 4.5) ----------------------------------------------------------------------------
+# -- escrow: /api/v2/payment/* ------------------------------------------------------------------------
 
 
 def escrow_detail(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/payment/get_escrow_detail`` (4.5)."""
+    """``GET /api/v2/payment/get_escrow_detail``."""
     sn = request.query.get("order_sn", "")
     if not sn:
         raise ApiError("error_param", "Missing order_sn.")
@@ -471,7 +472,7 @@ def escrow_detail(svc: Services, request: ApiRequest) -> Reply:
 
 
 def escrow_detail_batch(svc: Services, request: ApiRequest) -> Reply:
-    """``POST /api/v2/payment/get_escrow_detail_batch`` (4.5): JSON body ``{"order_sn_list": [...]}``,
+    """``POST /api/v2/payment/get_escrow_detail_batch``: JSON body ``{"order_sn_list": [...]}``,
     1-50; ``response`` is an array of ``{escrow_detail}``; an unknown SN gives
     ``{escrow_detail: {order_sn}, fail_error, fail_message}`` (placement UNCONFIRMED)."""
     body = request.json_body()
@@ -497,11 +498,11 @@ def escrow_detail_batch(svc: Services, request: ApiRequest) -> Reply:
     return Reply(entries)
 
 
-# -- bookings (reference 4.7) --------------------------------------------------------------------------
+# -- bookings: get_booking_list, get_booking_detail, get_booking_tracking_number -----------------------
 
 
 def booking_list(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/order/get_booking_list`` (4.7), ``next_cursor`` beside ``more``."""
+    """``GET /api/v2/order/get_booking_list``, ``next_cursor`` beside ``more``."""
     page, more, next_cursor = _list_page(svc, request, bookings=True)
     assert request.shop_id is not None
     entries = []
@@ -512,7 +513,7 @@ def booking_list(svc: Services, request: ApiRequest) -> Reply:
 
 
 def booking_detail(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/order/get_booking_detail`` (4.7): 1-50 SNs; unknown ones in ``warning`` (string[])."""
+    """``GET /api/v2/order/get_booking_detail``: 1-50 SNs; unknown ones in ``warning`` (string[])."""
     sns = _sn_list(request, "booking_sn_list")
     optional = set(_csv(request.query.get("response_optional_fields", ""))) & BOOKING_OPTIONAL_FIELDS
     assert request.shop_id is not None
@@ -530,7 +531,7 @@ def booking_detail(svc: Services, request: ApiRequest) -> Reply:
 
 
 def booking_tracking_number(svc: Services, request: ApiRequest) -> Reply:
-    """``GET /api/v2/logistics/get_booking_tracking_number`` (4.7): ``tracking_number`` at top level."""
+    """``GET /api/v2/logistics/get_booking_tracking_number``: ``tracking_number`` at top level."""
     sn = _required(request, "booking_sn")
     assert request.shop_id is not None
     try:
@@ -540,7 +541,7 @@ def booking_tracking_number(svc: Services, request: ApiRequest) -> Reply:
     return Reply({"tracking_number": number}, top_level=True)
 
 
-# -- lost pushes (reference 5.4) -----------------------------------------------------------------------
+# -- lost pushes: /api/v2/push/* -----------------------------------------------------------------------
 
 
 def lost_push_messages(svc: Services, request: ApiRequest) -> Reply:
@@ -575,4 +576,4 @@ ROUTES: dict[str, Route] = {
     "/api/v2/push/get_lost_push_message": Route("GET", False, lost_push_messages),
     "/api/v2/push/confirm_consumed_lost_push_message": Route("POST", False, confirm_lost_push),
 }
-"""Paths and methods of reference 4.8 that the sandbox answers."""
+"""Paths the sandbox answers, with Shopee's method for each."""

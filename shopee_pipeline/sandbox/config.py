@@ -16,9 +16,9 @@ FAULT_KINDS: tuple[str, ...] = ("rate_limit", "error_server", "http_500", "drop"
 
 
 def default_error_http_status() -> dict[str, int]:
-    """HTTP status per error code; reference 3.3 marks these as an assumption (403 auth/sign,
-    400 param, 429 rate limit, 500 server). Other codes get
-    ``SandboxConfig.other_error_http_status``."""
+    """HTTP status per error code. Shopee does not document them, so these are an assumption (403
+    auth/sign, 400 param, 429 rate limit, 500 server; docs/shopee-api-notes.md#unconfirmed-points).
+    Other codes get ``SandboxConfig.other_error_http_status``."""
     return {
         "error_param": 400,
         "error_sign": 403,
@@ -42,15 +42,15 @@ class SandboxConfig:
     code expiry and the lost-push retention. ``record_secrets`` makes the sandbox remember every token,
     code and request sign it saw (``SandboxHandle.seen_secrets()``). A push that fails is sent again
     ``push_retry_delays`` simulated seconds after each failure (5 min, 30 min, 3 h by default: the
-    reference has the schedule only from third-party sources) before it goes to the lost store; ``()``
+    schedule is known only from third-party sources) before it goes to the lost store; ``()``
     sends it there at the first failure. ``booking_tracking_push`` sends code 24 when a booking reaches
-    PROCESSED, with ``booking_sn``, ``tracking_no`` and ``update_time``: the reference does not confirm
+    PROCESSED, with ``booking_sn``, ``tracking_no`` and ``update_time``: Shopee's docs do not confirm
     that payload, so it can be switched off. ``lost_push_data_shape`` is how lost pushes are served
     (``LOST_PUSH_DATA_SHAPES``; Shopee's shape by default). ``push_drop_rate`` is the share of pushes never
     delivered (they go straight to the lost store, as if every retry had failed) and
     ``push_duplicate_rate`` the share delivered twice with the same ``msg_id``; which pushes, is decided
-    from ``seed`` and the push itself, so a run is repeatable. Request timestamps (reference 1.3)
-    are accepted when fresh against either the simulated or the real wall clock, so a client may sign
+    from ``seed`` and the push itself, so a run is repeatable. A request's ``timestamp`` is
+    accepted when fresh against either the simulated or the real wall clock, so a client may sign
     with either.
     """
 
@@ -115,7 +115,7 @@ class SandboxConfig:
 
     @property
     def effective_push_key(self) -> str:
-        """The key that signs pushes (reference 5.3): ``push_key``, else the partner key."""
+        """The key that signs pushes (the push ``Authorization``): ``push_key``, else the partner key."""
         return self.push_key if self.push_key is not None else self.partner_key
 
     def http_status_for(self, error: str) -> int:

@@ -1,4 +1,7 @@
-"""Fault injection: latency, random faults of configurable kinds and a per-shop rate limit (reference 6)."""
+"""Fault injection: latency, random faults of configurable kinds and a per-shop rate limit.
+
+The rate limit answers Shopee's ``error_rate_limit``.
+"""
 
 from __future__ import annotations
 

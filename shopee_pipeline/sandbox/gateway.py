@@ -1,5 +1,6 @@
-"""The API gateway rules shared by every endpoint: requests, replies, envelopes (reference 3.1) and
-common-parameter and signature checks (reference 1.3, 1.4)."""
+"""The API gateway rules shared by every endpoint: requests, replies, envelopes (``request_id``,
+``error``, ``message``, ``warning``, ``response``) and checks of the common parameters (``partner_id``,
+``timestamp``, ``access_token``, ``shop_id``) and of the ``sign``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .tokens import TokenStore
 
 
 class ApiError(Exception):
-    """An error answer: ``error`` code and ``message`` (reference 3.2)."""
+    """An error answer: Shopee's ``error`` code and ``message``."""
 
     def __init__(self, error: str, message: str) -> None:
         super().__init__(f"{error}: {message}")
@@ -59,8 +60,8 @@ def new_request_id() -> str:
 
 
 def success_envelope(reply: Reply) -> dict[str, Any]:
-    """Envelope of reference 3.1 for a success: ``error`` is ``""``; auth endpoints carry their fields at
-    the top level (reference 2.2, 2.3)."""
+    """Shopee's envelope for a success: ``error`` is ``""``; ``auth/token/get`` and
+    ``auth/access_token/get`` carry their fields at the top level."""
     body: dict[str, Any] = {"request_id": new_request_id(), "error": "", "message": ""}
     if reply.warning:
         body["warning"] = reply.warning
@@ -72,7 +73,7 @@ def success_envelope(reply: Reply) -> dict[str, Any]:
 
 
 def error_envelope(error: str, message: str) -> dict[str, Any]:
-    """Envelope of reference 3.1 for an error."""
+    """Shopee's envelope for an error."""
     return {"request_id": new_request_id(), "error": error, "message": message}
 
 
@@ -91,7 +92,7 @@ def check_common(
     sim_now: int,
     known_shop: Callable[[int], bool],
 ) -> int | None:
-    """Check the common parameters and the sign (reference 1.3/1.4, checklist 7.1/7.2); returns the
+    """Check the common parameters and the sign (``error_param``, ``error_sign``); returns the
     shop id for shop APIs. ``timestamp`` may be at most 300 s old and at most
     ``future_timestamp_tolerance`` s ahead of either the real wall clock or the simulated clock
     ``sim_now`` (a client may sign with either). The base string uses the query values exactly as

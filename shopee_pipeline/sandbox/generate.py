@@ -79,7 +79,7 @@ def make_catalog(seed: int, shop_id: int) -> list[CatalogItem]:
 
 
 def _timeline(rng: random.Random, create: int, cod: bool) -> tuple[Timeline, str, bool]:
-    """An order's life cycle (reference 4.4): statuses with times, cancel kind and whether it is refunded."""
+    """An order's life cycle (``order_status``): statuses with times, cancel kind, whether refunded."""
     times = [create]
     statuses = ["READY_TO_SHIP" if cod else "UNPAID"]
     t = create
@@ -134,7 +134,7 @@ def _packages(rng: random.Random, carrier: int, split: bool) -> list[Package]:
 
 
 def _booking_timeline(rng: random.Random, create: int, matched_at: int) -> Timeline:
-    """Booking life cycle (reference 4.7): READY_TO_SHIP -> PROCESSED -> SHIPPED -> MATCHED or CANCELLED,
+    """Booking life cycle (``booking_status``): READY_TO_SHIP -> PROCESSED -> SHIPPED -> MATCHED or CANCELLED,
     or left SHIPPED (match pending)."""
     times = [create]
     statuses = ["READY_TO_SHIP"]
@@ -310,7 +310,7 @@ def _lines(rng: random.Random, order: Order, shop: Shop) -> list[Line]:
 
 
 def booking_lines(booking: Booking, shop: Shop) -> list[Line]:
-    """Item lines of a booking (reference 4.7 ``item_list``), from the booking's own seed."""
+    """Item lines of a booking (``item_list`` of ``get_booking_detail``), from the booking's own seed."""
     rng = random.Random(booking.seed)
     item = rng.choice(shop.catalog)
     model = rng.choice(item.models)

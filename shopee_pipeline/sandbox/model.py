@@ -77,7 +77,7 @@ class Package:
 
 @dataclass(slots=True)
 class Line:
-    """One item line of an order (reference 4.3 ``item_list``; escrow items of 4.5)."""
+    """One item line of an order (``item_list`` of ``get_order_detail``; ``order_income.items`` of escrow)."""
 
     item_id: int
     item_name: str
@@ -147,7 +147,7 @@ class Order:
 
 @dataclass(slots=True)
 class Booking:
-    """An advance-fulfilment booking (reference 4.7); ``order_sn`` is the order it gets matched to."""
+    """An advance-fulfilment booking (``get_booking_detail``); ``order_sn`` is the order it is matched to."""
 
     booking_sn: str
     shop_id: int

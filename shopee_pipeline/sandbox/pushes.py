@@ -21,7 +21,7 @@ from .signing import push_signature
 from .world import Event
 
 LOST_RETENTION = 3 * 86400
-"""Lost pushes are kept for 3 days (reference 5.4)."""
+"""Lost pushes are kept for 3 days, as ``get_lost_push_message`` serves them."""
 
 
 class LostPushStore:

@@ -24,7 +24,7 @@ def order_status_at(order: Order, now: int) -> tuple[str, int]:
 
 
 def logistics_status(order: Order, now: int) -> str:
-    """Package ``logistics_status`` (reference 4.4) derived from the order status."""
+    """Package ``logistics_status`` (``LOGISTICS_*``) derived from the order status."""
     status, _ = order_status_at(order, now)
     processed = order.timeline.first_time("PROCESSED", now) > 0
     if status == "CANCELLED":
@@ -155,7 +155,7 @@ def _package(order: Order, package: Package, lines: list[Line], now: int) -> dic
 
 
 def order_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
-    """The full ``get_order_detail`` object (reference 4.3) with every optional field present.
+    """The full ``get_order_detail`` object with every ``response_optional_fields`` field present.
 
     ``pay_time`` is null until paid (COD orders start at READY_TO_SHIP and are paid at delivery);
     ``total_amount`` is 0 before payment; ``advance_package`` is returned beside the default fields."""
@@ -225,7 +225,7 @@ def order_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
 
 
 def escrow_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
-    """``get_escrow_detail`` payload (reference 4.5). ``escrow_amount`` changes with the life cycle:
+    """``get_escrow_detail`` payload. ``escrow_amount`` changes with the life cycle:
     estimated until delivery, final shipping fee after it, affiliate fee at completion; exactly 0 for
     cancelled and fully refunded orders."""
     status, _ = order_status_at(order, now)
@@ -373,7 +373,7 @@ def escrow_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
 
 
 def package_detail(order: Order, body: OrderBody, package: Package, now: int) -> dict[str, object]:
-    """One entry of ``get_package_detail`` (reference 4.6)."""
+    """One entry of ``get_package_detail``."""
     shaped = _package(order, package, body.lines, now)
     detail = order_detail(order, body, now)
     return {
@@ -392,7 +392,7 @@ def package_detail(order: Order, body: OrderBody, package: Package, now: int) ->
 
 
 def booking_detail(booking: Booking, lines: list[Line], now: int) -> dict[str, object]:
-    """The full ``get_booking_detail`` object (reference 4.7) with every optional field present."""
+    """The full ``get_booking_detail`` object with every optional field present."""
     i = booking.timeline.index_at(now)
     status, update_time = booking.timeline.statuses[i], booking.timeline.times[i]
     match = {"MATCHED": "MATCH_SUCCESSFUL", "CANCELLED": "MATCH_FAILED"}.get(status, "MATCH_PENDING")

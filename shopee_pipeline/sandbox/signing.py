@@ -1,4 +1,5 @@
-"""The sandbox's own HMAC-SHA256 signing and verification (reference 1.4 and 5.3).
+"""The sandbox's own HMAC-SHA256 signing and verification: request ``sign`` and push ``Authorization``
+(docs/shopee-api-notes.md#signing, #pushes).
 
 Deliberately independent of the API client: the emulator must be able to catch the client's bugs.
 """
@@ -12,7 +13,7 @@ import hmac
 def base_string(
     partner_id: int, path: str, timestamp: int, access_token: str = "", shop_id: int | None = None
 ) -> str:
-    """Base string of reference 1.4: ``partner_id + path + timestamp`` for public APIs, followed by
+    """Shopee's base string: ``partner_id + path + timestamp`` for public APIs, followed by
     ``access_token + shop_id`` for shop APIs; plain concatenation, no separators."""
     base = f"{partner_id}{path}{timestamp}"
     if shop_id is not None:
@@ -21,7 +22,7 @@ def base_string(
 
 
 def hmac_hex(key: str, message: str | bytes) -> str:
-    """Lowercase hex HMAC-SHA256 keyed with the UTF-8 bytes of ``key`` (reference 1.4)."""
+    """Lowercase hex HMAC-SHA256 keyed with the UTF-8 bytes of ``key``, as Shopee signs."""
     data = message.encode("utf-8") if isinstance(message, str) else message
     return hmac.new(key.encode("utf-8"), data, hashlib.sha256).hexdigest()
 
@@ -34,7 +35,7 @@ def api_sign(
     access_token: str = "",
     shop_id: int | None = None,
 ) -> str:
-    """The ``sign`` query parameter for a request (reference 1.4)."""
+    """The ``sign`` query parameter for a request."""
     return hmac_hex(partner_key, base_string(partner_id, path, timestamp, access_token, shop_id))
 
 
@@ -44,6 +45,5 @@ def sign_matches(expected: str, given: str) -> bool:
 
 
 def push_signature(push_key: str, callback_url: str, raw_body: bytes) -> str:
-    """``Authorization`` header of a push: HMAC-SHA256 of ``callback_url + "|" + raw body``
-    (reference 5.3)."""
+    """``Authorization`` header of a push: HMAC-SHA256 of ``callback_url + "|" + raw body``."""
     return hmac_hex(push_key, callback_url.encode("utf-8") + b"|" + raw_body)

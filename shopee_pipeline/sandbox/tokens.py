@@ -1,4 +1,5 @@
-"""Authorization codes and token pairs (reference 2.1-2.3), on the simulated clock."""
+"""Authorization codes and token pairs (``auth_partner``, ``auth/token/get``, ``auth/access_token/get``), on
+the simulated clock."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 REFRESH_GRACE = 300
-"""Seconds an old access token stays valid after a refresh (reference 2.3)."""
+"""Seconds an old access token stays valid after a refresh (``auth/access_token/get``)."""
 
 
 class TokenError(Exception):
@@ -56,7 +57,7 @@ class TokenStore:
             self._issued.update(secrets)
 
     def issue_code(self, shop_id: int, now: int) -> str:
-        """A code as the seller's consent would produce it (reference 2.1): single use, 10 minutes."""
+        """A code as the seller's consent on ``auth_partner`` would produce it: single use, 10 minutes."""
         code = secrets.token_hex(16)
         with self._lock:
             self._codes[code] = _Grant(shop_id, now + self._code_ttl)
@@ -77,7 +78,7 @@ class TokenStore:
         return pair
 
     def exchange_code(self, code: str, shop_id: int, now: int) -> TokenPair:
-        """``auth/token/get`` (reference 2.2): consume the code, issue a fresh pair; earlier refresh
+        """``auth/token/get``: consume the code, issue a fresh pair; earlier refresh
         tokens of the shop stop working (re-authorizing regenerates both tokens)."""
         with self._lock:
             grant = self._codes.pop(code, None)
@@ -86,7 +87,7 @@ class TokenStore:
             return self._new_pair(shop_id, now)
 
     def refresh(self, refresh_token: str, shop_id: int, now: int) -> TokenPair:
-        """``auth/access_token/get`` (reference 2.3): single-use refresh token, rotation, and the old
+        """``auth/access_token/get``: single-use refresh token, rotation, and the old
         access tokens of the shop cut to 5 more minutes. Every call is counted per shop."""
         with self._lock:
             self._refresh_calls[shop_id] += 1

@@ -21,7 +21,8 @@ CODE_BOOKING_TRACKING_NO = 24
 
 @dataclass(slots=True)
 class Event:
-    """A push-worthy change (reference 5.1/5.2): ``code`` 3, 4 or 23 with its ``data``."""
+    """A push-worthy change: ``code`` 3 (order_status_push), 4 (order_trackingno_push) or 23
+    (booking_status_push) with its ``data``."""
 
     time: int
     shop_id: int
@@ -143,7 +144,7 @@ class World:
     # -- ground truth views (also used by the API handlers) -----------------------------------------
 
     def order_detail(self, shop_id: int, order_sn: str) -> dict[str, object]:
-        """The full ``get_order_detail`` object with all optional fields (reference 4.3); KeyError if
+        """The full ``get_order_detail`` object with all ``response_optional_fields``; KeyError if
         the order does not exist (yet)."""
         with self.lock:
             now = self.now()
@@ -159,14 +160,14 @@ class World:
             return order.booking_sn if order is not None else ""
 
     def escrow_detail(self, shop_id: int, order_sn: str) -> dict[str, object] | None:
-        """``get_escrow_detail`` payload (reference 4.5), or None when the order does not exist (yet)."""
+        """``get_escrow_detail`` payload, or None when the order does not exist (yet)."""
         with self.lock:
             now = self.now()
             order = self._order(shop_id, order_sn, now)
             return None if order is None else render.escrow_detail(order, self._body(order), now)
 
     def booking_detail(self, shop_id: int, booking_sn: str) -> dict[str, object]:
-        """The full ``get_booking_detail`` object (reference 4.7); KeyError if it does not exist (yet)."""
+        """The full ``get_booking_detail`` object; KeyError if it does not exist (yet)."""
         with self.lock:
             now = self.now()
             booking = self._booking(shop_id, booking_sn, now)
@@ -206,7 +207,7 @@ class World:
         raise KeyError(package_number)
 
     def package_detail(self, shop_id: int, package_number: str) -> dict[str, object] | None:
-        """``get_package_detail`` entry (reference 4.6), or None for an unknown package."""
+        """``get_package_detail`` entry, or None for an unknown package."""
         with self.lock:
             now = self.now()
             state = self._shops.get(shop_id)
@@ -322,7 +323,7 @@ class World:
             self._version += 1
 
     def sweep(self, until: int) -> list[Event]:
-        """Push-worthy events in ``(last sweep, until]``, oldest first (reference 5.1): code 3 per order
+        """Push-worthy events in ``(last sweep, until]``, oldest first: code 3 per order
         status change, code 4 per package when an order reaches PROCESSED, code 23 per booking change,
         code 24 when a booking reaches PROCESSED (with ``booking_tracking_push``)."""
         with self.lock:

@@ -1,4 +1,8 @@
-"""Shop authorization (reference 2): the authorization link, code -> tokens, and token refresh."""
+"""Shop authorization: the `/api/v2/shop/auth_partner` link, `POST /api/v2/auth/token/get` (code ->
+tokens) and `POST /api/v2/auth/access_token/get` (refresh).
+
+See docs/shopee-api-notes.md#authorization-and-tokens.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +79,7 @@ class Authorizer:
                 request_id=answer.get("request_id"),
             )
         now = datetime.fromtimestamp(self._clock(), UTC)
-        # One doc sample shows an epoch instead of seconds (reference 2.2): accept both.
+        # One sample of `auth/token/get` shows `expire_in` as an epoch instead of seconds: accept both.
         if expire_in > _EPOCH_THRESHOLD:
             access_expires_at = datetime.fromtimestamp(expire_in, UTC)
         else:

@@ -1,4 +1,7 @@
-"""``ShopeeClient``: the order, booking, escrow, logistics and push endpoints of a sync (reference 4, 5)."""
+"""``ShopeeClient``: the order, booking, escrow, logistics and push endpoints of a sync.
+
+See docs/shopee-api-notes.md for what each endpoint answers.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ SHOP_INFO_PATH = "/api/v2/shop/get_shop_info"
 LOST_PUSH_PATH = "/api/v2/push/get_lost_push_message"
 CONFIRM_LOST_PUSH_PATH = "/api/v2/push/confirm_consumed_lost_push_message"
 
-# Optional fields of get_order_detail (reference 4.3) that the warehouse stores.
+# `response_optional_fields` of `GET /api/v2/order/get_order_detail` that the warehouse stores.
 ORDER_DETAIL_OPTIONAL_FIELDS = (
     "buyer_user_id",
     "buyer_username",
@@ -63,7 +66,7 @@ ORDER_DETAIL_OPTIONAL_FIELDS = (
     "edt",
     "payment_info",
 )
-# Every optional field of get_booking_detail (reference 4.7).
+# Every `response_optional_fields` value of `GET /api/v2/order/get_booking_detail`.
 BOOKING_DETAIL_OPTIONAL_FIELDS = (
     "item_list",
     "cancel_by",
@@ -75,8 +78,9 @@ BOOKING_DETAIL_OPTIONAL_FIELDS = (
     "dropshipper",
     "dropshipper_phone",
 )
-# Whole-batch "not found" answers: the batch is split to isolate the unknown keys (reference 4.3
-# leaves open whether one unknown SN fails the batch or only yields a warning).
+# Whole-batch "not found" answers: the batch is split to isolate the unknown keys (Shopee's docs leave
+# open whether one unknown order_sn fails the batch or only yields a `warning`: see
+# docs/shopee-api-notes.md#orders).
 _NOT_FOUND_CODES = frozenset({"error_not_found", "order_not_found"})
 
 
@@ -316,7 +320,7 @@ class ShopeeClient:
                         page.append(entry)
                 if page:
                     yield page
-                # next_cursor sits beside ``more``; get_booking_list's doc puts it in each entry (4.7).
+                # next_cursor sits beside ``more``; get_booking_list's doc puts it in each entry.
                 next_cursor = response.get("next_cursor") or (
                     entries[-1].get("next_cursor") if entries else ""
                 )

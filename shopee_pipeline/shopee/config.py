@@ -11,7 +11,7 @@ PRODUCTION_BASE_URL = "https://partner.shopeemobile.com"
 class ShopeeConfig:
     """Credentials, host, timeouts, retry bounds, rate limits and page sizes of a :class:`ShopeeClient`.
 
-    Defaults are conservative: Shopee publishes no numeric rate limits (reference 6).
+    Defaults are conservative: Shopee publishes no numeric rate limits (docs/shopee-api-notes.md#rate-limits).
     """
 
     partner_id: int

@@ -1,4 +1,7 @@
-"""Typed errors of the Shopee client, classified by Shopee's ``error`` string (reference 3 and 6)."""
+"""Typed errors of the Shopee client, classified by Shopee's ``error`` string.
+
+See docs/shopee-api-notes.md#response-envelope-and-errors and #rate-limits.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request signing for the Shopee Open Platform (reference 1.4)."""
+"""Request signing for the Shopee Open Platform: ``sign`` of docs/shopee-api-notes.md#signing."""
 
 from __future__ import annotations
 

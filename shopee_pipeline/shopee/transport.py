@@ -61,7 +61,7 @@ class Transport:
     """Sends signed requests to Shopee and returns the parsed JSON answer, or raises a typed error.
 
     GET puts every parameter in the query string (lists comma-joined); POST puts the common
-    parameters in the query and the request parameters in a JSON body (reference 1.2). Each attempt
+    parameters in the query and the request parameters in a JSON body, as Shopee requires. Each attempt
     is signed afresh with the wall clock (what Shopee checks timestamps against), so a retry after a
     long backoff still carries a fresh timestamp.
     """

@@ -1,7 +1,9 @@
 """SQLAlchemy Core tables of the warehouse, in Shopee's own field names.
 
 The tables carry no schema: the engine maps them into `SHOPEE_DB_SCHEMA` with
-`schema_translate_map={None: schema}` (see `warehouse.schema.bind_schema`). Ids are `bigint`, uint64
+`schema_translate_map={None: schema}`: `warehouse.store.Warehouse` sets it on every connection, and
+`warehouse/migrations/env.py` on the migrations' (with the search path scoped by
+`warehouse.migrate.scope_to_schema`). Ids are `bigint`, uint64
 promotion/activity ids `numeric(20)`, money `numeric`, times `timestamptz`, statuses `text` (an unknown
 enum value still lands) and each main table keeps the raw API object in `raw` (`jsonb`).
 """

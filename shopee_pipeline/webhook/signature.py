@@ -1,4 +1,7 @@
-"""Push signature of reference 5.3: lowercase hex HMAC-SHA256 of `callback_url + "|" + raw body`."""
+"""Shopee's push `Authorization`: lowercase hex HMAC-SHA256 of `callback_url + "|" + raw body`.
+
+See docs/shopee-api-notes.md#pushes.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pushes from the sandbox (reference 5): signed delivery to a tiny local receiver, and the lost-push API."""
+"""Pushes from the sandbox: signed delivery to a tiny local receiver, and the lost-push API."""
 
 from __future__ import annotations
 

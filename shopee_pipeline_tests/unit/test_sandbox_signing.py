@@ -1,4 +1,4 @@
-"""The sandbox's own signing against the reference's vectors (sections 1.4 and 5.3)."""
+"""The sandbox's own signing against the test vectors of docs/shopee-api-notes.md#signing and #pushes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Codes and tokens of the sandbox (reference 2.2, 2.3) on the simulated clock."""
+"""Codes and tokens of the sandbox (``auth/token/get``, ``auth/access_token/get``) on the simulated clock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Error classification by Shopee's ``error`` string (reference 3, 6), bare and module-prefixed."""
+"""Error classification by Shopee's ``error`` string, bare and module-prefixed (``order.``, ``common.``)."""
 
 from __future__ import annotations
 

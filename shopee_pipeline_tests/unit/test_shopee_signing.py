@@ -1,4 +1,4 @@
-"""Signing (reference 1.4): the three test vectors, base strings, and common parameters."""
+"""Signing (docs/shopee-api-notes.md#signing): the three test vectors, base strings, and common parameters."""
 
 from __future__ import annotations
 

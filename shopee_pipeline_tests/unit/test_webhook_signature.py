@@ -1,4 +1,4 @@
-"""Push signature (reference 5.3) and envelope parsing, without a database."""
+"""Push signature (``Authorization``, docs/shopee-api-notes.md#pushes) and envelope parsing, no database."""
 
 from __future__ import annotations
 
