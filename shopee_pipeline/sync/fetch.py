@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 TRACKED_STATUSES = frozenset(
     {"PROCESSED", "RETRY_SHIP", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"}
 )
-# Shopee's limit of keys per detail, escrow and tracking batch call (reference 4.3, 4.5, 4.6).
+# Shopee's limit of keys per call of get_order_detail, get_escrow_detail_batch and get_mass_tracking_number
+# (docs/shopee-api-notes.md#rate-limits).
 DETAIL_BATCH = 50
 # Escrow is not asked for orders that were never paid.
 NO_ESCROW_STATUSES = frozenset({"UNPAID"})
