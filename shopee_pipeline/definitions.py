@@ -2,33 +2,58 @@
 
 An explicit `Definitions` object rather than `load_from_defs_folder`: it needs no pyproject.toml next to
 the installed package (a wheel install works too), and `from shopee_pipeline.definitions import defs`
-gives the object itself.
+gives the object itself. Importing this module is loading the code location, so it reads the settings
+(`build_definitions()`); no module of `defs/` or `lib/` reads them when imported.
 """
 
 import dagster as dg
 
-from shopee_pipeline.defs.bookings import bookings
-from shopee_pipeline.defs.escrow import escrow
-from shopee_pipeline.defs.housekeeping import purge_old_runs_daily, purge_old_runs_job
+from shopee_pipeline.defs.bookings import build_bookings_asset
+from shopee_pipeline.defs.escrow import build_escrow_asset
+from shopee_pipeline.defs.housekeeping import build_purge_old_runs_daily, purge_old_runs_job
 from shopee_pipeline.defs.jobs import sync_shopee_job
-from shopee_pipeline.defs.lost_pushes import recover_lost_pushes_hourly, recover_lost_pushes_job
-from shopee_pipeline.defs.orders import shopee_orders
+from shopee_pipeline.defs.lost_pushes import build_recover_lost_pushes_hourly, recover_lost_pushes_job
+from shopee_pipeline.defs.orders import build_orders_asset
+from shopee_pipeline.defs.partitions import build_partitions
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.schedules import auto_sync_every_15_minutes
+from shopee_pipeline.defs.schedules import build_auto_sync_schedule
 from shopee_pipeline.defs.sensors import (
+    build_webhook_events_sensor,
     shop_authorization_watch,
     shop_partitions_sensor,
-    webhook_events_sensor,
 )
+from shopee_pipeline.settings import Settings, get_settings
 
-defs = dg.Definitions(
-    assets=[shopee_orders, escrow, bookings],
-    jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],
-    schedules=[auto_sync_every_15_minutes, recover_lost_pushes_hourly, purge_old_runs_daily],
-    sensors=[shop_partitions_sensor, webhook_events_sensor, shop_authorization_watch],
-    resources={
-        "warehouse": WarehouseResource(),
-        "shopee": ShopeeResource(),
-    },
-    executor=dg.in_process_executor,
-)
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """The code location for `settings` (the environment's by default): one set of partitions, built
+    here, shared by every asset, the push sensor's day clamp and the schedules' timezone."""
+    settings = settings or get_settings()
+    partitions = build_partitions(settings)
+    tz = settings.timezone
+    return dg.Definitions(
+        assets=[
+            build_orders_asset(partitions.shop_day),
+            build_escrow_asset(partitions.shop_day),
+            build_bookings_asset(partitions.shop_day),
+        ],
+        jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],
+        schedules=[
+            build_auto_sync_schedule(tz),
+            build_recover_lost_pushes_hourly(tz),
+            build_purge_old_runs_daily(tz),
+        ],
+        sensors=[
+            shop_partitions_sensor,
+            build_webhook_events_sensor(partitions.daily),
+            shop_authorization_watch,
+        ],
+        resources={
+            "warehouse": WarehouseResource(),
+            "shopee": ShopeeResource(),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

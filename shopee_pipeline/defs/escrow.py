@@ -6,7 +6,6 @@ import dagster as dg
 import pandas as pd
 
 from shopee_pipeline.defs.checks import ESCROW_CHECKS, escrow_check_results
-from shopee_pipeline.defs.partitions import shop_day_partitions
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.partitions import parse_partition_keys
@@ -41,42 +40,48 @@ def _orders(
         return rows_in_windows(conn, table, ORDERS.guard_column, windows, list(ORDER_COLUMNS))
 
 
-@dg.asset(
-    key=ESCROW.table,
-    description=(
-        "One row per paid order: escrow_amount (what the seller is expected to receive; it changes until "
-        "the order completes and can be exactly 0), buyer_total_amount and every fee Shopee deducts "
-        "(commission, service, transaction, shipping). Per-item lines are kept in `escrow_items`. Fetched "
-        "for the partition's orders whose escrow is missing or older than the order's last change."
-    ),
-    deps=[ORDERS.table],
-    metadata=table_metadata(tables.escrow),
-    partitions_def=shop_day_partitions,
-    **SYNC_ASSET_ARGS,
-    check_specs=ESCROW_CHECKS,
-)
-@sync_step
-def escrow(
-    context: dg.AssetExecutionContext,
-    config: SyncConfig,
-    shopee: ShopeeResource,
-    warehouse: WarehouseResource,
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Escrow for the partition's orders that lack it or changed since, in POST batches of 50 (a shop's
-    batches in parallel), written in chunks as they arrive."""
-    store = warehouse.get()
-    shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
-    orders = _orders(store, context.partition_keys, config.only, shop_ids)
-    with shop_sync_locks(store.engine, ESCROW.name, shop_ids), shopee.client(store) as client:
-        with store.connect() as conn:
-            ensure_syncable(conn, shop_ids)
-            fetched_versions = escrow_versions(conn, list(orders["order_sn"]))
-        wanted = escrow_candidates(orders, fetched_versions)
-        update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))
-        fetched = ESCROW.fetch(client, wanted, update_times, concurrency=shopee.shop_concurrency)
-        needing = {"orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))}
-        results = write_stream(store, ESCROW, fetched, client, extra=needing)
-    yield from results
-    yield from escrow_check_results(store, shop_ids)
-    # Escrow is read by order_sn, not by update_time windows: it has no high-water mark to move.
-    settle(context, store, ESCROW.name, fetched.failures, fetched.skipped)
+def build_escrow_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The `escrow` asset on `partitions`."""
+
+    @dg.asset(
+        key=ESCROW.table,
+        description=(
+            "One row per paid order: escrow_amount (what the seller is expected to receive; it changes until "
+            "the order completes and can be exactly 0), buyer_total_amount and every fee Shopee deducts "
+            "(commission, service, transaction, shipping). Per-item lines are kept in `escrow_items`. "
+            "Fetched for the partition's orders whose escrow is missing or older than the order's last "
+            "change."
+        ),
+        deps=[ORDERS.table],
+        metadata=table_metadata(tables.escrow),
+        partitions_def=partitions,
+        **SYNC_ASSET_ARGS,
+        check_specs=ESCROW_CHECKS,
+    )
+    @sync_step
+    def escrow(
+        context: dg.AssetExecutionContext,
+        config: SyncConfig,
+        shopee: ShopeeResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        """Escrow for the partition's orders that lack it or changed since, in POST batches of 50 (a shop's
+        batches in parallel), written in chunks as they arrive."""
+        store = warehouse.get()
+        shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
+        orders = _orders(store, context.partition_keys, config.only, shop_ids)
+        with shop_sync_locks(store.engine, ESCROW.name, shop_ids), shopee.client(store) as client:
+            with store.connect() as conn:
+                ensure_syncable(conn, shop_ids)
+                fetched_versions = escrow_versions(conn, list(orders["order_sn"]))
+            wanted = escrow_candidates(orders, fetched_versions)
+            update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))
+            fetched = ESCROW.fetch(client, wanted, update_times, concurrency=shopee.shop_concurrency)
+            needing = {"orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))}
+            results = write_stream(store, ESCROW, fetched, client, extra=needing)
+        yield from results
+        yield from escrow_check_results(store, shop_ids)
+        # Escrow is read by order_sn, not by update_time windows: it has no high-water mark to move.
+        settle(context, store, ESCROW.name, fetched.failures, fetched.skipped)
+
+    return escrow

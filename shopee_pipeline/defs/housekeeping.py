@@ -6,10 +6,9 @@ events, older than `RUN_RETENTION_DAYS`. Synced data is untouched: it lives in t
 """
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
-
-from shopee_pipeline.settings import get_settings
 
 RUN_RETENTION_DAYS = 30
 BATCH = 500
@@ -47,11 +46,13 @@ def purge_old_runs_job() -> None:
     purge_old_runs()
 
 
-purge_old_runs_daily = dg.ScheduleDefinition(
-    name="purge_old_runs_daily",
-    cron_schedule="30 3 * * *",
-    job=purge_old_runs_job,
-    execution_timezone=get_settings().timezone.key,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description=f"Every night, delete runs older than {RUN_RETENTION_DAYS} days with their events.",
-)
+def build_purge_old_runs_daily(tz: ZoneInfo) -> dg.ScheduleDefinition:
+    """`purge_old_runs_daily`: `purge_old_runs_job` at 03:30 in `tz` (SHOPEE_TIMEZONE)."""
+    return dg.ScheduleDefinition(
+        name="purge_old_runs_daily",
+        cron_schedule="30 3 * * *",
+        job=purge_old_runs_job,
+        execution_timezone=tz.key,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Every night, delete runs older than {RUN_RETENTION_DAYS} days with their events.",
+    )

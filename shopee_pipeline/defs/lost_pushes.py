@@ -10,12 +10,12 @@ unconfirmed page would (Shopee serves the earliest messages first).
 """
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 from sqlalchemy import Connection
 
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import SYNCED_CODES, push_target
 from shopee_pipeline.webhook.events import InvalidPush, Push, insert_push, lost_push
 
@@ -80,11 +80,13 @@ def recover_lost_pushes_job() -> None:
     recover_lost_pushes()
 
 
-recover_lost_pushes_hourly = dg.ScheduleDefinition(
-    name="recover_lost_pushes_hourly",
-    cron_schedule="7 * * * *",
-    job=recover_lost_pushes_job,
-    execution_timezone=get_settings().timezone.key,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every hour, pull pushes Shopee failed to deliver (they stay 3 days on Shopee's side).",
-)
+def build_recover_lost_pushes_hourly(tz: ZoneInfo) -> dg.ScheduleDefinition:
+    """`recover_lost_pushes_hourly`: `recover_lost_pushes_job` at minute 7 of every hour in `tz`."""
+    return dg.ScheduleDefinition(
+        name="recover_lost_pushes_hourly",
+        cron_schedule="7 * * * *",
+        job=recover_lost_pushes_job,
+        execution_timezone=tz.key,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Every hour, pull pushes Shopee failed to deliver (they stay 3 days on Shopee's side).",
+    )

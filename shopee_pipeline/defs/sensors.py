@@ -15,7 +15,6 @@ import dagster as dg
 from sqlalchemy import Connection
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
-from shopee_pipeline.defs.partitions import daily_partitions
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
@@ -34,6 +33,13 @@ from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, m
 EVENTS_PER_TICK = 500
 RUN_KEY_TAG = "dagster/run_key"
 AUTHORIZATION_WARNING = timedelta(days=7)
+WEBHOOK_SENSOR_DESCRIPTION = (
+    "Turns Shopee pushes into targeted syncs, one run per shop per tick: order status and "
+    "tracking pushes (codes 3, 4) re-read those orders (and their escrow when it can have changed), booking "
+    "pushes (23, 24) those bookings; authorization pushes (1, 2, 12) update the shop; others are stored and "
+    "ignored with the reason. A push is marked processed only once its run exists: a failed tick loses "
+    "nothing."
+)
 
 
 @dg.sensor(
@@ -60,19 +66,25 @@ def shop_partitions_sensor(
     return dg.SensorResult(dynamic_partitions_requests=requests)
 
 
-def _existing_day(day: date) -> tuple[date, bool]:
+def _existing_day(daily: dg.TimeWindowPartitionsDefinition, day: date) -> tuple[date, bool]:
     """`day`, or the nearest day that has a partition now (and True) when it lies outside them: a push
     stamped ahead of the partitions (clock skew, a sandbox running fast) or before the first one."""
-    first = date.fromisoformat(daily_partitions.get_first_partition_key() or day.isoformat())
-    last = date.fromisoformat(daily_partitions.get_last_partition_key() or day.isoformat())
+    first = date.fromisoformat(daily.get_first_partition_key() or day.isoformat())
+    last = date.fromisoformat(daily.get_last_partition_key() or day.isoformat())
     nearest = min(max(day, first), last)
     return nearest, nearest != day
 
 
-def _run_request(context: dg.SensorEvaluationContext, sync: ShopSync, run_key: str) -> dg.RunRequest:
+def _run_request(
+    context: dg.SensorEvaluationContext,
+    daily: dg.TimeWindowPartitionsDefinition,
+    sync: ShopSync,
+    run_key: str,
+) -> dg.RunRequest:
     """One run over the shop's pushed days (one partition, or a single-shop range) re-reading just the
     pushed keys of each stream (which are synced by key whatever their day)."""
-    (first, first_moved), (last, last_moved) = _existing_day(min(sync.days)), _existing_day(max(sync.days))
+    first, first_moved = _existing_day(daily, min(sync.days))
+    last, last_moved = _existing_day(daily, max(sync.days))
     if first_moved or last_moved:
         context.log.info(
             f"{run_key}: pushed days {min(sync.days)}..{max(sync.days)} clamped to the partitions' "
@@ -141,45 +153,49 @@ def _settle_assigned(
     return unconfirmed
 
 
-@dg.sensor(
-    name="webhook_events_sensor",
-    job=sync_shopee_job,
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Turns Shopee pushes into targeted syncs, one run per shop per tick: order status and "
-    "tracking pushes (codes 3, 4) re-read those orders (and their escrow when it can have changed), booking "
-    "pushes (23, 24) those bookings; authorization pushes (1, 2, 12) update the shop; others are stored and "
-    "ignored with the reason. A push is marked processed only once its run exists: a failed tick loses "
-    "nothing.",
-)
-def webhook_events_sensor(
-    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
-) -> dg.SensorResult:
-    """Confirm the runs of earlier ticks, give up to 500 new events to one run per shop (committed before
-    any run is requested), and request every run not confirmed yet (Dagster skips a run key it launched)."""
-    store = warehouse.get()
-    known = {int(s) for s in context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)}
-    with store.begin() as conn:
-        connected = set(active_shop_ids(conn))
-        requested = _settle_assigned(context, conn, known, connected)
-        events = pending_events(conn, limit=EVENTS_PER_TICK)
-        plan = plan_pushes(events, get_settings().timezone, known, connected)
-        for sync in plan.syncs:
-            assign_run(conn, sync.event_ids, sync.run_key)
-            requested[sync.run_key] = sync
-        for event in plan.shop_updates:
-            _apply_shop_update(conn, event)
-        for event, reason in plan.ignored:
-            mark_processed(conn, [event.event_id], f"ignored: {reason}")
-    if events:
-        context.log.info(
-            f"{len(events)} new events: {len(plan.syncs)} runs, {len(plan.shop_updates)} shop updates, "
-            f"{len(plan.ignored)} ignored, {len(plan.waiting)} waiting for their shop's partition; "
-            f"{len(requested) - len(plan.syncs)} runs of earlier ticks requested again"
+def build_webhook_events_sensor(daily: dg.TimeWindowPartitionsDefinition) -> dg.SensorDefinition:
+    """`webhook_events_sensor`, clamping pushed days to `daily` (the assets' days)."""
+
+    @dg.sensor(
+        name="webhook_events_sensor",
+        job=sync_shopee_job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=WEBHOOK_SENSOR_DESCRIPTION,
+    )
+    def webhook_events_sensor(
+        context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+    ) -> dg.SensorResult:
+        """Confirm the runs of earlier ticks, give up to 500 new events to one run per shop (committed
+        before any run is requested), and request every run not confirmed yet (Dagster skips a run key it
+        launched)."""
+        store = warehouse.get()
+        known = {int(s) for s in context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)}
+        with store.begin() as conn:
+            connected = set(active_shop_ids(conn))
+            requested = _settle_assigned(context, conn, known, connected)
+            events = pending_events(conn, limit=EVENTS_PER_TICK)
+            plan = plan_pushes(events, get_settings().timezone, known, connected)
+            for sync in plan.syncs:
+                assign_run(conn, sync.event_ids, sync.run_key)
+                requested[sync.run_key] = sync
+            for event in plan.shop_updates:
+                _apply_shop_update(conn, event)
+            for event, reason in plan.ignored:
+                mark_processed(conn, [event.event_id], f"ignored: {reason}")
+        if events:
+            context.log.info(
+                f"{len(events)} new events: {len(plan.syncs)} runs, {len(plan.shop_updates)} shop updates, "
+                f"{len(plan.ignored)} ignored, {len(plan.waiting)} waiting for their shop's partition; "
+                f"{len(requested) - len(plan.syncs)} runs of earlier ticks requested again"
+            )
+        if not requested:
+            return dg.SensorResult(skip_reason="no push waiting for a run")
+        return dg.SensorResult(
+            run_requests=[_run_request(context, daily, sync, key) for key, sync in requested.items()]
         )
-    if not requested:
-        return dg.SensorResult(skip_reason="no push waiting for a run")
-    return dg.SensorResult(run_requests=[_run_request(context, sync, key) for key, sync in requested.items()])
+
+    return webhook_events_sensor
 
 
 @dg.sensor(

@@ -88,12 +88,11 @@ def _tick(instance: Any, cursor: str | None) -> tuple[str | None, int, int]:
 
     from shopee_pipeline.definitions import defs
     from shopee_pipeline.defs.resources import WarehouseResource
-    from shopee_pipeline.defs.sensors import webhook_events_sensor
 
     with dg.build_sensor_context(
         instance=instance, cursor=cursor, resources={"warehouse": WarehouseResource()}
     ) as context:
-        result = webhook_events_sensor(context)
+        result = defs.get_sensor_def("webhook_events_sensor")(context)
     if not isinstance(result, dg.SensorResult):
         return cursor, 0, 0
     job = defs.resolve_job_def("sync_shopee")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.sensors import RUN_KEY_TAG, webhook_events_sensor
+from shopee_pipeline.defs.sensors import RUN_KEY_TAG
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee.client import lost_push_envelope
 from shopee_pipeline.warehouse import tables
@@ -29,6 +29,8 @@ OFFICIAL_SAMPLE = (
     '\\"update_time\\":1660123127},\\"shop_id\\":727720655,\\"code\\":3,\\"timestamp\\":1660123127}"}'
 )
 """One entry of `push_message_list` exactly as Shopee's documentation shows it."""
+
+webhook_events_sensor = defs.get_sensor_def("webhook_events_sensor")
 
 
 class FakeShopee:

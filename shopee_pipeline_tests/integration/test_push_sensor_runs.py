@@ -23,15 +23,18 @@ from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._daemon.sensor import execute_sensor_iteration
 from sqlalchemy import select
 
+from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs import sensors
-from shopee_pipeline.defs.partitions import daily_partitions
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.lib.partitions import DATE
 from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.webhook_events import insert_event
 
 QUEUED = {"run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator"}}
 """Runs are created (queued) by the sensor daemon's code path but never started: the test asserts them."""
+
+daily_partitions = defs.get_assets_def("orders").partitions_def.get_partitions_def_for_dimension(DATE)
 
 
 class Daemon:
@@ -163,7 +166,7 @@ def _fail_after_assignment(monkeypatch) -> None:
 
 def _unclamped(monkeypatch) -> None:
     # The old behaviour: the pushed day taken as it is, which Dagster rejects (unknown partition).
-    monkeypatch.setattr(sensors, "_existing_day", lambda day: (day, False))
+    monkeypatch.setattr(sensors, "_existing_day", lambda daily, day: (day, False))
 
 
 @pytest.mark.parametrize("failure", [_fail_after_assignment, _unclamped])
@@ -209,5 +212,5 @@ def test_a_re_evaluated_tick_does_not_launch_twice(pipeline, daemon, monkeypatch
 
 def test_a_push_before_the_first_partition_is_clamped_to_it(pipeline) -> None:
     first = date.fromisoformat(daily_partitions.get_first_partition_key())
-    assert sensors._existing_day(first - timedelta(days=400)) == (first, True)
-    assert sensors._existing_day(first) == (first, False)
+    assert sensors._existing_day(daily_partitions, first - timedelta(days=400)) == (first, True)
+    assert sensors._existing_day(daily_partitions, first) == (first, False)

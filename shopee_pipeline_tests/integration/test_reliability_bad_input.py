@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.sensors import webhook_events_sensor
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.sandbox.anomalies import LONG_STRING_BYTES, UNICODE_TEXT, UNKNOWN_STATUS
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
@@ -42,6 +41,8 @@ KINDS = (
     "vanish",
     "warning",
 )
+
+webhook_events_sensor = defs.get_sensor_def("webhook_events_sensor")
 
 
 def _today_window(pipeline) -> tuple[str, int, int]:

@@ -20,9 +20,7 @@ import dagster as dg
 import pytest
 from sqlalchemy import text
 
-from shopee_pipeline.defs.bookings import bookings
-from shopee_pipeline.defs.escrow import escrow
-from shopee_pipeline.defs.orders import shopee_orders
+from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
@@ -37,6 +35,8 @@ from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 DATA_TABLES = SYNCED_TABLES
 FAULTS = ["rate_limit", "error_server", "http_500", "drop", "stall"]
 DAYS_BACK = 12  # every order updated that day has reached its final status
+
+shopee_orders, escrow, bookings = (defs.get_assets_def(key) for key in ("orders", "escrow", "bookings"))
 
 
 # Retry bounds for a 20% fault rate: quick backoff, 10 attempts (the default 5 would give up on one call

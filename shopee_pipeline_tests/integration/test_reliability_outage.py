@@ -24,9 +24,6 @@ import requests
 from sqlalchemy import text
 
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs.bookings import bookings
-from shopee_pipeline.defs.escrow import escrow
-from shopee_pipeline.defs.orders import shopee_orders
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.settings import get_settings
@@ -43,6 +40,8 @@ SCHEMA = "shopee"
 KEY = "push-key-during-the-outage"
 CALLBACK = "https://receiver.example.com/api/webhook"
 SCALED_RETRY = dg.RetryPolicy(max_retries=3, delay=1, backoff=dg.Backoff.EXPONENTIAL)
+
+shopee_orders, escrow, bookings = (defs.get_assets_def(key) for key in ("orders", "escrow", "bookings"))
 
 
 @pytest.fixture

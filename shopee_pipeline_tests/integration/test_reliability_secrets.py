@@ -22,9 +22,6 @@ from dagster._serdes import serialize_value
 
 from shopee_pipeline.cli import main
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs.bookings import bookings
-from shopee_pipeline.defs.escrow import escrow
-from shopee_pipeline.defs.orders import shopee_orders
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig
@@ -39,6 +36,8 @@ PUSH_KEY = "sandbox-live-push-partner-key-0123"
 CALLBACK = "http://127.0.0.1:8000/api/webhook"
 QUICK_RETRY = dg.RetryPolicy(max_retries=1, delay=0.1)
 _HEX_RUN = re.compile(r"[0-9a-fA-F]{32,}")
+
+shopee_orders, escrow, bookings = (defs.get_assets_def(key) for key in ("orders", "escrow", "bookings"))
 
 
 def leaks(texts: Iterable[str], secrets: set[str]) -> set[str]:

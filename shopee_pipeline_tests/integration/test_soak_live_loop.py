@@ -120,7 +120,9 @@ def _settle(instance: dg.DagsterInstance, warehouse: Warehouse, stack: LiveStack
 
 
 def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> None:
-    from shopee_pipeline.defs.schedules import auto_sync_every_15_minutes
+    from shopee_pipeline.definitions import defs
+
+    auto_sync_every_15_minutes = defs.get_schedule_def("auto_sync_every_15_minutes")
 
     started = time.monotonic()
     now = datetime.fromtimestamp(stack.now(), JAKARTA)

@@ -11,13 +11,16 @@ from sqlalchemy import select
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START, auto_sync_every_15_minutes
-from shopee_pipeline.defs.sensors import shop_partitions_sensor, webhook_events_sensor
+from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.defs.sensors import shop_partitions_sensor
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.shops import set_active
 from shopee_pipeline.warehouse.webhook_events import insert_event
 from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
+
+auto_sync_every_15_minutes = defs.get_schedule_def("auto_sync_every_15_minutes")
+webhook_events_sensor = defs.get_sensor_def("webhook_events_sensor")
 
 
 def evaluate(sensor: dg.SensorDefinition, pipeline) -> Any:
