@@ -8,7 +8,6 @@ gives the object itself. Importing this module is loading the code location, so 
 
 import dagster as dg
 
-from shopee_pipeline.defs.bookings import build_bookings_asset
 from shopee_pipeline.defs.escrow import build_escrow_asset
 from shopee_pipeline.defs.housekeeping import build_purge_old_runs_daily, purge_old_runs_job
 from shopee_pipeline.defs.jobs import sync_shopee_job
@@ -22,12 +21,15 @@ from shopee_pipeline.defs.sensors import (
     shop_authorization_watch,
     shop_partitions_sensor,
 )
+from shopee_pipeline.defs.stream_assets import build_stream_asset
 from shopee_pipeline.settings import Settings, get_settings
+from shopee_pipeline.sync.streams import STREAMS
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """The code location for `settings` (the environment's by default): one set of partitions, built
-    here, shared by every asset, the push sensor's day clamp and the schedules' timezone."""
+    here, shared by every asset, the push sensor's day clamp and the schedules' timezone. Orders and
+    escrow have assets of their own; every other stream of the registry gets the standard one."""
     settings = settings or get_settings()
     partitions = build_partitions(settings)
     tz = settings.timezone
@@ -35,7 +37,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=[
             build_orders_asset(partitions.shop_day),
             build_escrow_asset(partitions.shop_day),
-            build_bookings_asset(partitions.shop_day),
+            *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.asset_description),
         ],
         jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],
         schedules=[

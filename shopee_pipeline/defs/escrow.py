@@ -22,7 +22,7 @@ from shopee_pipeline.warehouse.readiness import ensure_syncable
 from shopee_pipeline.warehouse.store import Warehouse
 
 # The stream whose rows escrow reads, and what choosing the orders that need escrow reads of them.
-ORDERS = BY_NAME[str(ESCROW.after)]
+ORDERS = BY_NAME["orders"]
 ORDER_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
 
 
@@ -52,7 +52,7 @@ def build_escrow_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             "Fetched for the partition's orders whose escrow is missing or older than the order's last "
             "change."
         ),
-        deps=[ORDERS.table],
+        deps=[BY_NAME[stream].table for stream in ESCROW.after],
         metadata=table_metadata(tables.escrow),
         partitions_def=partitions,
         **SYNC_ASSET_ARGS,

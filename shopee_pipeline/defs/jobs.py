@@ -7,5 +7,5 @@ from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
 sync_shopee_job = dg.define_asset_job(
     name="sync_shopee",
     selection=dg.AssetSelection.assets(*SYNC_ASSET_KEYS),
-    description="Sync orders, their items and packages, escrow and bookings for the selected shop-days.",
+    description=f"Sync {', '.join(SYNC_ASSET_KEYS)} for the selected shop-days.",
 )

@@ -25,7 +25,7 @@ from shopee_pipeline.sync.pushes import (
     ShopSync,
     plan_pushes,
 )
-from shopee_pipeline.sync.streams import STREAMS
+from shopee_pipeline.sync.streams import STREAMS, followers
 from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shops_expiring_before
 from shopee_pipeline.warehouse.tables import shops as shops_table
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
@@ -33,12 +33,25 @@ from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, m
 EVENTS_PER_TICK = 500
 RUN_KEY_TAG = "dagster/run_key"
 AUTHORIZATION_WARNING = timedelta(days=7)
+
+
+def _routing() -> str:
+    """How pushes are routed, read off the stream registry: "codes 3, 4 re-read those orders (and
+    escrow when it can have changed); ..."."""
+    parts = []
+    for spec in STREAMS:
+        if spec.push_codes:
+            following = [f.name for f in followers(spec.name)]
+            also = f" (and {', '.join(following)} when it can have changed)" if following else ""
+            codes = ", ".join(str(code) for code in sorted(spec.push_codes))
+            parts.append(f"codes {codes} re-read those {spec.name}{also}")
+    return "; ".join(parts)
+
+
 WEBHOOK_SENSOR_DESCRIPTION = (
-    "Turns Shopee pushes into targeted syncs, one run per shop per tick: order status and "
-    "tracking pushes (codes 3, 4) re-read those orders (and their escrow when it can have changed), booking "
-    "pushes (23, 24) those bookings; authorization pushes (1, 2, 12) update the shop; others are stored and "
-    "ignored with the reason. A push is marked processed only once its run exists: a failed tick loses "
-    "nothing."
+    f"Turns Shopee pushes into targeted syncs, one run per shop per tick: {_routing()}; authorization "
+    "pushes (1, 2, 12) update the shop; others are stored and ignored with the reason. A push is marked "
+    "processed only once its run exists: a failed tick loses nothing."
 )
 
 

@@ -63,8 +63,8 @@ class SyncConfig(dg.Config):
     """Options of a sync run (all optional).
 
     `full_resync`: re-read whole days even where an incremental read from the high-water mark would do.
-    `only`: sync just these order_sn (orders, escrow) or booking_sn (bookings) of the partition's shop:
-    what the webhook sensor asks for.
+    `only`: sync just these records (by the stream's key: order_sn for orders and escrow, booking_sn for
+    bookings, ...) of the partition's shop: what the webhook sensor asks for.
     """
 
     full_resync: bool = False

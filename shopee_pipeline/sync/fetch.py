@@ -415,11 +415,11 @@ def stream_bookings(
     client: ShopeeClient,
     windows_by_shop: Mapping[int, list[Window]],
     *,
-    booking_sns_by_shop: Mapping[int, list[str]] | None = None,
+    keys_by_shop: Mapping[int, list[str]] | None = None,
     concurrency: int = 4,
 ) -> FetchStream[BookingRows]:
-    """Bookings and their items of each shop, listed by update_time (or the given booking_sns), details
-    in batches of 50."""
+    """Bookings and their items of each shop, listed by update_time (or the given booking_sns,
+    `keys_by_shop`), details in batches of 50."""
 
     def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[BookingRows]]:
         windows = windows_by_shop.get(shop_id, [])
@@ -432,8 +432,6 @@ def stream_bookings(
             yield Batch(_compact(rows), parents)
 
     jobs = (
-        sorted(booking_sns_by_shop.items())
-        if booking_sns_by_shop
-        else [(shop, None) for shop in sorted(windows_by_shop)]
+        sorted(keys_by_shop.items()) if keys_by_shop else [(shop, None) for shop in sorted(windows_by_shop)]
     )
     return FetchStream(jobs, work, normalize_bookings(0, []), concurrency)

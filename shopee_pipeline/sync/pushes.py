@@ -56,18 +56,20 @@ def push_target(code: int, shop_id: int | None, payload: Mapping[str, Any]) -> P
 @dataclass
 class ShopSync:
     """Re-read the pushed records of one shop, pushed on `days`: `keys` by stream name (order_sn,
-    booking_sn...); `followers` are the streams re-read with their upstream stream's keys."""
+    booking_sn...), pushed ones and those a following stream's rule asks for (escrow of a pushed order)."""
 
     shop_id: int
     keys: dict[str, list[str]] = field(default_factory=dict)
     days: set[date] = field(default_factory=set)
-    followers: set[str] = field(default_factory=set)
     event_ids: list[int] = field(default_factory=list)
 
+    def add_keys(self, stream: str, keys: Iterable[str]) -> None:
+        """Add `keys` to what `stream`'s step re-reads, each once."""
+        known = self.keys.setdefault(stream, [])
+        known.extend(key for key in keys if key not in known)
+
     def keys_of(self, spec: StreamSpec) -> list[str]:
-        """The keys `spec`'s step re-reads (its upstream's for a follower), none when it does not run."""
-        if spec.after is not None:
-            return self.keys.get(spec.after, []) if spec.name in self.followers else []
+        """The keys `spec`'s step re-reads; none when it does not run."""
         return self.keys.get(spec.name, [])
 
     @property
@@ -115,16 +117,11 @@ def plan_pushes(
                 plan.ignored.append((event, f"shop {event.shop_id} is not connected"))
         else:
             sync = syncs.setdefault(event.shop_id, ShopSync(event.shop_id))
-            keys = sync.keys.setdefault(target.stream, [])
-            if target.key not in keys:
-                keys.append(target.key)
+            sync.add_keys(target.stream, [target.key])
             sync.days.add(_day(event, tz))
             sync.event_ids.append(event.event_id)
             data = _data(event.payload)
-            sync.followers |= {
-                spec.name
-                for spec in followers(target.stream)
-                if spec.follows_push is not None and spec.follows_push(event.code, data)
-            }
+            for spec in followers(target.stream):
+                sync.add_keys(spec.name, spec.follows[target.stream](event.code, data, target.key))
     plan.syncs = list(syncs.values())
     return plan

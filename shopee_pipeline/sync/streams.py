@@ -1,14 +1,15 @@
 """The registry of synced streams: everything that makes a stream, declared once.
 
 A stream is one kind of Shopee record synced into a parent table and its child tables by one Dagster
-step. Jobs, selections, the push sensor's routing, the demo and the tests derive from `STREAMS`; a new
-stream is a new `StreamSpec` here plus its normaliser, fetch function, tables and asset.
+step. Jobs, selections, the push sensor's routing, the demo, the tests and (for streams with an
+`asset_description`) the asset itself derive from `STREAMS`; a new stream is a new `StreamSpec` here plus
+its normaliser, fetch function and tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shopee_pipeline.normalize.bookings import BookingRows
@@ -22,6 +23,10 @@ BOOKING_STATUS, BOOKING_TRACKING_NO = 23, 24
 # Escrow cannot change while an order is unpaid; any later status may change it.
 STATUSES_WITHOUT_ESCROW_CHANGE = frozenset({"UNPAID"})
 
+# Given a push's `code`, its `data` and the key it named, the keys a following stream re-reads (none:
+# the push cannot have changed that stream).
+FollowRule = Callable[[int, Mapping[str, Any], str], list[str]]
+
 
 @dataclass(frozen=True)
 class StreamSpec:
@@ -33,8 +38,10 @@ class StreamSpec:
     `guard_column` wins. `fetch` reads it from Shopee as batches of `rows` (its normaliser's dataclass,
     one frame per table). `op_name` is the Dagster step that syncs it (run config `ops.<op_name>.config`).
     A push whose `code` is in `push_codes` names the record in the first of `push_key_fields` it carries.
-    A stream `after` another reads that stream's rows and runs after it; a push to that stream re-reads
-    this one too for the same keys when `follows_push(code, data)` says so.
+    A stream that `follows` others reads their rows and runs after them; a push to one of them re-reads
+    this stream too, for the keys its rule returns. A stream with an `asset_description` is synced by
+    the standard asset (`defs/stream_assets.py`: windows or keys in, rows out) and needs no asset code;
+    `fetch` then takes `(client, windows_by_shop, keys_by_shop=None, concurrency=...)`.
     """
 
     name: str
@@ -48,8 +55,13 @@ class StreamSpec:
     child_assets: tuple[str, ...] = ()
     push_codes: frozenset[int] = frozenset()
     push_key_fields: tuple[str, ...] = ()
-    after: str | None = None
-    follows_push: Callable[[int, Mapping[str, Any]], bool] | None = None
+    follows: Mapping[str, FollowRule] = field(default_factory=dict)
+    asset_description: str | None = None
+
+    @property
+    def after(self) -> tuple[str, ...]:
+        """The streams this one reads and runs after."""
+        return tuple(self.follows)
 
     @property
     def asset_keys(self) -> tuple[str, ...]:
@@ -62,8 +74,10 @@ class StreamSpec:
         return (self.table, *self.child_tables)
 
 
-def _escrow_may_have_changed(code: int, data: Mapping[str, Any]) -> bool:
-    return code == ORDER_STATUS and data.get("status") not in STATUSES_WITHOUT_ESCROW_CHANGE
+def _escrow_of_pushed_order(code: int, data: Mapping[str, Any], order_sn: str) -> list[str]:
+    """An order status push can change the order's escrow (unless the order is still unpaid)."""
+    changed = code == ORDER_STATUS and data.get("status") not in STATUSES_WITHOUT_ESCROW_CHANGE
+    return [order_sn] if changed else []
 
 
 ORDERS = StreamSpec(
@@ -87,8 +101,7 @@ ESCROW = StreamSpec(
     rows=EscrowRows,
     guard_column="order_update_time",
     child_tables=("escrow_items",),
-    after="orders",
-    follows_push=_escrow_may_have_changed,
+    follows={"orders": _escrow_of_pushed_order},
 )
 BOOKINGS = StreamSpec(
     name="bookings",
@@ -100,6 +113,11 @@ BOOKINGS = StreamSpec(
     child_tables=("booking_items",),
     push_codes=frozenset({BOOKING_STATUS, BOOKING_TRACKING_NO}),
     push_key_fields=("booking_sn",),
+    asset_description=(
+        "One row per advance-fulfilment booking (stock shipped before a buyer orders): booking_status, "
+        "match_status and, once MATCHED, the order_sn it was matched to. Items are kept in "
+        "`booking_items`. A day's partition holds the bookings last changed that day."
+    ),
 )
 
 STREAMS: tuple[StreamSpec, ...] = (ORDERS, ESCROW, BOOKINGS)
@@ -110,5 +128,5 @@ SYNCED_TABLES = tuple(table for spec in STREAMS for table in spec.tables)
 
 
 def followers(stream: str) -> tuple[StreamSpec, ...]:
-    """The streams that run after `stream` and may be re-read with its pushed keys."""
-    return tuple(spec for spec in STREAMS if spec.after == stream)
+    """The streams that follow `stream`: a push to it may re-read them too."""
+    return tuple(spec for spec in STREAMS if stream in spec.follows)

@@ -17,7 +17,7 @@ def test_every_stream_names_real_tables_and_its_rows_frames() -> None:
         assert spec.conflict_key in tables.metadata.tables[spec.table].c
         assert spec.guard_column in tables.metadata.tables[spec.table].c
         assert set(spec.child_assets) <= set(spec.child_tables)
-        assert spec.after is None or spec.after in BY_NAME
+        assert set(spec.after) <= set(BY_NAME) - {spec.name}
 
 
 def test_asset_keys_and_push_codes_are_unique() -> None:
@@ -32,3 +32,10 @@ def test_a_push_routes_to_its_stream_by_its_key_field() -> None:
             for field in spec.push_key_fields:
                 assert push_target(code, 1, {"data": {field: " K1 "}}) == PushTarget(spec.name, "K1")
             assert push_target(code, 1, {"data": {}}) == f"no {spec.push_key_fields[0]} in data"
+
+
+def test_a_stream_with_the_standard_asset_is_its_steps_name() -> None:
+    # `@dg.asset(key=...)` names its step after the key: run config `ops.<op_name>` must match it.
+    for spec in STREAMS:
+        if spec.asset_description:
+            assert spec.op_name == spec.table, spec.name
