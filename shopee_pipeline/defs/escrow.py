@@ -12,7 +12,7 @@ from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.lib.sync_runs import SyncConfig, settle, sync_step, write_stream
 from shopee_pipeline.settings import get_settings
-from shopee_pipeline.sync.fetch import escrow_candidates
+from shopee_pipeline.sync.fetch import escrow_candidates, with_return_versions
 from shopee_pipeline.sync.streams import BY_NAME, ESCROW
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
@@ -21,23 +21,37 @@ from shopee_pipeline.warehouse.lookups import escrow_versions, rows_in_windows, 
 from shopee_pipeline.warehouse.readiness import ensure_syncable
 from shopee_pipeline.warehouse.store import Warehouse
 
-# The stream whose rows escrow reads, and what choosing the orders that need escrow reads of them.
-ORDERS = BY_NAME["orders"]
+# The streams whose rows escrow reads, and what choosing the orders that need escrow reads of them.
+ORDERS, RETURNS = BY_NAME["orders"], BY_NAME["returns"]
 ORDER_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
+RETURN_COLUMNS = ("order_sn", "update_time")
 
 
 def _orders(
     store: Warehouse, partition_keys: list[str], only: list[str], shop_ids: list[int]
 ) -> pd.DataFrame:
     """The orders whose escrow may be due: those a push names (`only`), whatever day they now fall on,
-    else those of the run's partitions (by `update_time` in SHOPEE_TIMEZONE)."""
-    table = tables.metadata.tables[ORDERS.table]
+    else those of the run's partitions (by `update_time` in SHOPEE_TIMEZONE) and those whose returns
+    changed in them. Each carries, as `update_time`, its own or its newest return's, whichever is later."""
+    orders_table = tables.metadata.tables[ORDERS.table]
+    returns_table = tables.metadata.tables[RETURNS.table]
     with store.connect() as conn:
         if only:
-            return rows_with_keys(conn, table, ORDERS.conflict_key, only, shop_ids, ORDER_COLUMNS)
-        tz = get_settings().timezone
-        windows = [(shop, *day_bounds(day, tz)) for day, shop in parse_partition_keys(partition_keys)]
-        return rows_in_windows(conn, table, ORDERS.guard_column, windows, list(ORDER_COLUMNS))
+            orders = rows_with_keys(conn, orders_table, ORDERS.conflict_key, only, shop_ids, ORDER_COLUMNS)
+        else:
+            tz = get_settings().timezone
+            windows = [(shop, *day_bounds(day, tz)) for day, shop in parse_partition_keys(partition_keys)]
+            orders = rows_in_windows(conn, orders_table, ORDERS.guard_column, windows, list(ORDER_COLUMNS))
+            returned = rows_in_windows(conn, returns_table, RETURNS.guard_column, windows, ["order_sn"])
+            if others := set(returned["order_sn"]) - set(orders["order_sn"]):
+                more = rows_with_keys(
+                    conn, orders_table, ORDERS.conflict_key, others, shop_ids, ORDER_COLUMNS
+                )
+                orders = pd.concat([orders, more], ignore_index=True)
+        returns = rows_with_keys(
+            conn, returns_table, "order_sn", orders["order_sn"], shop_ids, RETURN_COLUMNS
+        )
+    return with_return_versions(orders, returns)
 
 
 def build_escrow_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -50,7 +64,7 @@ def build_escrow_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             "the order completes and can be exactly 0), buyer_total_amount and every fee Shopee deducts "
             "(commission, service, transaction, shipping). Per-item lines are kept in `escrow_items`. "
             "Fetched for the partition's orders whose escrow is missing or older than the order's last "
-            "change."
+            "change or its newest return's (`order_update_time` is that version)."
         ),
         deps=[BY_NAME[stream].table for stream in ESCROW.after],
         metadata=table_metadata(tables.escrow),

@@ -58,6 +58,8 @@ class ShopeeResource(dg.ConfigurableResource):
     Shopee publishes no numbers: the defaults are conservative. A transient failure is retried up to
     `max_attempts` times with exponential backoff and full jitter between `backoff_initial_seconds` and
     `backoff_max_seconds`; an access token is refreshed `refresh_margin_seconds` before it expires.
+    `return_first_page_no` is the first `page_no` asked of `get_return_list` (0 or 1: Shopee leaves the
+    base open; 0 loses no page on either kind of server).
     """
 
     shop_concurrency: int = 32
@@ -68,6 +70,7 @@ class ShopeeResource(dg.ConfigurableResource):
     backoff_max_seconds: float = 30.0
     read_timeout_seconds: float = 30.0
     refresh_margin_seconds: float = 300.0
+    return_first_page_no: int = 0
 
     def client(self, warehouse: Warehouse) -> ShopeeClient:
         """A new client (close it when done) whose tokens live in `warehouse`."""
@@ -81,6 +84,7 @@ class ShopeeResource(dg.ConfigurableResource):
             backoff_max_seconds=self.backoff_max_seconds,
             read_timeout=self.read_timeout_seconds,
             refresh_margin_seconds=self.refresh_margin_seconds,
+            return_first_page_no=self.return_first_page_no,
         )
         budget = PostgresRateBudget(
             warehouse.engine,

@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 
 from shopee_pipeline.normalize import convert
-from shopee_pipeline.normalize.frames import RowPlan, latest_by_key, parents, raw_has_list
+from shopee_pipeline.normalize.frames import RowPlan, child_objects, latest_by_key, parents, raw_has_list
 from shopee_pipeline.warehouse import tables
 
 BOOKINGS = RowPlan(
@@ -48,14 +48,8 @@ def normalize_bookings(shop_id: int, details: Iterable[dict]) -> BookingRows:
     ).items():
         parent = {"booking_sn": booking_sn, "shop_id": shop_id, "update_time": update_time}
         booking_rows.append(BOOKINGS.row(booking, {**parent, "raw": booking}))
-        items = booking.get("item_list")
-        if items is not None and type(items) is not list:
-            skipped.append(f"booking {booking_sn}: item_list is not a list but {convert.describe(items)}")
-            continue
-        for line_index, item in enumerate(items or ()):
-            if type(item) is not dict:
-                skipped.append(f"booking {booking_sn}: item #{line_index} is {convert.describe(item)}")
-                continue
+        items = child_objects(booking.get("item_list"), f"booking {booking_sn}", "item_list", skipped)
+        for line_index, item in items:
             info = item.get("image_info")
             image_url = convert.to_text(info.get("image_url")) if type(info) is dict else None
             item_rows.append(

@@ -136,3 +136,21 @@ def raw_has_list(frame: pd.DataFrame, *path: str) -> list[bool]:
             node = node.get(step) if type(node) is dict else None
         flags.append(type(node) is list)
     return flags
+
+
+def child_objects(items: Any, owner: str, field: str, skipped: list[str]) -> list[tuple[int, dict]]:
+    """`(line_index, object)` of a parent's child list `items` (its `field`; `owner` names the parent in
+    reasons, e.g. "booking BK1"). Absent means no children; a list that is not one, or an entry that is
+    not an object, is left out with a reason appended to `skipped`."""
+    if items is None:
+        return []
+    if type(items) is not list:
+        skipped.append(f"{owner}: {field} is not a list but {convert.describe(items)}")
+        return []
+    children = []
+    for line_index, item in enumerate(items):
+        if type(item) is dict:
+            children.append((line_index, item))
+        else:
+            skipped.append(f"{owner}: item #{line_index} is {convert.describe(item)}")
+    return children

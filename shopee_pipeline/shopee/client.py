@@ -1,4 +1,4 @@
-"""``ShopeeClient``: the order, booking, escrow, logistics and push endpoints of a sync.
+"""``ShopeeClient``: the order, booking, return, escrow, logistics and push endpoints of a sync.
 
 See docs/shopee-api-notes.md for what each endpoint answers.
 """
@@ -31,6 +31,8 @@ ESCROW_DETAIL_PATH = "/api/v2/payment/get_escrow_detail"
 ESCROW_BATCH_PATH = "/api/v2/payment/get_escrow_detail_batch"
 TRACKING_NUMBER_PATH = "/api/v2/logistics/get_tracking_number"
 MASS_TRACKING_NUMBER_PATH = "/api/v2/logistics/get_mass_tracking_number"
+RETURN_LIST_PATH = "/api/v2/returns/get_return_list"
+RETURN_DETAIL_PATH = "/api/v2/returns/get_return_detail"
 SHOP_INFO_PATH = "/api/v2/shop/get_shop_info"
 LOST_PUSH_PATH = "/api/v2/push/get_lost_push_message"
 CONFIRM_LOST_PUSH_PATH = "/api/v2/push/confirm_consumed_lost_push_message"
@@ -78,6 +80,8 @@ BOOKING_DETAIL_OPTIONAL_FIELDS = (
     "dropshipper",
     "dropshipper_phone",
 )
+# get_return_list pages one window at most this far: 100,000 returns in 15 days, far beyond any shop.
+MAX_RETURN_PAGES = 1000
 # Whole-batch "not found" answers: the batch is split to isolate the unknown keys (Shopee's docs leave
 # open whether one unknown order_sn fails the batch or only yields a `warning`: see
 # docs/shopee-api-notes.md#orders).
@@ -330,6 +334,41 @@ class ShopeeClient:
                     raise BadRequestError("cursor did not advance", path=path, shop_id=shop_id)
                 cursor = str(next_cursor)
 
+    def iter_return_list(
+        self, shop_id: int, time_from: int, time_to: int, page_size: int | None = None
+    ) -> Iterator[list[Json]]:
+        """Yield, page by page, the full return objects whose ``update_time`` falls in
+        ``[time_from, time_to]`` (split into 15-day windows); each return_sn once.
+
+        ``get_return_list`` pages by number with only ``more``, and its first page number is unconfirmed:
+        paging starts at ``ShopeeConfig.return_first_page_no`` (0 by default: a 1-based server that reads
+        0 as 1 only repeats page 1, which is deduplicated, while starting at 1 on a 0-based one would lose
+        a page) and stops when ``more`` is false or a page is empty.
+        """
+        seen: set[str] = set()
+        size = page_size or self.config.page_size
+        for start, end in split_windows(time_from, time_to):
+            first = self.config.return_first_page_no
+            for page_no in range(first, first + MAX_RETURN_PAGES):
+                query = {
+                    "page_no": page_no,
+                    "page_size": size,
+                    "update_time_from": start,
+                    "update_time_to": end,
+                }
+                response = _payload(self._shop_call("GET", RETURN_LIST_PATH, shop_id, params=query))
+                entries = _dicts(response.get("return"))
+                page = [e for e in entries if e.get("return_sn") and e["return_sn"] not in seen]
+                seen.update(e["return_sn"] for e in page)
+                if page:
+                    yield page
+                if not response.get("more") or not entries:
+                    break
+            else:
+                raise BadRequestError(
+                    f"more pages after {MAX_RETURN_PAGES}", path=RETURN_LIST_PATH, shop_id=shop_id
+                )
+
     # --- batched details --------------------------------------------------------------------------
 
     def _batches(self, keys: Iterable[str], fetch: Callable[[list[str]], BatchResult]) -> BatchResult:
@@ -373,6 +412,25 @@ class ShopeeClient:
             return _outcome(batch, _dicts(_payload(answer).get("booking_list")), "booking_sn", answer, {})
 
         return self._batches(booking_sns, fetch)
+
+    def get_return_details(self, shop_id: int, return_sns: Iterable[str]) -> BatchResult:
+        """Return ``get_return_detail`` objects of ``return_sns``, one call each (the endpoint takes one);
+        a return Shopee refuses (``error_data``, ``error_param``: unknown or not available) loses only
+        itself, in ``failed``."""
+        result = BatchResult()
+        for return_sn in _unique(return_sns):
+            try:
+                answer = self._shop_call("GET", RETURN_DETAIL_PATH, shop_id, params={"return_sn": return_sn})
+            except BadRequestError as exc:
+                result.failed[return_sn] = f"{exc.error}: {exc.message}"
+                continue
+            detail = _payload(answer)
+            if detail.get("return_sn"):
+                result.items.append(detail)
+            else:
+                result.missing.append(return_sn)
+            result.warnings.extend(warnings_of(answer))
+        return result
 
     def get_escrow_details(self, shop_id: int, order_sns: Iterable[str]) -> BatchResult:
         """Return the escrow details (``escrow_detail`` objects) of ``order_sns`` via the POST batch

@@ -57,6 +57,15 @@ def _query_value(value: Any) -> str | int | float:
     return value
 
 
+# Some answers (get_return_list's and get_return_detail's samples) fill `error` with "-" on success
+# (docs/shopee-api-notes.md#returns): with a `response` present it is not an error.
+SUCCESS_PLACEHOLDERS = frozenset({"-"})
+
+
+def _placeholder_success(error: str, payload: Json) -> bool:
+    return error in SUCCESS_PLACEHOLDERS and isinstance(payload.get("response"), dict | list)
+
+
 class Transport:
     """Sends signed requests to Shopee and returns the parsed JSON answer, or raises a typed error.
 
@@ -185,8 +194,8 @@ class Transport:
         request_id = None
         if isinstance(payload, dict):
             request_id = payload.get("request_id") or None
-            error = payload.get("error") or ""
-            if error:
+            error = str(payload.get("error") or "").strip()
+            if error and not _placeholder_success(error, payload):
                 message = redact(str(payload.get("message") or payload.get("msg") or ""), secrets)
                 raise classify(
                     str(error),

@@ -1,5 +1,5 @@
 """Fetch -> normalise for many shops at once, as a stream: orders (with items, packages and tracking
-numbers), escrow and bookings arrive batch by batch while other shops are still being fetched.
+numbers), escrow, bookings and returns arrive batch by batch while other shops are still being fetched.
 
 Shops (or, for escrow, batches of 50 orders) are fetched in parallel threads; the client caps
 concurrency and rate. A bounded queue hands each normalised batch to the consumer, so memory holds a
@@ -25,6 +25,7 @@ import pandas as pd
 from shopee_pipeline.normalize.bookings import BookingRows, booking_parents, normalize_bookings
 from shopee_pipeline.normalize.escrow import EscrowRows, escrow_parents, normalize_escrow
 from shopee_pipeline.normalize.orders import OrderRows, normalize_orders, order_parents
+from shopee_pipeline.normalize.returns import ReturnRows, normalize_returns, return_parents
 from shopee_pipeline.shopee import ShopeeClient, ShopeeError, ShopFatalError
 from shopee_pipeline.sync.windows import Window
 
@@ -345,6 +346,15 @@ def _order_batches(
     yield from tracking.finish()
 
 
+def _shop_jobs(
+    windows_by_shop: Mapping[int, list[Window]], keys_by_shop: Mapping[int, list[str]] | None
+) -> list[tuple[int, list[str] | None]]:
+    """One fetch job per shop: its keys when the run re-reads given records, else None (its windows)."""
+    if keys_by_shop:
+        return sorted(keys_by_shop.items())
+    return [(shop, None) for shop in sorted(windows_by_shop)]
+
+
 def stream_orders(
     client: ShopeeClient,
     windows_by_shop: Mapping[int, list[Window]],
@@ -361,12 +371,24 @@ def stream_orders(
         pages = [targeted] if targeted else _listed(client.iter_order_list, shop_id, windows, "order_sn")
         return _order_batches(client, shop_id, pages, known_tracking)
 
-    jobs = (
-        sorted(order_sns_by_shop.items())
-        if order_sns_by_shop
-        else [(shop, None) for shop in sorted(windows_by_shop)]
+    return FetchStream(
+        _shop_jobs(windows_by_shop, order_sns_by_shop), work, normalize_orders(0, []), concurrency
     )
-    return FetchStream(jobs, work, normalize_orders(0, []), concurrency)
+
+
+def with_return_versions(orders: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+    """`orders` with each `update_time` raised to its newest return's (`returns`: `order_sn`,
+    `update_time`): the version of the order's money the escrow must reflect, since a return changes the
+    escrow without always changing the order."""
+    if returns.empty or orders.empty:
+        return orders
+    newest = returns.groupby("order_sn")["update_time"].max()
+    versions = orders.copy()
+    versions["update_time"] = [
+        max(t, newest[sn]) if sn in newest.index else t
+        for sn, t in zip(versions["order_sn"], versions["update_time"], strict=True)
+    ]
+    return versions
 
 
 def escrow_candidates(orders: pd.DataFrame, fetched_versions: Mapping[str, datetime]) -> dict[int, list[str]]:
@@ -431,7 +453,39 @@ def stream_bookings(
             parents = {"booking_items": booking_parents(rows.bookings, require="item_list")}
             yield Batch(_compact(rows), parents)
 
-    jobs = (
-        sorted(keys_by_shop.items()) if keys_by_shop else [(shop, None) for shop in sorted(windows_by_shop)]
+    return FetchStream(
+        _shop_jobs(windows_by_shop, keys_by_shop), work, normalize_bookings(0, []), concurrency
     )
-    return FetchStream(jobs, work, normalize_bookings(0, []), concurrency)
+
+
+def stream_returns(
+    client: ShopeeClient,
+    windows_by_shop: Mapping[int, list[Window]],
+    *,
+    keys_by_shop: Mapping[int, list[str]] | None = None,
+    concurrency: int = 4,
+) -> FetchStream[ReturnRows]:
+    """Returns and their lines of each shop: listed by update_time page by page (the list carries whole
+    return objects, so no detail call), or the given return_sns (`keys_by_shop`) read one by one with
+    get_return_detail."""
+
+    def batch(rows: ReturnRows) -> Batch[ReturnRows]:
+        parents = {"return_items": return_parents(rows.returns)}
+        return Batch(_compact(rows), parents)
+
+    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[ReturnRows]]:
+        if targeted:
+            for return_sns in full_batches([targeted]):
+                detail = client.get_return_details(shop_id, return_sns)
+                rows = normalize_returns(shop_id, detail.items)
+                rows.skipped.extend(f"return {sn} of shop {shop_id} not returned" for sn in detail.missing)
+                rows.skipped.extend(
+                    f"return {sn} of shop {shop_id}: {why}" for sn, why in detail.failed.items()
+                )
+                yield batch(rows)
+            return
+        for window in windows_by_shop.get(shop_id, []):
+            for page in client.iter_return_list(shop_id, window.time_from, window.time_to):
+                yield batch(normalize_returns(shop_id, page))
+
+    return FetchStream(_shop_jobs(windows_by_shop, keys_by_shop), work, normalize_returns(0, []), concurrency)

@@ -15,11 +15,20 @@ from typing import Any
 from shopee_pipeline.normalize.bookings import BookingRows
 from shopee_pipeline.normalize.escrow import EscrowRows
 from shopee_pipeline.normalize.orders import OrderRows
-from shopee_pipeline.sync.fetch import FetchStream, stream_bookings, stream_escrow, stream_orders
+from shopee_pipeline.normalize.returns import ReturnRows
+from shopee_pipeline.sync.fetch import (
+    FetchStream,
+    stream_bookings,
+    stream_escrow,
+    stream_orders,
+    stream_returns,
+)
 
-# Shopee push codes (`code` of a push): order_status_push, order_trackingno_push, and the booking ones.
+# Shopee push codes (`code` of a push): order_status_push, order_trackingno_push, the booking ones, and
+# return_updates_push.
 ORDER_STATUS, ORDER_TRACKING_NO = 3, 4
 BOOKING_STATUS, BOOKING_TRACKING_NO = 23, 24
+RETURN_UPDATES = 29
 # Escrow cannot change while an order is unpaid; any later status may change it.
 STATUSES_WITHOUT_ESCROW_CHANGE = frozenset({"UNPAID"})
 
@@ -80,6 +89,14 @@ def _escrow_of_pushed_order(code: int, data: Mapping[str, Any], order_sn: str) -
     return [order_sn] if changed else []
 
 
+def _escrow_of_returned_order(code: int, data: Mapping[str, Any], return_sn: str) -> list[str]:
+    """A return changes its order's escrow (refund, reverse shipping fee). Push 29's `data` is unconfirmed
+    (docs/shopee-api-notes.md#returns): without an order_sn the next sync's escrow step finds the order
+    through the stored return."""
+    order_sn = data.get("order_sn") or data.get("ordersn")
+    return [order_sn] if isinstance(order_sn, str) and order_sn.strip() else []
+
+
 ORDERS = StreamSpec(
     name="orders",
     table="orders",
@@ -101,7 +118,7 @@ ESCROW = StreamSpec(
     rows=EscrowRows,
     guard_column="order_update_time",
     child_tables=("escrow_items",),
-    follows={"orders": _escrow_of_pushed_order},
+    follows={"orders": _escrow_of_pushed_order, "returns": _escrow_of_returned_order},
 )
 BOOKINGS = StreamSpec(
     name="bookings",
@@ -120,7 +137,26 @@ BOOKINGS = StreamSpec(
     ),
 )
 
-STREAMS: tuple[StreamSpec, ...] = (ORDERS, ESCROW, BOOKINGS)
+RETURNS = StreamSpec(
+    name="returns",
+    table="returns",
+    conflict_key="return_sn",
+    op_name="returns",
+    fetch=stream_returns,
+    rows=ReturnRows,
+    child_tables=("return_items",),
+    push_codes=frozenset({RETURN_UPDATES}),
+    push_key_fields=("return_sn",),
+    asset_description=(
+        "One row per return/refund request (`return_sn`) of an order (`order_sn`; an order can have "
+        "several): status, reason, refund_amount in `currency`, the seller's deadline `due_date` and the "
+        "reverse shipment's tracking_number. Lines are kept in `return_items` (`amount` is a quantity). A "
+        "day's partition holds the returns last changed that day; a changed return has its order's escrow "
+        "fetched again."
+    ),
+)
+
+STREAMS: tuple[StreamSpec, ...] = (ORDERS, RETURNS, ESCROW, BOOKINGS)
 BY_NAME = {spec.name: spec for spec in STREAMS}
 PUSHED_BY_CODE = {code: spec for spec in STREAMS for code in spec.push_codes}
 SYNC_ASSET_KEYS = tuple(key for spec in STREAMS for key in spec.asset_keys)

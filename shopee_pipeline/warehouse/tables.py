@@ -288,6 +288,65 @@ booking_items = Table(
     PrimaryKeyConstraint("booking_sn", "line_index"),
 )
 
+# A return (return/refund request) as `get_return_list` and `get_return_detail` both give it: the three
+# statuses the list carries flat are read from the detail's nested objects too; `seller_compensation_status`
+# is stored without the `COMPENSATION_` prefix some answers carry (docs/shopee-api-notes.md#returns).
+# Fields only the detail has stay in `raw`, so a list re-read never blanks a column.
+returns = Table(
+    "returns",
+    metadata,
+    Column("return_sn", Text, primary_key=True),
+    Column("order_sn", Text, nullable=False),
+    Column("shop_id", BigInteger, nullable=False),
+    Column("status", Text),
+    Column("reason", Text),
+    Column("reassessed_request_reason", Text),
+    Column("text_reason", Text),
+    _money("refund_amount"),
+    _money("amount_before_discount"),
+    Column("currency", Text),
+    _ts("create_time"),
+    _ts("update_time", nullable=False),
+    _ts("due_date"),
+    _ts("return_ship_due_date"),
+    _ts("return_seller_due_date"),
+    Column("tracking_number", Text),
+    Column("needs_logistics", Boolean),
+    Column("negotiation_status", Text),
+    Column("seller_proof_status", Text),
+    Column("seller_compensation_status", Text),
+    Column("return_refund_type", Text),
+    Column("return_solution", Integer),
+    Column("return_refund_request_type", Integer),
+    Column("validation_type", Text),
+    Column("is_arrived_at_warehouse", Integer),
+    Column("raw", JSONB, nullable=False),
+    _synced_at(),
+    Index("ix_returns_shop_update_time", "shop_id", "update_time"),
+    Index("ix_returns_order_sn", "order_sn"),
+)
+
+return_items = Table(
+    "return_items",
+    metadata,
+    Column("return_sn", Text, nullable=False),
+    Column("line_index", Integer, nullable=False),
+    Column("shop_id", BigInteger, nullable=False),
+    _ts("update_time", nullable=False),
+    Column("item_id", BigInteger),
+    Column("model_id", BigInteger),
+    Column("name", Text),
+    Column("item_sku", Text),
+    Column("variation_sku", Text),
+    Column("amount", Integer),
+    _money("item_price"),
+    Column("is_add_on_deal", Boolean),
+    Column("is_main_item", Boolean),
+    Column("add_on_deal_id", BigInteger),
+    Column("raw", JSONB, nullable=False),
+    PrimaryKeyConstraint("return_sn", "line_index"),
+)
+
 webhook_events = Table(
     "webhook_events",
     metadata,
