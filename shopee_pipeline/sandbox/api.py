@@ -1,5 +1,5 @@
-"""The Shopee endpoints the pipeline uses (auth, shop, order, logistics, payment, push), as handlers over
-the world.
+"""The Shopee endpoints the pipeline uses (auth, shop, order, logistics, payment, returns, push), as
+handlers over the world.
 
 Each handler takes the services and a checked request and returns a ``Reply`` or raises ``ApiError``.
 """
@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 
 from .anomalies import UNKNOWN_STATUS, Anomalies, bend_detail
 from .config import SandboxConfig
-from .gateway import ApiError, ApiRequest, Reply
+from .gateway import ApiError, ApiRequest, Reply, required, required_int
 from .pushes import LostPushStore
+from .return_query import parse_return_list
 from .tokens import TokenError, TokenStore
 from .world import World
 
@@ -143,20 +144,6 @@ class Route:
 # -- parameter helpers ---------------------------------------------------------------------------------
 
 
-def _required(request: ApiRequest, name: str) -> str:
-    value = request.query.get(name, "")
-    if not value:
-        raise ApiError("error_param", f"{name} is required.")
-    return value
-
-
-def _required_int(request: ApiRequest, name: str) -> int:
-    try:
-        return int(_required(request, name))
-    except ValueError:
-        raise ApiError("error_param", f"{name} should be an integer.") from None
-
-
 def _csv(value: str) -> list[str]:
     seen: dict[str, None] = {}
     for part in value.split(","):
@@ -166,7 +153,7 @@ def _csv(value: str) -> list[str]:
 
 
 def _sn_list(request: ApiRequest, name: str) -> list[str]:
-    sns = _csv(_required(request, name))
+    sns = _csv(required(request, name))
     if not sns:
         raise ApiError("error_param", f"{name} is required.")
     if len(sns) > 50:
@@ -202,16 +189,16 @@ def _list_page(
 ) -> tuple[list[tuple[int, str, str]], bool, str]:
     """Shared rules of ``get_order_list`` and ``get_booking_list``: time window of at most
     15 days with ``time_to`` inclusive, page_size 1-100, opaque keyset cursor, sort by (time, sn)."""
-    field = _required(request, "time_range_field")
+    field = required(request, "time_range_field")
     if field not in ("create_time", "update_time"):
         raise ApiError("error_param", "time_range_field should be create_time or update_time.")
-    time_from, time_to = _required_int(request, "time_from"), _required_int(request, "time_to")
+    time_from, time_to = required_int(request, "time_from"), required_int(request, "time_to")
     if time_from > time_to or time_to - time_from > MAX_WINDOW:
         raise ApiError(
             "booking.booking_list_invalid_time" if bookings else "order.order_list_invalid_time",
             INVALID_WINDOW,
         )
-    page_size = _required_int(request, "page_size")
+    page_size = required_int(request, "page_size")
     if page_size > 100:
         raise ApiError("error_param", "page_size must be 100 or less.")
     if page_size < 1:
@@ -299,7 +286,7 @@ def access_token_get(svc: Services, request: ApiRequest) -> Reply:
 def auth_partner(svc: Services, request: ApiRequest) -> Reply:
     """``GET /api/v2/shop/auth_partner``: the seller consents at once; redirects to ``redirect``
     with ``code`` and ``shop_id`` (the ``shop_id`` query parameter if given, else the first shop)."""
-    redirect = _required(request, "redirect")
+    redirect = required(request, "redirect")
     shop_id = (
         int(request.query["shop_id"]) if request.query.get("shop_id", "").isdigit() else svc.world.shop_ids[0]
     )
@@ -397,7 +384,7 @@ def package_detail(svc: Services, request: ApiRequest) -> Reply:
 def tracking_number(svc: Services, request: ApiRequest) -> Reply:
     """``GET /api/v2/logistics/get_tracking_number``: ``""`` until PROCESSED; split orders need
     ``package_number``; an empty ``package_number`` is refused."""
-    sn = _required(request, "order_sn")
+    sn = required(request, "order_sn")
     package_number = request.query.get("package_number")
     if package_number is not None and not package_number:
         raise ApiError("logistics.error_param", "package_number should not be empty.")
@@ -532,13 +519,40 @@ def booking_detail(svc: Services, request: ApiRequest) -> Reply:
 
 def booking_tracking_number(svc: Services, request: ApiRequest) -> Reply:
     """``GET /api/v2/logistics/get_booking_tracking_number``: ``tracking_number`` at top level."""
-    sn = _required(request, "booking_sn")
+    sn = required(request, "booking_sn")
     assert request.shop_id is not None
     try:
         number = svc.world.booking_tracking_number(request.shop_id, sn)
     except KeyError:
         raise ApiError("logistics.invalid_error", "The booking is not exist.") from None
     return Reply({"tracking_number": number}, top_level=True)
+
+
+# -- returns: /api/v2/returns/* ------------------------------------------------------------------------
+
+
+def return_list(svc: Services, request: ApiRequest) -> Reply:
+    """``GET /api/v2/returns/get_return_list``: page-number pagination (``page_no``, ``page_size``),
+    ``create_time``/``update_time`` windows and exact-match status filters (``return_query``);
+    ``response`` is ``{"more", "return": [full objects]}``."""
+    query = parse_return_list(request, svc.config)
+    assert request.shop_id is not None
+    page, more = query.select(svc.world.returns_now(request.shop_id))
+    return Reply({"more": more, "return": page}, success_text=svc.config.return_success_error_text)
+
+
+def return_detail(svc: Services, request: ApiRequest) -> Reply:
+    """``GET /api/v2/returns/get_return_detail?return_sn=``: one object; a ``return_sn`` the shop does
+    not have answers ``SandboxConfig.unknown_return_sn_error``."""
+    return_sn = request.query.get("return_sn", "")
+    if not return_sn:
+        raise ApiError("error_param", "Return SN or ID is invalid.")
+    assert request.shop_id is not None
+    try:
+        detail = svc.world.return_detail(request.shop_id, return_sn)
+    except KeyError:
+        raise ApiError(*svc.config.unknown_return_sn_error) from None
+    return Reply(detail, success_text=svc.config.return_success_error_text)
 
 
 # -- lost pushes: /api/v2/push/* -----------------------------------------------------------------------
@@ -573,6 +587,8 @@ ROUTES: dict[str, Route] = {
     "/api/v2/logistics/get_tracking_number": Route("GET", True, tracking_number),
     "/api/v2/logistics/get_mass_tracking_number": Route("POST", True, mass_tracking_number),
     "/api/v2/logistics/get_booking_tracking_number": Route("GET", True, booking_tracking_number),
+    "/api/v2/returns/get_return_list": Route("GET", True, return_list),
+    "/api/v2/returns/get_return_detail": Route("GET", True, return_detail),
     "/api/v2/push/get_lost_push_message": Route("GET", False, lost_push_messages),
     "/api/v2/push/confirm_consumed_lost_push_message": Route("POST", False, confirm_lost_push),
 }

@@ -15,6 +15,19 @@ FAULT_KINDS: tuple[str, ...] = ("rate_limit", "error_server", "http_500", "drop"
 ``stall`` (the answer waits ``stall_seconds`` before it is sent)."""
 
 
+RETURN_LIST_SORTS: tuple[str, ...] = ("update_time_desc", "update_time_asc", "create_time_desc")
+"""Orders ``get_return_list`` may serve its returns in (ties broken by ``return_sn``, same direction)."""
+
+RETURN_LOGISTICS_SPELLINGS: tuple[str, ...] = ("both", "reverse_logistics_status", "reverse_logistic_status")
+"""Which spelling(s) ``get_return_detail`` uses for the reverse-logistics status and, alike, for the
+channel name (``reverse_logistics_channel_name`` / ``reverse_logistic_channel_name``)."""
+
+RETURN_PUSH_DATA_SHAPES: tuple[str, ...] = ("full", "return_sn_only", "order_sn_only", "no_keys")
+"""The ``data`` of push 29: ``full`` is ``{"return_sn", "order_sn", "update_time", "updated_values"}``;
+``return_sn_only`` leaves out ``order_sn``, ``order_sn_only`` leaves out ``return_sn`` and ``no_keys``
+both (``update_time`` and ``updated_values`` stay)."""
+
+
 def default_error_http_status() -> dict[str, int]:
     """HTTP status per error code. Shopee does not document them, so these are an assumption (403
     auth/sign, 400 param, 429 rate limit, 500 server; docs/shopee-api-notes.md#unconfirmed-points).
@@ -52,6 +65,30 @@ class SandboxConfig:
     from ``seed`` and the push itself, so a run is repeatable. A request's ``timestamp`` is
     accepted when fresh against either the simulated or the real wall clock, so a client may sign
     with either.
+
+    Returns (``get_return_list``, ``get_return_detail``, push 29; docs/shopee-api-notes.md, Returns).
+    Every point Shopee leaves unconfirmed is a field:
+
+    - ``return_rate``: share of completed orders that get a return raised after completion (RRAOC);
+      orders whose timeline reaches ``TO_RETURN`` always get one (RRBOC);
+    - ``return_page_no_base``: number of the first page, 1 (as the doc sample) or 0;
+      ``return_page_no_zero``: what a 1-based server does with ``page_no=0``, ``first_page`` (serves
+      page 1) or ``error`` (``error_param``);
+    - ``return_list_window_required``: at least one complete ``create_time_from/to`` or
+      ``update_time_from/to`` window is needed (a half window is always refused);
+      ``return_list_combine_windows``: both windows may be sent together;
+    - ``return_list_sort``: ``RETURN_LIST_SORTS``; windows include both ends;
+    - ``return_compensation_prefixed``: ``seller_compensation_status`` spelled ``COMPENSATION_*`` (the
+      definition page) or unprefixed (the API samples), in answers and filters alike;
+    - ``return_reverse_logistics_spelling``: ``RETURN_LOGISTICS_SPELLINGS``;
+    - ``return_success_error_text``: ``error`` and ``message`` of a successful returns answer, ``""``
+      (the envelope rule), ``"-"`` (the doc samples) or ``" "``;
+    - ``unknown_return_sn_error``: ``(error, message)`` for a ``return_sn`` that does not exist or
+      belongs to another shop;
+    - ``return_push``: send push 29 (``return_updates_push``) at every change of a return;
+      ``return_push_data_shape``: ``RETURN_PUSH_DATA_SHAPES``;
+    - ``return_order_status_push``: the code-3 push of an order reaching ``TO_RETURN`` is sent (False
+      leaves it out; the order's status changes all the same).
     """
 
     shops: int = 3
@@ -87,6 +124,19 @@ class SandboxConfig:
     other_error_http_status: int = 400
     future_timestamp_tolerance: int = 300
     record_secrets: bool = False
+    return_rate: float = 0.05
+    return_page_no_base: int = 1
+    return_page_no_zero: str = "first_page"
+    return_list_window_required: bool = True
+    return_list_combine_windows: bool = True
+    return_list_sort: str = "update_time_desc"
+    return_compensation_prefixed: bool = True
+    return_reverse_logistics_spelling: str = "both"
+    return_success_error_text: str = ""
+    unknown_return_sn_error: tuple[str, str] = ("error_data", "The return you queried doesn't exist.")
+    return_push: bool = True
+    return_push_data_shape: str = "full"
+    return_order_status_push: bool = True
 
     def __post_init__(self) -> None:
         if self.shops < 1:
@@ -112,6 +162,26 @@ class SandboxConfig:
             raise ValueError(f"lost_push_data_shape must be one of {LOST_PUSH_DATA_SHAPES}")
         if not (0.0 <= self.push_drop_rate <= 1.0 and 0.0 <= self.push_duplicate_rate <= 1.0):
             raise ValueError("push_drop_rate and push_duplicate_rate must be between 0 and 1")
+        self._check_returns()
+
+    def _check_returns(self) -> None:
+        if not 0.0 <= self.return_rate <= 1.0:
+            raise ValueError("return_rate must be between 0 and 1")
+        if self.return_page_no_base not in (0, 1):
+            raise ValueError("return_page_no_base must be 0 or 1")
+        if self.return_page_no_zero not in ("first_page", "error"):
+            raise ValueError("return_page_no_zero must be 'first_page' or 'error'")
+        if self.return_list_sort not in RETURN_LIST_SORTS:
+            raise ValueError(f"return_list_sort must be one of {RETURN_LIST_SORTS}")
+        if self.return_reverse_logistics_spelling not in RETURN_LOGISTICS_SPELLINGS:
+            raise ValueError(f"return_reverse_logistics_spelling must be one of {RETURN_LOGISTICS_SPELLINGS}")
+        if self.return_success_error_text not in ("", "-", " "):
+            raise ValueError("return_success_error_text must be '', '-' or ' '")
+        error = self.unknown_return_sn_error
+        if len(error) != 2 or not all(isinstance(part, str) and part for part in error):
+            raise ValueError("unknown_return_sn_error must be a pair of non-empty strings (error, message)")
+        if self.return_push_data_shape not in RETURN_PUSH_DATA_SHAPES:
+            raise ValueError(f"return_push_data_shape must be one of {RETURN_PUSH_DATA_SHAPES}")
 
     @property
     def effective_push_key(self) -> str:

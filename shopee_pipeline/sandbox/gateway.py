@@ -46,12 +46,14 @@ class ApiRequest:
 @dataclass(slots=True)
 class Reply:
     """A successful answer: ``payload`` goes under ``response`` unless ``top_level``; ``warning`` is
-    added when present; ``redirect`` turns the answer into an HTTP 302."""
+    added when present; ``redirect`` turns the answer into an HTTP 302; ``success_text`` is the
+    envelope's ``error`` and ``message`` (Shopee's rule says ``""``; some doc samples show ``"-"``)."""
 
     payload: dict[str, Any] | list[Any] | None = None
     top_level: bool = False
     warning: list[str] | None = None
     redirect: str | None = None
+    success_text: str = ""
 
 
 def new_request_id() -> str:
@@ -60,9 +62,11 @@ def new_request_id() -> str:
 
 
 def success_envelope(reply: Reply) -> dict[str, Any]:
-    """Shopee's envelope for a success: ``error`` is ``""``; ``auth/token/get`` and
-    ``auth/access_token/get`` carry their fields at the top level."""
-    body: dict[str, Any] = {"request_id": new_request_id(), "error": "", "message": ""}
+    """Shopee's envelope for a success: ``error`` and ``message`` are the reply's ``success_text``
+    (``""`` unless set); ``auth/token/get`` and ``auth/access_token/get`` carry their fields at the
+    top level."""
+    text = reply.success_text
+    body: dict[str, Any] = {"request_id": new_request_id(), "error": text, "message": text}
     if reply.warning:
         body["warning"] = reply.warning
     if reply.top_level and isinstance(reply.payload, dict):
@@ -75,6 +79,22 @@ def success_envelope(reply: Reply) -> dict[str, Any]:
 def error_envelope(error: str, message: str) -> dict[str, Any]:
     """Shopee's envelope for an error."""
     return {"request_id": new_request_id(), "error": error, "message": message}
+
+
+def required(request: ApiRequest, name: str) -> str:
+    """A required query parameter (``error_param`` "<name> is required." when missing or empty)."""
+    value = request.query.get(name, "")
+    if not value:
+        raise ApiError("error_param", f"{name} is required.")
+    return value
+
+
+def required_int(request: ApiRequest, name: str) -> int:
+    """A required integer query parameter."""
+    try:
+        return int(required(request, name))
+    except ValueError:
+        raise ApiError("error_param", f"{name} should be an integer.") from None
 
 
 def _int(query: dict[str, str], name: str) -> int:

@@ -26,12 +26,12 @@ def _base36(n: int, width: int) -> str:
     return "".join(reversed(chars))
 
 
-def make_sn(rng: random.Random, t: int, used: set[str]) -> str:
-    """A Shopee-style serial: ``yymmdd`` (Jakarta date of ``t``) + 8 base-36 characters, unique in
-    ``used``."""
+def make_sn(rng: random.Random, t: int, used: set[str], width: int = 8) -> str:
+    """A Shopee-style serial: ``yymmdd`` (Jakarta date of ``t``) + ``width`` base-36 characters (8 for
+    an order or booking, 9 for a ``return_sn``), unique in ``used``."""
     day = time.strftime("%y%m%d", time.gmtime(t + _JAKARTA))
     while True:
-        sn = day + _base36(rng.getrandbits(41), 8)
+        sn = day + _base36(rng.getrandbits((36**width).bit_length() - 1), width)
         if sn not in used:
             used.add(sn)
             return sn
@@ -246,7 +246,6 @@ def make_body(order: Order, shop: Shop) -> OrderBody:
         service_rate=0.04 if rng.random() < 0.5 else 0.0,
         ams_fee_rate=0.05 if rng.random() < 0.1 else 0.0,
         buyer_cancel_reason=rng.choice(names.BUYER_CANCEL_REASONS) if order.cancel_kind == "buyer" else "",
-        return_sn=make_sn(rng, order.timeline.times[-1], set()) if order.refund else "",
     )
 
 

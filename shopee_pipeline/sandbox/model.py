@@ -1,4 +1,5 @@
-"""Plain data records of the seeded world: catalog, orders (core timeline + lazily built body), bookings."""
+"""Plain data records of the seeded world: catalog, orders (core timeline + lazily built body), bookings,
+return/refund requests."""
 
 from __future__ import annotations
 
@@ -123,7 +124,6 @@ class OrderBody:
     service_rate: float
     ams_fee_rate: float
     buyer_cancel_reason: str
-    return_sn: str
 
 
 @dataclass(slots=True)
@@ -157,3 +157,71 @@ class Booking:
     order_sn: str
     carrier: int
     tracking_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnStep:
+    """A return as it stands from ``time`` on (one change of its life cycle), fields named as
+    ``get_return_detail`` names them. ``changed`` lists the fields that changed at ``time`` (the
+    ``updated_values`` of its push 29). ``seller_compensation_status`` is kept without its
+    ``COMPENSATION_`` prefix (rendering adds it when configured); ``reverse_logistics_status`` is ``""``
+    for a return that needs no logistics."""
+
+    time: int
+    status: str
+    negotiation_status: str
+    seller_proof_status: str
+    seller_compensation_status: str
+    reverse_logistics_status: str
+    reassessed_request_reason: str
+    compensation_amount: int
+    changed: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class ReturnItem:
+    """One order line a return covers: ``amount`` units of it, refunded with ``refund_amount``."""
+
+    line: Line
+    amount: int
+    refund_amount: int
+
+
+@dataclass(slots=True)
+class ReturnRequest:
+    """A return/refund request (``get_return_detail``) of one order: fixed facts and its ``steps``,
+    ascending by ``time``; it exists from ``steps[0].time`` (its ``create_time``) on."""
+
+    return_sn: str
+    order_sn: str
+    shop_id: int
+    refund_type: str
+    items: list[ReturnItem]
+    reason: str
+    text_reason: str
+    images: list[str]
+    needs_logistics: bool
+    tracking_number: str
+    buyer_username: str
+    pickup_address: dict[str, object]
+    channel_name: str
+    steps: list[ReturnStep]
+
+    @property
+    def create_time(self) -> int:
+        """When the buyer raised the return."""
+        return self.steps[0].time
+
+    @property
+    def refund_amount(self) -> int:
+        """The refund of the whole return: the sum of its items' refunds."""
+        return sum(item.refund_amount for item in self.items)
+
+    def step_at(self, now: int) -> ReturnStep | None:
+        """The return as of ``now``; None before it was raised."""
+        i = bisect_right(self.steps, now, key=lambda step: step.time) - 1
+        return self.steps[i] if i >= 0 else None
+
+    def first_time(self, status: str, now: int) -> int:
+        """When ``status`` was first reached at or before ``now``; 0 if not (yet)."""
+        return next((s.time for s in self.steps if s.time <= now and s.status == status), 0)

@@ -152,3 +152,20 @@ BUYER_CANCEL_REASONS: tuple[str, ...] = (
     "Others / change of mind",
     "Found cheaper elsewhere",
 )
+# (ReturnReason, whether the items go back to the seller, the buyer's text_reason)
+RETURN_REASONS_BEFORE_COMPLETION: tuple[tuple[str, bool, str], ...] = (
+    ("NOT_RECEIPT", False, "Paket belum saya terima"),
+    ("ITEM_MISSING", False, "Ada barang yang kurang di paket"),
+    ("PHYSICAL_DMG", True, "Barang rusak saat diterima"),
+    ("WRONG_ITEM", True, "Barang yang dikirim salah"),
+    ("DIFFERENT_DESCRIPTION", True, "Barang tidak sesuai deskripsi"),
+)
+RETURN_REASONS_AFTER_COMPLETION: tuple[tuple[str, bool, str], ...] = (
+    ("FUNCTIONAL_DMG", True, "Barang tidak berfungsi setelah dipakai"),
+    ("ITEM_FAKE", True, "Barang tidak original"),
+    ("CHANGE_MIND", True, "Berubah pikiran"),
+    ("EXPECTATION_FAILED", True, "Kualitas tidak sesuai harapan"),
+    ("ITEM_MISSING", False, "Aksesoris tidak ada di dalam kotak"),
+)
+REASSESSED_REASONS: tuple[str, ...] = ("CHANGE_MIND", "DIFFERENT_DESCRIPTION", "FUNCTIONAL_DMG")
+DISPUTE_TEXT = "Barang sudah dikirim sesuai pesanan"

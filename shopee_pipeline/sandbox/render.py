@@ -5,6 +5,8 @@ from __future__ import annotations
 from . import names
 from .model import Booking, Line, Order, OrderBody, Package
 
+CURRENCY = "IDR"
+"""Every sandbox shop is an Indonesian one."""
 _PRE_PAID = {"UNPAID"}
 _DELIVERED = {"TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"}
 
@@ -180,7 +182,7 @@ def order_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
     return {
         "order_sn": order.order_sn,
         "region": "ID",
-        "currency": "IDR",
+        "currency": CURRENCY,
         "cod": order.cod,
         "order_status": status,
         "message_to_seller": body.message_to_seller,
@@ -224,14 +226,18 @@ def order_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
     }
 
 
-def escrow_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
+def escrow_detail(
+    order: Order, body: OrderBody, now: int, return_sns: list[str], refund: int
+) -> dict[str, object]:
     """``get_escrow_detail`` payload. ``escrow_amount`` changes with the life cycle:
     estimated until delivery, final shipping fee after it, affiliate fee at completion; exactly 0 for
-    cancelled and fully refunded orders."""
+    cancelled orders. ``return_sns`` are the order's ``ACCEPTED`` returns and ``refund`` their refunds:
+    they show as ``return_order_sn_list`` and ``seller_return_refund`` (``-refund``, the sign an
+    assumption) and reduce ``escrow_amount`` (docs/shopee-api-notes.md, Returns)."""
     status, _ = order_status_at(order, now)
     a = _amounts(body)
     delivered = order.timeline.first_time("TO_CONFIRM_RECEIVE", now) > 0
-    zero = status == "CANCELLED" or (order.refund and status == "COMPLETED")
+    zero = status == "CANCELLED"
     actual = body.estimated_shipping_fee + (body.shipping_delta if delivered else 0)
     commission = _money(a["selling"] * body.commission_rate)
     service = _money(a["selling"] * body.service_rate)
@@ -248,6 +254,7 @@ def escrow_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
         - service
         - txn
         - ams
+        - refund
     )
     if zero:
         commission = service = txn = ams = 0.0
@@ -322,7 +329,7 @@ def escrow_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
         "cost_of_goods_sold": float(a["selling"]),
         "original_cost_of_goods_sold": float(a["selling"]),
         "original_shopee_discount": 0.0,
-        "seller_return_refund": -float(a["selling"]) if order.refund and status == "COMPLETED" else 0.0,
+        "seller_return_refund": float(-refund),
         "reverse_shipping_fee": 0.0,
         "final_product_protection": 0.0,
         "credit_card_promotion": 0.0,
@@ -346,9 +353,7 @@ def escrow_detail(order: Order, body: OrderBody, now: int) -> dict[str, object]:
     return {
         "order_sn": order.order_sn,
         "buyer_user_name": body.buyer_username,
-        "return_order_sn_list": [body.return_sn]
-        if body.return_sn and status in ("TO_RETURN", "COMPLETED")
-        else [],
+        "return_order_sn_list": list(return_sns),
         "order_income": income,
         "buyer_payment_info": {
             "buyer_payment_method": body.payment_method,

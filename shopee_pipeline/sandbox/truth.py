@@ -2,7 +2,8 @@
 
 Every existing order of every shop with ``order_status``, ``update_time`` and its packages
 (``package_number``, ``logistics_status``, ``tracking_number``), and every booking with
-``booking_status``, ``update_time`` and ``tracking_number``. Each record is read as of the moment it is
+``booking_status``, ``update_time`` and ``tracking_number``, every return with its status, refund and
+items, and the escrow of every order with an ``ACCEPTED`` return. Each record is read as of the moment it is
 read: on a frozen clock (``SandboxEngine.freeze_clock``) that is one instant for all of them.
 """
 
@@ -54,17 +55,58 @@ def _bookings(world: World, shop_id: int, now: int) -> list[dict[str, Any]]:
     return bookings
 
 
+def _returns(world: World, shop_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every return that exists now, by ``(create_time, return_sn)``, and the escrow of each order with
+    an ``ACCEPTED`` return, by ``order_sn``."""
+    returns, accepted = [], set()
+    for entry in world.returns_now(shop_id):
+        returns.append(
+            {
+                "return_sn": entry["return_sn"],
+                "order_sn": entry["order_sn"],
+                "status": entry["status"],
+                "update_time": entry["update_time"],
+                "refund_amount": entry["refund_amount"],
+                "items": [
+                    {k: item[k] for k in ("item_id", "model_id", "amount", "item_price")}
+                    for item in entry["item"]
+                ],
+            }
+        )
+        if entry["status"] == "ACCEPTED":  # no return leaves ACCEPTED (sandbox.returns)
+            accepted.add(entry["order_sn"])
+    escrows = []
+    for order_sn in sorted(accepted):
+        escrow = world.escrow_detail(shop_id, order_sn)
+        assert escrow is not None
+        income = escrow["order_income"]
+        assert isinstance(income, dict)
+        escrows.append(
+            {
+                "order_sn": order_sn,
+                "escrow_amount": income["escrow_amount"],
+                "return_order_sn_list": escrow["return_order_sn_list"],
+            }
+        )
+    return returns, escrows
+
+
+def _shop(world: World, shop_id: int, now: int) -> dict[str, Any]:
+    returns, returned_escrow = _returns(world, shop_id)
+    return {
+        "shop_id": shop_id,
+        "orders": _orders(world, shop_id, now),
+        "bookings": _bookings(world, shop_id, now),
+        "returns": returns,
+        "returned_escrow": returned_escrow,
+    }
+
+
 def ground_truth(world: World) -> dict[str, Any]:
-    """``{"now", "shops": [{"shop_id", "orders": [...], "bookings": [...]}]}``, ``now`` being the clock
-    when reading began. The world's lock is held throughout: no edit lands halfway."""
+    """``{"now", "shops": [{"shop_id", "orders": [...], "bookings": [...], "returns": [...],
+    "returned_escrow": [...]}]}``, ``now`` being the clock when reading began. The world's lock is held
+    throughout: no edit lands halfway."""
     with world.lock:
         now = world.now()
-        shops = [
-            {
-                "shop_id": shop_id,
-                "orders": _orders(world, shop_id, now),
-                "bookings": _bookings(world, shop_id, now),
-            }
-            for shop_id in world.shop_ids
-        ]
+        shops = [_shop(world, shop_id, now) for shop_id in world.shop_ids]
     return {"now": now, "shops": shops}

@@ -1,28 +1,31 @@
-"""The seeded world and its life cycle: which orders and bookings exist as of the simulated clock,
-what they look like, indexes for list calls, the events that become pushes, and upstream edits."""
+"""The seeded world and its life cycle: which orders, bookings and returns exist as of the simulated
+clock, what they look like, indexes for list calls, the events that become pushes, and upstream edits."""
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import Any
 
-from . import render
+from . import render, return_render
 from .clock import SimClock
 from .config import SandboxConfig
 from .generate import DAY, booking_lines, generate_day, make_body, make_shops
-from .model import Booking, Order, OrderBody, Package, Shop
+from .model import Booking, Order, OrderBody, Package, ReturnRequest, Shop
+from .returns import make_returns
 
 CODE_ORDER_STATUS = 3
 CODE_TRACKING_NO = 4
 CODE_BOOKING_STATUS = 23
 CODE_BOOKING_TRACKING_NO = 24
+CODE_RETURN = 29
 
 
 @dataclass(slots=True)
 class Event:
-    """A push-worthy change: ``code`` 3 (order_status_push), 4 (order_trackingno_push) or 23
-    (booking_status_push) with its ``data``."""
+    """A push-worthy change: ``code`` 3 (order_status_push), 4 (order_trackingno_push), 23
+    (booking_status_push), 24 (booking_trackingno_push) or 29 (return_updates_push) with its ``data``."""
 
     time: int
     shop_id: int
@@ -40,6 +43,8 @@ class _ShopState:
         self.packages: dict[str, tuple[str, Package]] = {}
         self.by_create: list[tuple[int, str]] = []
         self.bookings_by_create: list[tuple[int, str]] = []
+        self.returns: dict[str, ReturnRequest] = {}
+        self.returns_of_order: dict[str, list[ReturnRequest]] = {}
         self.events: list[tuple[int, int, str, str]] = []  # (time, code, sn, status)
         self.event_times: list[int] = []
         self.update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
@@ -56,6 +61,7 @@ class World:
         self.lock = threading.RLock()
         self.origin = clock.now() - config.history_days * DAY
         self._used: set[str] = set()
+        self._used_returns: set[str] = set()
         self._days_generated = -1
         self._version = 0
         self._shops = {
@@ -96,6 +102,7 @@ class World:
             new_events.extend(
                 (t, CODE_ORDER_STATUS, order.order_sn, s) for t, s in zip(tl.times, tl.statuses, strict=True)
             )
+            new_events.extend(self._add_returns(state, order))
         for booking in bookings:
             state.bookings[booking.booking_sn] = booking
             state.bookings_by_create.append((booking.create_time, booking.booking_sn))
@@ -108,6 +115,20 @@ class World:
         state.events.extend(new_events)
         state.events.sort()
         state.event_times = [e[0] for e in state.events]
+
+    def _add_returns(self, state: _ShopState, order: Order) -> list[tuple[int, int, str, str]]:
+        """Attach the order's returns (``sandbox.returns``); their push-29 events when ``return_push``."""
+        returns = make_returns(
+            self.config.seed, self.config.return_rate, order, lambda: self._body(order), self._used_returns
+        )
+        if returns:
+            state.returns_of_order[order.order_sn] = returns
+        events = []
+        for ret in returns:
+            state.returns[ret.return_sn] = ret
+            if self.config.return_push:
+                events.extend((step.time, CODE_RETURN, ret.return_sn, step.status) for step in ret.steps)
+        return events
 
     # -- lookups ------------------------------------------------------------------------------------
 
@@ -160,11 +181,49 @@ class World:
             return order.booking_sn if order is not None else ""
 
     def escrow_detail(self, shop_id: int, order_sn: str) -> dict[str, object] | None:
-        """``get_escrow_detail`` payload, or None when the order does not exist (yet)."""
+        """``get_escrow_detail`` payload, or None when the order does not exist (yet). Once a return of
+        the order is ``ACCEPTED``, its ``return_sn`` and refund show (``render.escrow_detail``)."""
         with self.lock:
             now = self.now()
             order = self._order(shop_id, order_sn, now)
-            return None if order is None else render.escrow_detail(order, self._body(order), now)
+            if order is None:
+                return None
+            accepted = [
+                r
+                for r in self._shops[shop_id].returns_of_order.get(order_sn, ())
+                if r.first_time("ACCEPTED", now)
+            ]
+            return render.escrow_detail(
+                order,
+                self._body(order),
+                now,
+                [r.return_sn for r in accepted],
+                sum(r.refund_amount for r in accepted),
+            )
+
+    def returns_now(self, shop_id: int) -> list[dict[str, Any]]:
+        """Every return of the shop that exists now, as ``get_return_list`` entries, by
+        ``(create_time, return_sn)``."""
+        with self.lock:
+            now = self.now()
+            entries = []
+            returns = self._shops[shop_id].returns.values()
+            for ret in sorted(returns, key=lambda r: (r.create_time, r.return_sn)):
+                step = ret.step_at(now)
+                if step is not None:
+                    entries.append(return_render.return_entry(ret, step, self.config))
+            return entries
+
+    def return_detail(self, shop_id: int, return_sn: str) -> dict[str, Any]:
+        """The ``get_return_detail`` object; KeyError when the shop has no such return (yet)."""
+        with self.lock:
+            now = self.now()
+            state = self._shops.get(shop_id)
+            ret = state.returns.get(return_sn) if state else None
+            step = ret.step_at(now) if ret else None
+            if ret is None or step is None:
+                raise KeyError(return_sn)
+            return return_render.return_detail(ret, step, self.config)
 
     def booking_detail(self, shop_id: int, booking_sn: str) -> dict[str, object]:
         """The full ``get_booking_detail`` object; KeyError if it does not exist (yet)."""
@@ -324,8 +383,10 @@ class World:
 
     def sweep(self, until: int) -> list[Event]:
         """Push-worthy events in ``(last sweep, until]``, oldest first: code 3 per order
-        status change, code 4 per package when an order reaches PROCESSED, code 23 per booking change,
-        code 24 when a booking reaches PROCESSED (with ``booking_tracking_push``)."""
+        status change (but ``TO_RETURN`` only with ``return_order_status_push``), code 4 per package
+        when an order reaches PROCESSED, code 23 per booking change, code 24 when a booking reaches
+        PROCESSED (with ``booking_tracking_push``), code 29 per change of a return (with
+        ``return_push``)."""
         with self.lock:
             self._ensure_days(until)
             since, self._swept_until = self._swept_until, max(self._swept_until, until)
@@ -334,6 +395,15 @@ class World:
                 lo = bisect_right(state.event_times, since)
                 hi = bisect_right(state.event_times, until)
                 for t, code, sn, status in state.events[lo:hi]:
+                    if code == CODE_RETURN:
+                        ret = state.returns[sn]
+                        step = ret.step_at(t)
+                        assert step is not None
+                        data = return_render.push_data(ret, step, self.config.return_push_data_shape)
+                        events.append(Event(t, shop_id, code, data))
+                        continue
+                    if status == "TO_RETURN" and not self.config.return_order_status_push:
+                        continue
                     if code == CODE_BOOKING_STATUS:
                         events.append(
                             Event(
