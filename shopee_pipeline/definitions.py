@@ -41,7 +41,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         ],
         jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],
         schedules=[
-            build_auto_sync_schedule(tz),
+            build_auto_sync_schedule(tz, settings.shops_per_run),
             build_recover_lost_pushes_hourly(tz),
             build_purge_old_runs_daily(tz),
         ],

@@ -47,6 +47,7 @@ class Settings:
     data_dir: Path
     overlap_minutes: int
     max_requests_per_second: float
+    shops_per_run: int = 25
 
     def require_partner(self) -> tuple[int, str]:
         """Return `(partner_id, partner_key)`, or raise a `SettingsError` naming what is missing."""
@@ -181,6 +182,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         overlap_minutes=_positive_int(
             "SHOPEE_SYNC_OVERLAP_MINUTES", env.get("SHOPEE_SYNC_OVERLAP_MINUTES"), 10
         ),
+        shops_per_run=_positive_int("SHOPEE_SHOPS_PER_RUN", env.get("SHOPEE_SHOPS_PER_RUN"), 25),
     )
 
 

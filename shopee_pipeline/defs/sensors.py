@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START, SHOP_TAG, TRIGGER_TAG
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import (
@@ -109,9 +109,9 @@ def _run_request(
             assets += spec.asset_keys
             ops[spec.op_name] = {"config": {"only": keys}}
     tags = {
-        "shopee/trigger": "push",
+        TRIGGER_TAG: "push",
         "shopee/events": str(len(sync.event_ids)),
-        "shopee/shop": str(sync.shop_id),
+        SHOP_TAG: str(sync.shop_id),
     }
     if first != last:
         tags |= {

@@ -6,7 +6,7 @@ A key reads `2026-11-25|123456` (dimension `date` first, then `shop`). The defin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 
 import dagster as dg
@@ -61,3 +61,20 @@ def all_shops_range(instance: dg.DagsterInstance, first_day: date, last_day: dat
     if not shops:
         return None
     return partition_key(first_day, int(shops[0])), partition_key(last_day, int(shops[-1]))
+
+
+def shop_slices(shops: Sequence[str], busy: Collection[str], per_run: int) -> list[list[str]]:
+    """`shops` (in the order the dynamic partitions keep) cut into runs of at most `per_run` consecutive
+    shops, leaving out the `busy` ones: each slice is one partition range, so a busy shop ends a slice."""
+    slices: list[list[str]] = []
+    current: list[str] = []
+    for shop in shops:
+        if shop in busy or len(current) == per_run:
+            if current:
+                slices.append(current)
+            current = []
+        if shop not in busy:
+            current.append(shop)
+    if current:
+        slices.append(current)
+    return slices

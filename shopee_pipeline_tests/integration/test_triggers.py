@@ -7,11 +7,18 @@ from typing import Any
 
 import dagster as dg
 import requests
+from dagster._core.test_utils import create_run_for_test
 from sqlalchemy import select
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.defs.schedules import (
+    RANGE_END,
+    RANGE_START,
+    SHOP_TAG,
+    SHOPS_TAG,
+    build_auto_sync_schedule,
+)
 from shopee_pipeline.defs.sensors import shop_partitions_sensor
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.shops import set_active
@@ -37,12 +44,52 @@ def test_schedule_requests_one_run_over_every_shop_for_today(pipeline) -> None:
     context = dg.build_schedule_context(
         instance=pipeline.instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
     )
-    request = auto_sync_every_15_minutes(context)
-    assert isinstance(request, dg.RunRequest)
+    [request] = auto_sync_every_15_minutes(context)  # 3 shops, at most 25 per run
     ordered = pipeline.instance.get_dynamic_partitions("shops")
     assert sorted(ordered) == shops
     assert request.tags[RANGE_START] == f"2026-11-25|{ordered[0]}"
     assert request.tags[RANGE_END] == f"2026-11-25|{ordered[-1]}"
+    assert request.tags[SHOPS_TAG] == ",".join(ordered)
+
+
+def test_schedule_fans_out_into_runs_of_at_most_shops_per_run(pipeline) -> None:
+    ordered = pipeline.instance.get_dynamic_partitions("shops")
+    schedule = build_auto_sync_schedule(pipeline.settings.timezone, shops_per_run=2)
+    at = datetime(2026, 11, 25, 5, 15, tzinfo=UTC)
+    context = dg.build_schedule_context(instance=pipeline.instance, scheduled_execution_time=at)
+    first, second = schedule(context)
+    assert (first.tags[RANGE_START], first.tags[RANGE_END]) == (
+        f"2026-11-25|{ordered[0]}",
+        f"2026-11-25|{ordered[1]}",
+    )
+    assert (second.tags[RANGE_START], second.tags[RANGE_END]) == (
+        f"2026-11-25|{ordered[2]}",
+        f"2026-11-25|{ordered[2]}",
+    )
+    assert SHOP_TAG not in first.tags and second.tags[SHOP_TAG] == ordered[2]  # a one-shop run: queue limit
+
+
+def test_a_shop_still_synced_by_an_earlier_tick_is_skipped_and_the_tick_says_so(pipeline) -> None:
+    ordered = pipeline.instance.get_dynamic_partitions("shops")
+    create_run_for_test(
+        pipeline.instance,
+        job_name="sync_shopee",
+        status=dg.DagsterRunStatus.STARTED,
+        tags={"shopee/trigger": "auto_sync", SHOPS_TAG: ordered[1]},
+    )
+    schedule = build_auto_sync_schedule(pipeline.settings.timezone, shops_per_run=25)
+    at = datetime(2026, 11, 25, 5, 15, tzinfo=UTC)
+    context = dg.build_schedule_context(instance=pipeline.instance, scheduled_execution_time=at)
+    requests = schedule(context)
+    assert [r.tags[SHOPS_TAG] for r in requests] == [ordered[0], ordered[2]]  # the busy shop splits the range
+    create_run_for_test(
+        pipeline.instance,
+        job_name="sync_shopee",
+        status=dg.DagsterRunStatus.STARTING,
+        tags={"shopee/trigger": "auto_sync", SHOPS_TAG: f"{ordered[0]},{ordered[2]}"},
+    )
+    skipped = schedule(dg.build_schedule_context(instance=pipeline.instance, scheduled_execution_time=at))
+    assert isinstance(skipped, dg.SkipReason) and "all 3 active shops" in str(skipped.skip_message)
 
 
 def test_schedule_includes_yesterday_during_the_first_hour(pipeline) -> None:
@@ -50,7 +97,7 @@ def test_schedule_includes_yesterday_during_the_first_hour(pipeline) -> None:
     context = dg.build_schedule_context(
         instance=pipeline.instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
     )
-    request = auto_sync_every_15_minutes(context)
+    [request] = auto_sync_every_15_minutes(context)
     assert request.tags[RANGE_START].startswith("2026-11-24|")
     assert request.tags[RANGE_END].startswith("2026-11-25|")
 
@@ -99,7 +146,8 @@ def test_push_sensor_turns_each_code_into_the_right_action(pipeline) -> None:
     assets = sorted(k.to_user_string() for k in request.asset_selection)
     assert assets == ["bookings", "escrow", "logistics", "order_items", "orders"]
     ops = request.run_config["ops"]
-    assert ops["shopee_orders"]["config"]["only"] == ["A1", "A2"] == ops["escrow"]["config"]["only"]
+    assert ops["shopee_orders"]["config"]["only"] == ["A1", "A2"]
+    assert ops["escrow"]["config"]["only"] == ["A1"]  # a tracking-number push cannot change escrow
     assert ops["bookings"]["config"]["only"] == ["B1"]
     assert request.partition_key.endswith(f"|{shop}")
     outcomes = _outcomes(pipeline)

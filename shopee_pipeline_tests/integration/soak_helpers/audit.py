@@ -12,19 +12,13 @@ import dagster as dg
 from dagster._core.scheduler.instigation import TickStatus
 from sqlalchemy import select
 
+from shopee_pipeline.sync.pushes import SYNCED_CODES
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
 
-SYNC_CODES = frozenset({3, 4, 23, 24})  # order status/tracking and booking pushes: each must reach a run
+SYNC_CODES = SYNCED_CODES  # pushes of a synced stream: each must reach a run
 RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 RUN_KEY_TAG = "dagster/run_key"
-IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-]
 
 Packages = dict[str, tuple[str, str]]
 
