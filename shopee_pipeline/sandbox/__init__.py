@@ -9,7 +9,8 @@ The handle: ``url``, ``partner_id``, ``partner_key``, ``push_key``, ``shop_ids``
 *kinds)`` (bad input per order, see ``anomalies``), ``seen_secrets()``, ``call_counts()``,
 ``fault_counts()``, ``refresh_counts()``, ``reset_call_counts()``, ``push_stats()``, ``flush_pushes()``,
 ``world`` (ground truth: ``order_detail``, ``escrow_detail``, ``booking_detail``,
-``orders_updated_between``, ``bookings_updated_between``, ``tracking_number``, ``remove_item_line``)
+``orders_updated_between``, ``bookings_updated_between``, ``tracking_number``, ``remove_item_line``,
+``returns_now``, ``return_detail``)
 and ``stop()``.
 
 Unsigned loopback control endpoints (never counted, never faulted): ``GET /_sandbox/calls``,

@@ -5,8 +5,8 @@
 ``GET /_sandbox/shops``, ``GET /_sandbox/now``, ``GET /_sandbox/anomalies``,
 ``POST /_sandbox/anomalies {"shop_id": N, "order_sn": S, "kinds": [...]}``,
 ``POST /_sandbox/anomalies/clear``, ``POST /_sandbox/clock/freeze`` (a ticking clock stops; answers
-``{"now": N}``), ``GET /_sandbox/truth`` (every order, package and booking as the sandbox holds them:
-``SandboxEngine.truth``). Never counted, never faulted.
+``{"now": N}``), ``GET /_sandbox/truth`` (every order, package, booking and return, and the escrow of
+returned orders, as the sandbox holds them: ``SandboxEngine.truth``). Never counted, never faulted.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ class SandboxEngine:
             return len(events)
 
     def advance(self, seconds: float, wait_pushes: bool = True, timeout: float | None = 120.0) -> int:
-        """Move the simulated clock; orders and bookings change, and their pushes are queued. With
+        """Move the simulated clock; orders, bookings and returns change, and their pushes are queued. With
         ``wait_pushes`` (default) it returns only after every push was delivered or moved to the lost
         store (or ``timeout`` ran out). Returns the new simulated time."""
         self.clock.advance(seconds)
@@ -146,7 +146,8 @@ class SandboxEngine:
     def truth(self) -> dict[str, object]:
         """Ground truth of every shop (``sandbox.truth.ground_truth``): orders with status, update_time
         and packages (number, logistics status, tracking number), bookings with status, update_time and
-        tracking number."""
+        tracking number, returns with status, update_time, refund and items, and the escrow of every
+        order with an ACCEPTED return."""
         return ground_truth(self.world)
 
     def flush_pushes(self, timeout: float | None = None) -> bool:
