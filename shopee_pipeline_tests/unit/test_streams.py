@@ -2,10 +2,13 @@
 does not exist, or whose rows dataclass carries other frames, fails here rather than silently at run time."""
 
 import dataclasses
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from shopee_pipeline.sync.pushes import SYNCED_CODES, PushTarget, push_target
+from shopee_pipeline.sync.pushes import SYNCED_CODES, PushTarget, plan_pushes, push_target
 from shopee_pipeline.sync.streams import BY_NAME, STREAMS, SYNC_ASSET_KEYS
 from shopee_pipeline.warehouse import tables
+from shopee_pipeline.warehouse.webhook_events import WebhookEvent
 
 
 def test_every_stream_names_real_tables_and_its_rows_frames() -> None:
@@ -39,3 +42,18 @@ def test_a_stream_with_the_standard_asset_is_its_steps_name() -> None:
     for spec in STREAMS:
         if spec.asset_description:
             assert spec.op_name == spec.table, spec.name
+
+
+def test_a_return_push_rereads_the_return_and_its_orders_escrow() -> None:
+    received = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    full = {"return_sn": "R1", "order_sn": "O1", "update_time": 1764039600, "updated_values": ["status"]}
+    datas = [full, {"return_sn": "R2"}, {"order_sn": "O3"}]
+    events = [
+        WebhookEvent(n, f"k{n}", None, 7, 29, {"shop_id": 7, "code": 29, "data": data}, "push", received)
+        for n, data in enumerate(datas, start=1)
+    ]
+    plan = plan_pushes(events, ZoneInfo("Asia/Jakarta"), known_shops={7}, connected_shops={7})
+    [sync] = plan.syncs
+    assert sync.keys_of(BY_NAME["returns"]) == ["R1", "R2"]
+    assert sync.keys_of(BY_NAME["escrow"]) == ["O1"]  # R2's push names no order: the next sync finds it
+    assert [(event.event_id, reason) for event, reason in plan.ignored] == [(3, "no return_sn in data")]
