@@ -34,6 +34,7 @@ import dagster as dg
 import pytest
 import requests
 
+from shopee_pipeline.defs.schedules import IN_FLIGHT
 from shopee_pipeline.warehouse.database import (
     DAGSTER_SCHEMA,
     create_warehouse_engine,
@@ -43,7 +44,6 @@ from shopee_pipeline.warehouse.database import (
 from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.integration.soak_helpers.audit import (
-    IN_FLIGHT,
     audit_events,
     differences,
     failed_ticks,
