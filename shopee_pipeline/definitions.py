@@ -8,6 +8,7 @@ gives the object itself. Importing this module is loading the code location, so 
 
 import dagster as dg
 
+from shopee_pipeline.defs.alerts import alert_on_run_failure
 from shopee_pipeline.defs.escrow import build_escrow_asset
 from shopee_pipeline.defs.housekeeping import build_purge_old_runs_daily, purge_old_runs_job
 from shopee_pipeline.defs.jobs import sync_shopee_job
@@ -49,6 +50,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             shop_partitions_sensor,
             build_webhook_events_sensor(partitions.daily),
             shop_authorization_watch,
+            alert_on_run_failure,
         ],
         resources={
             "warehouse": WarehouseResource(),

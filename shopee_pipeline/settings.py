@@ -48,6 +48,7 @@ class Settings:
     overlap_minutes: int
     max_requests_per_second: float
     shops_per_run: int = 25
+    alert_webhook_url: str | None = field(default=None, repr=False)
 
     def require_partner(self) -> tuple[int, str]:
         """Return `(partner_id, partner_key)`, or raise a `SettingsError` naming what is missing."""
@@ -106,6 +107,16 @@ def _http_url(name: str, value: str | None, default: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"{name} must be an http(s) URL (got '{url}')")
     return url
+
+
+def _alert_url(value: str | None) -> str | None:
+    """An incoming-webhook URL carries its secret in the path: checked, never echoed."""
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError("SHOPEE_ALERT_WEBHOOK_URL must be an http(s) URL (its value is not shown)")
+    return value.strip()
 
 
 def _timezone(value: str | None) -> ZoneInfo:
@@ -183,6 +194,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "SHOPEE_SYNC_OVERLAP_MINUTES", env.get("SHOPEE_SYNC_OVERLAP_MINUTES"), 10
         ),
         shops_per_run=_positive_int("SHOPEE_SHOPS_PER_RUN", env.get("SHOPEE_SHOPS_PER_RUN"), 25),
+        alert_webhook_url=_alert_url(env.get("SHOPEE_ALERT_WEBHOOK_URL")),
     )
 
 

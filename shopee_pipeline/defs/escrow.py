@@ -10,7 +10,7 @@ from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
-from shopee_pipeline.lib.sync_runs import SyncConfig, settle, sync_step, write_stream
+from shopee_pipeline.lib.sync_runs import SyncConfig, lock_holder, settle, sync_step, write_stream
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.fetch import escrow_candidates, with_return_versions
 from shopee_pipeline.sync.streams import BY_NAME, ESCROW
@@ -84,7 +84,8 @@ def build_escrow_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         store = warehouse.get()
         shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
         orders = _orders(store, context.partition_keys, config.only, shop_ids)
-        with shop_sync_locks(store.engine, ESCROW.name, shop_ids), shopee.client(store) as client:
+        locks = shop_sync_locks(store.engine, ESCROW.name, shop_ids, lock_holder(context), context.log.info)
+        with locks, shopee.client(store) as client:
             with store.connect() as conn:
                 ensure_syncable(conn, shop_ids)
                 fetched_versions = escrow_versions(conn, list(orders["order_sn"]))

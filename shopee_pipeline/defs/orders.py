@@ -1,7 +1,6 @@
 """`orders`, `order_items`, `logistics`: one pass over Shopee per run, three tables."""
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import dagster as dg
 
@@ -9,14 +8,27 @@ from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, OrderStatistics, table_metadata
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
-from shopee_pipeline.lib.sync_runs import SyncConfig, marks_after, plan_run, settle, sync_step, write_stream
+from shopee_pipeline.lib.sync_runs import (
+    SyncConfig,
+    lock_holder,
+    marks_after,
+    plan_run,
+    settle,
+    sync_step,
+    write_stream,
+)
 from shopee_pipeline.sync.streams import ORDERS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import known_tracking_numbers
 
 # How each of the three tables is shown in the UI (the multi-asset itself carries no kinds or owners).
-SPEC_ARGS = {"kinds": KINDS, "owners": OWNERS, "group_name": SYNC_GROUP}
+SPEC_ARGS = {
+    "kinds": KINDS,
+    "owners": OWNERS,
+    "group_name": SYNC_GROUP,
+    "freshness_policy": SYNC_ASSET_ARGS["freshness_policy"],
+}
 
 
 def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -53,7 +65,6 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                 ),
                 metadata=table_metadata(tables.orders),
                 **SPEC_ARGS,
-                freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=30)),
             ),
         ],
         partitions_def=partitions,
@@ -79,7 +90,8 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             with store.connect() as conn:
                 return known_tracking_numbers(conn, pairs)
 
-        with shop_sync_locks(store.engine, ORDERS.name, shop_ids), shopee.client(store) as client:
+        locks = shop_sync_locks(store.engine, ORDERS.name, shop_ids, lock_holder(context), context.log.info)
+        with locks, shopee.client(store) as client:
             fetched = ORDERS.fetch(
                 client,
                 plan.windows_by_shop,

@@ -9,7 +9,15 @@ import dagster as dg
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
-from shopee_pipeline.lib.sync_runs import SyncConfig, marks_after, plan_run, settle, sync_step, write_stream
+from shopee_pipeline.lib.sync_runs import (
+    SyncConfig,
+    lock_holder,
+    marks_after,
+    plan_run,
+    settle,
+    sync_step,
+    write_stream,
+)
 from shopee_pipeline.sync.streams import StreamSpec
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
@@ -36,7 +44,10 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
         rows chunk by chunk, then advance each shop's high-water mark."""
         store = warehouse.get()
         plan = plan_run(context, store, spec, config)
-        with shop_sync_locks(store.engine, spec.name, plan.days_by_shop), shopee.client(store) as client:
+        locks = shop_sync_locks(
+            store.engine, spec.name, plan.days_by_shop, lock_holder(context), context.log.info
+        )
+        with locks, shopee.client(store) as client:
             fetched = spec.fetch(
                 client,
                 plan.windows_by_shop,

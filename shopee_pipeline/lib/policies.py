@@ -1,5 +1,7 @@
 """Retry and backfill policies shared by the Shopee assets, and the arguments every sync asset takes."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP
@@ -15,11 +17,17 @@ SYNC_RETRY_POLICY = dg.RetryPolicy(
 # and shops are fetched in parallel within the run.
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
-# What every Shopee sync asset declares besides its partitions: how it is shown, backfilled and retried.
+# A synced table the 15-minute sync has not refreshed for 30 minutes has missed a tick: the UI shows it
+# failing its freshness.
+SYNC_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=30))
+
+# What every Shopee sync asset declares besides its partitions: how it is shown, backfilled and retried,
+# and how fresh it must stay.
 SYNC_ASSET_ARGS = {
     "kinds": KINDS,
     "owners": OWNERS,
     "group_name": SYNC_GROUP,
     "backfill_policy": SINGLE_RUN,
     "retry_policy": SYNC_RETRY_POLICY,
+    "freshness_policy": SYNC_FRESHNESS,
 }

@@ -59,6 +59,11 @@ def sync_step(compute: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
     return step
 
 
+def lock_holder(context: dg.AssetExecutionContext) -> str:
+    """How a run names itself on its shop locks (what a run waiting for them logs)."""
+    return f"dagster run {context.run_id[:8]} ({context.op_def.name})"
+
+
 class SyncConfig(dg.Config):
     """Options of a sync run (all optional).
 

@@ -78,3 +78,27 @@ def test_locks_live_in_an_open_transaction_and_die_with_their_connection(pg_engi
     assert "acquired" in times  # released with the dead backend, long before the holder's 30 s
     stop.set()
     holder.join(timeout=10)
+
+
+def test_a_run_waiting_for_a_shop_says_who_holds_it(pg_engine) -> None:
+    stream = f"orders-{uuid.uuid4().hex[:8]}"
+    lines: list[str] = []
+    with shop_sync_locks(pg_engine, stream, [5], holder="dagster run abcd1234 (shopee_orders)"):
+
+        def wait() -> None:
+            with shop_sync_locks(pg_engine, stream, [4, 5], holder="dagster run other", on_wait=lines.append):
+                lines.append("acquired")
+
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        deadline = time.monotonic() + 10
+        while not lines and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(lines) == 1 and lines[0].startswith(f"shop 5: waiting for its {stream} lock, held by ")
+        assert "dagster run abcd1234 (shopee_orders)" in lines[0] and "pid " in lines[0]
+    waiter.join(timeout=10)
+    assert lines[-1] == "acquired"
+    with pg_engine.connect() as conn:  # the holder's name was local to its lock transaction
+        assert (
+            conn.execute(text("SELECT current_setting('application_name')")).scalar() != "dagster run other"
+        )

@@ -1,0 +1,64 @@
+"""Run-failure alerts to a Slack-compatible incoming webhook: the message, and posting it. No Dagster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import requests
+
+from shopee_pipeline.shopee import redact
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+# Slack shows about 3,000 characters of a message's text before folding it.
+MAX_ERROR_CHARACTERS = 1500
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """What an operator needs to know about a failed run: which run, which shops and days, and why."""
+
+    run_id: str
+    job_name: str
+    tags: Mapping[str, str]
+    errors: list[str]
+
+    def shops(self) -> str:
+        """The run's shops as its tags name them (a push run's, a tick's slice, a partition's)."""
+        shops = self.tags.get("shopee/shops") or self.tags.get("shopee/shop")
+        if not shops and "|" in self.tags.get("dagster/partition", ""):
+            shops = self.tags["dagster/partition"].split("|")[-1]
+        return shops.replace(",", ", ") if shops else "no shop tag"
+
+    def partition(self) -> str:
+        """Its partition, or its partition range."""
+        if partition := self.tags.get("dagster/partition"):
+            return partition
+        if RANGE_START in self.tags:
+            return f"{self.tags[RANGE_START]} .. {self.tags.get(RANGE_END, '?')}"
+        return "not partitioned"
+
+
+def alert_text(run: FailedRun, secrets: Iterable[str | None] = ()) -> str:
+    """One Slack message: run, job, trigger, shops, partition and the errors, secrets masked."""
+    trigger = run.tags.get("shopee/trigger", "manual")
+    errors = "\n".join(run.errors) or "no step error recorded (the run process may have crashed)"
+    if len(errors) > MAX_ERROR_CHARACTERS:
+        errors = errors[:MAX_ERROR_CHARACTERS] + " ..."
+    text = (
+        f":rotating_light: shopee-pipeline: run {run.run_id[:8]} of `{run.job_name}` ({trigger}) failed\n"
+        f"shops: {run.shops()}\npartition: {run.partition()}\n{errors}"
+    )
+    return redact(text, secrets)
+
+
+def post_alert(url: str, text: str, timeout: float = 10.0) -> None:
+    """POST `{"text": text}` to an incoming webhook; raise on any answer but 2xx (without the URL, which
+    holds the webhook's secret)."""
+    try:
+        response = requests.post(url, json={"text": text}, timeout=timeout)
+    except requests.RequestException as exc:
+        raise RuntimeError(f"alert webhook unreachable: {type(exc).__name__}") from None
+    if not response.ok:
+        raise RuntimeError(f"alert webhook answered HTTP {response.status_code}")
