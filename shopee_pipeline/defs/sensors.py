@@ -49,7 +49,8 @@ def _routing() -> str:
 
 
 WEBHOOK_SENSOR_DESCRIPTION = (
-    f"Turns Shopee pushes into targeted syncs, one run per shop per tick: {_routing()}; authorization "
+    f"Turns Shopee pushes into targeted syncs, one run per shop per tick (a shop whose push run is still "
+    f"queued keeps its new pushes for its next run): {_routing()}; authorization "
     "pushes (1, 2, 12) update the shop; others are stored and ignored with the reason. A push is marked "
     "processed only once its run exists: a failed tick loses nothing."
 )
@@ -139,6 +140,17 @@ def _apply_shop_update(conn: Connection, event: WebhookEvent) -> None:
     mark_processed(conn, [event.event_id], f"shop update (code {event.code})")
 
 
+def shops_with_queued_push_runs(instance: dg.DagsterInstance) -> set[int]:
+    """Shops whose push run has not started yet: their new pushes wait and join the shop's next run."""
+    runs = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED],
+            tags={TRIGGER_TAG: "push"},
+        )
+    )
+    return {int(run.tags[SHOP_TAG]) for run in runs if run.tags.get(SHOP_TAG, "").isdigit()}
+
+
 def existing_run(instance: dg.DagsterInstance, run_key: str) -> dg.DagsterRun | None:
     """The run Dagster created for `run_key`, if any."""
     runs = instance.get_runs(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1)
@@ -189,18 +201,23 @@ def build_webhook_events_sensor(daily: dg.TimeWindowPartitionsDefinition) -> dg.
             requested = _settle_assigned(context, conn, known, connected)
             events = pending_events(conn, limit=EVENTS_PER_TICK)
             plan = plan_pushes(events, get_settings().timezone, known, connected)
+            queued = shops_with_queued_push_runs(context.instance)
+            held = [sync for sync in plan.syncs if sync.shop_id in queued]
             for sync in plan.syncs:
-                assign_run(conn, sync.event_ids, sync.run_key)
-                requested[sync.run_key] = sync
+                if sync.shop_id not in queued:
+                    assign_run(conn, sync.event_ids, sync.run_key)
+                    requested[sync.run_key] = sync
             for event in plan.shop_updates:
                 _apply_shop_update(conn, event)
             for event, reason in plan.ignored:
                 mark_processed(conn, [event.event_id], f"ignored: {reason}")
         if events:
+            new_runs, held_events = len(plan.syncs) - len(held), sum(len(s.event_ids) for s in held)
             context.log.info(
-                f"{len(events)} new events: {len(plan.syncs)} runs, {len(plan.shop_updates)} shop updates, "
-                f"{len(plan.ignored)} ignored, {len(plan.waiting)} waiting for their shop's partition; "
-                f"{len(requested) - len(plan.syncs)} runs of earlier ticks requested again"
+                f"{len(events)} new events: {new_runs} runs, {len(plan.shop_updates)} shop updates, "
+                f"{len(plan.ignored)} ignored, {len(plan.waiting)} waiting for their shop's partition, "
+                f"{held_events} of {len(held)} shops held until the shop's queued push run starts; "
+                f"{len(requested) - new_runs} runs of earlier ticks requested again"
             )
         if not requested:
             return dg.SensorResult(skip_reason="no push waiting for a run")

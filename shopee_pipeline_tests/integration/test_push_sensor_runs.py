@@ -14,6 +14,7 @@ from datetime import time as day_time
 
 import dagster as dg
 import pytest
+from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
 from dagster._core.scheduler.instigation import TickStatus
 from dagster._core.test_utils import freeze_time
@@ -136,6 +137,31 @@ def test_one_shops_pushes_of_a_tick_make_one_run_confirmed_on_the_next_tick(pipe
     assert all(e.processed_at is not None for e in _events(pipeline))
     assert_nothing_processed_without_a_run(pipeline, daemon)
     assert all(t.status in (TickStatus.SUCCESS, TickStatus.SKIPPED) for t in daemon.push_ticks())
+
+
+def test_a_shops_new_pushes_wait_while_its_push_run_is_queued(pipeline, daemon) -> None:
+    """Push runs coalesce per shop: while a shop's run is still queued, its new pushes are not given a
+    second run; once that run has started, they get one run together."""
+    shop = pipeline.sandbox.shop_ids[0]
+    day = _sandbox_day(pipeline)
+    _push(pipeline, shop, 3, {"ordersn": "A1", "status": "PROCESSED", "update_time": _stamp(pipeline, day)})
+    daemon.tick()
+    [first] = daemon.runs()
+    assert first.status == dg.DagsterRunStatus.QUEUED
+    _push(pipeline, shop, 3, {"ordersn": "A2", "status": "PROCESSED", "update_time": _stamp(pipeline, day)})
+    _push(pipeline, shop, 4, {"ordersn": "A3", "update_time": _stamp(pipeline, day)})
+    daemon.tick()
+    assert len(daemon.runs()) == 1  # held: the queued run would only be followed by a second one
+    assert [e.run_key is None for e in _events(pipeline)] == [False, True, True]
+
+    started = DagsterEvent(DagsterEventType.RUN_START.value, job_name=first.job_name)
+    daemon.instance.report_dagster_event(started, run_id=first.run_id)
+    daemon.tick()
+    runs = daemon.runs()
+    assert len(runs) == 2 and runs[1].run_config["ops"]["shopee_orders"]["config"]["only"] == ["A2", "A3"]
+    daemon.tick()
+    assert all(e.processed_at is not None for e in _events(pipeline))
+    assert_nothing_processed_without_a_run(pipeline, daemon)
 
 
 def test_a_push_after_the_last_partition_is_clamped_and_the_tick_succeeds(pipeline, daemon) -> None:
