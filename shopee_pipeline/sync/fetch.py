@@ -38,8 +38,6 @@ TRACKED_STATUSES = frozenset(
 # Shopee's limit of keys per call of get_order_detail, get_escrow_detail_batch and get_mass_tracking_number
 # (docs/shopee-api-notes.md#rate-limits).
 DETAIL_BATCH = 50
-# Escrow is not asked for orders that were never paid.
-NO_ESCROW_STATUSES = frozenset({"UNPAID"})
 # Normalised batches waiting for the consumer before the fetching threads pause.
 MAX_PENDING_BATCHES = 16
 
@@ -374,35 +372,6 @@ def stream_orders(
     return FetchStream(
         _shop_jobs(windows_by_shop, order_sns_by_shop), work, normalize_orders(0, []), concurrency
     )
-
-
-def with_return_versions(orders: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
-    """`orders` with each `update_time` raised to its newest return's (`returns`: `order_sn`,
-    `update_time`): the version of the order's money the escrow must reflect, since a return changes the
-    escrow without always changing the order."""
-    if returns.empty or orders.empty:
-        return orders
-    newest = returns.groupby("order_sn")["update_time"].max()
-    versions = orders.copy()
-    versions["update_time"] = [
-        max(t, newest[sn]) if sn in newest.index else t
-        for sn, t in zip(versions["order_sn"], versions["update_time"], strict=True)
-    ]
-    return versions
-
-
-def escrow_candidates(orders: pd.DataFrame, fetched_versions: Mapping[str, datetime]) -> dict[int, list[str]]:
-    """Per shop, the orders whose escrow is missing or older than the order's last change."""
-    wanted: dict[int, list[str]] = {}
-    for order_sn, shop_id, status, update_time in orders[
-        ["order_sn", "shop_id", "order_status", "update_time"]
-    ].itertuples(index=False, name=None):
-        if status in NO_ESCROW_STATUSES:
-            continue
-        fetched = fetched_versions.get(order_sn)
-        if fetched is None or fetched < update_time:
-            wanted.setdefault(int(shop_id), []).append(order_sn)
-    return wanted
 
 
 def stream_escrow(

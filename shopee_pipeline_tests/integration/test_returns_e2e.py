@@ -2,12 +2,12 @@
 number loses nothing on either page base, a return changing its order's escrow has that escrow fetched
 again (also when the order itself did not change), and a push 29 re-reads the return and the escrow."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import dagster as dg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
@@ -16,6 +16,7 @@ from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
+from shopee_pipeline.warehouse.lookups import orders_needing_escrow
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 from shopee_pipeline_tests.conftest import connected_pipeline
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
@@ -210,3 +211,45 @@ def test_paging_by_number_lists_every_return_once(
             assert handle.call_counts()[LIST_PATH] <= len(expected) // 3 + 2
     finally:
         handle.stop()
+
+
+def test_escrow_reads_only_the_orders_that_changed_since_their_escrow(returns_pipeline) -> None:
+    """After a sync, the day's orders come back from Postgres only once they (or a return) change."""
+    pipeline = returns_pipeline
+    shop = pipeline.sandbox.shop_ids[0]
+    first, last = _days(pipeline)
+    assert _run(pipeline, shop, first, last).success
+    tz = pipeline.settings.timezone
+    windows = [
+        (shop, *day_bounds(day, tz)) for day in (first + timedelta(days=n) for n in range(HISTORY_DAYS + 1))
+    ]
+    with pipeline.warehouse.connect() as conn:
+        assert orders_needing_escrow(conn, [shop], windows=windows).empty
+    with pipeline.warehouse.begin() as conn:
+        paid = conn.execute(
+            select(tables.orders.c.order_sn, tables.orders.c.update_time)
+            .where(
+                tables.orders.c.shop_id == shop,
+                tables.orders.c.order_status == "COMPLETED",
+                tables.orders.c.order_sn.not_in(select(tables.returns.c.order_sn)),  # versioned by itself
+            )
+            .limit(1)
+        ).one()
+        returned = conn.execute(
+            select(tables.returns.c.order_sn)
+            .join(tables.orders, tables.orders.c.order_sn == tables.returns.c.order_sn)
+            .where(tables.returns.c.shop_id == shop, tables.returns.c.order_sn != paid.order_sn)
+        ).first()
+        conn.execute(
+            tables.orders.update()
+            .where(tables.orders.c.order_sn == paid.order_sn)
+            .values(update_time=paid.update_time + timedelta(seconds=1))
+        )
+        conn.execute(
+            tables.returns.update()
+            .where(tables.returns.c.order_sn == returned.order_sn)
+            .values(update_time=func.now())
+        )
+    with pipeline.warehouse.connect() as conn:
+        due = orders_needing_escrow(conn, [shop], windows=windows + [(shop, *day_bounds(date.today(), tz))])
+    assert sorted(due["order_sn"]) == sorted({paid.order_sn, returned.order_sn})

@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 
 from shopee_pipeline.normalize.returns import normalize_returns, return_parents
-from shopee_pipeline.sync.fetch import with_return_versions
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001
@@ -113,18 +112,3 @@ def test_a_duplicate_keeps_the_newest_and_bad_entries_are_skipped_with_a_reason(
     reasons = " | ".join(rows.skipped)
     assert "R2: missing or unusable order_sn" in reasons and "R3: item is not a list" in reasons
     assert "#4: not an object" in reasons
-
-
-def test_an_order_is_versioned_by_its_newest_return() -> None:
-    t0, t1, t2 = (_utc(1767312000 + s) for s in (0, 60, 120))
-    orders = pd.DataFrame(
-        [("A", SHOP_ID, "COMPLETED", t1), ("B", SHOP_ID, "COMPLETED", t1)],
-        columns=["order_sn", "shop_id", "order_status", "update_time"],
-        dtype=object,
-    )
-    returns = pd.DataFrame(
-        [("A", t0), ("A", t2), ("C", t2)], columns=["order_sn", "update_time"], dtype=object
-    )
-    versioned = with_return_versions(orders, returns)
-    assert dict(zip(versioned["order_sn"], versioned["update_time"], strict=True)) == {"A": t2, "B": t1}
-    assert list(orders["update_time"]) == [t1, t1]  # the input is not changed
