@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,36 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     warehouse = _warehouse(settings)
     upgrade(warehouse.engine, settings.db_schema)
     print(f"schema {settings.db_schema} is at revision {head_revision()}")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a YYYY-MM-DD date") from None
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> None:
+    """Ask Dagster for backfills of every synced asset, one per slice of SHOPEE_SHOPS_PER_RUN shops."""
+    if not os.environ.get("DAGSTER_HOME"):
+        raise CommandError("DAGSTER_HOME is not set: a backfill is added to that Dagster instance")
+    import dagster as dg
+
+    from shopee_pipeline.definitions import build_definitions
+    from shopee_pipeline.lib.backfills import request_shop_backfills
+
+    shops = [s.strip() for s in args.shops.split(",") if s.strip()] if args.shops else None
+    with dg.DagsterInstance.get() as instance:
+        try:
+            ids = request_shop_backfills(
+                instance, build_definitions(settings), args.start, args.end, settings.shops_per_run, shops
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    print(
+        f"{len(ids)} backfills of at most {settings.shops_per_run} shops requested ({', '.join(ids)}); "
+        "the Dagster daemon launches their runs through the run queue"
+    )
 
 
 def cmd_db_revision(args: argparse.Namespace, settings: Settings) -> None:
@@ -319,6 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_positive_int, default=8000, help="port to listen on")
     serve.set_defaults(func=cmd_webhook_serve)
 
+    backfill = commands.add_parser(
+        "backfill", help="backfill days of every shop as Dagster backfills of SHOPEE_SHOPS_PER_RUN shops each"
+    )
+    backfill.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--end", type=_day, required=True, help="last day, YYYY-MM-DD (included)")
+    backfill.add_argument("--shops", default=None, help="comma-separated shop ids (default: every shop)")
+    backfill.set_defaults(func=cmd_backfill)
     commands.add_parser("dagster-env", help="print DAGSTER_POSTGRES_URL for this database").set_defaults(
         func=cmd_dagster_env
     )

@@ -34,7 +34,7 @@ import dagster as dg
 import pytest
 import requests
 
-from shopee_pipeline.defs.schedules import IN_FLIGHT
+from shopee_pipeline.defs.schedules import IN_FLIGHT, shops_in_flight
 from shopee_pipeline.warehouse.database import (
     DAGSTER_SCHEMA,
     create_warehouse_engine,
@@ -160,11 +160,15 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
         # Stand-ins for the next ticks of two schedules (their cron times lie beyond the soak):
         # `recover_lost_pushes_hourly` submits `recover_lost_pushes_job`; the next 15-minute tick submits
         # the RunRequest that `auto_sync_every_15_minutes` evaluates to now.
+        # A tick skips shops an earlier tick's run still syncs: let the midnight tick's run finish first.
+        deadline = time.monotonic() + 180
+        while shops_in_flight(instance):
+            assert time.monotonic() < deadline, "the midnight tick's run did not finish"
+            time.sleep(1)
         tick_time = datetime.fromtimestamp(stack.now(), UTC)
-        request = auto_sync_every_15_minutes(
+        [request] = auto_sync_every_15_minutes(
             dg.build_schedule_context(instance=instance, scheduled_execution_time=tick_time)
         )
-        assert isinstance(request, dg.RunRequest)
         stack.launch_job("recovery_launch", "recover_lost_pushes_job")
         stack.launch_job("final_sync_launch", "sync_shopee", {**request.tags, "soak/role": "final_sync"})
         stack.wait("recovery_launch", 120)

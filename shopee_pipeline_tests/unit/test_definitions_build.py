@@ -39,7 +39,7 @@ def test_no_module_of_defs_or_lib_reads_settings_when_imported(monkeypatch) -> N
     assert {"shopee_pipeline.defs.partitions", "shopee_pipeline.defs.sensors"} <= set(modules)
     # Imported afresh (the session's modules are put back afterwards), binding the refusing get_settings.
     for name in modules:
-        monkeypatch.delitem(sys.modules, name)
+        monkeypatch.delitem(sys.modules, name, raising=False)
     for package in PACKAGES:
         monkeypatch.setattr(shopee_pipeline, package.rsplit(".", 1)[1], sys.modules.get(package, None))
     with pytest.raises(AssertionError, match="import time"):
