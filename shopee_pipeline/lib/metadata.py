@@ -19,12 +19,14 @@ SYNC_GROUP = "shopee"
 
 
 def column_schema(table: Table) -> dg.TableSchema:
-    """The table's columns and SQL types, for the Dagster UI's schema tab."""
+    """The table's columns, SQL types and descriptions (the data dictionary in `warehouse/tables.py`), for
+    the Dagster UI's schema tab."""
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
                 name=column.name,
                 type=str(column.type),
+                description=column.comment,
                 constraints=dg.TableColumnConstraints(nullable=column.nullable),
             )
             for column in table.columns
