@@ -5,12 +5,13 @@ Run: `python -m shopee_pipeline_tests.benchmarks.bench_cluster [--shops N] [--ru
 `max_concurrent_runs` a fresh cluster (`cluster_helpers.cluster`: embedded Postgres, webhook receiver, a
 sandbox of N shops, 40 orders per shop per day and 30 ms per call, its clock frozen; a `dagster api grpc`
 code server; a `dagster-daemon` whose QueuedRunCoordinator is the repository's with that limit) runs
-under a libfaketime offset that puts its clock `LEAD_S` before 23:45 in Jakarta, so that nearly a whole
+under a libfaketime offset that puts its clock `lead_s(N)` before 23:45 in Jakarta, so that nearly a whole
 day of changes waits for the tick; the shops' onboarding is setup, not measured. Then
 `auto_sync_every_15_minutes` ticks at 23:45 and its runs of `--shops-per-run` shops go through the
 queue. Measured: from the tick's first run queued to its last run finished, orders synced and orders/s,
 each run worker's peak RSS (VmHWM of the code server's run processes), the peak number of database
-client connections (`pg_stat_activity`), and the sandbox's call counts. Prints a table, then one JSON line.
+client connections (`pg_stat_activity`), and the sandbox's call counts. Prints a JSON line per round as it
+ends, then a table and one JSON line of every round.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ RUN_TIMEOUT_S = 3600
 
 def lead_s(shops: int) -> float:
     """How long before the tick the cluster's clock starts: its boot, most of it the shops' onboarding."""
-    return 60 + 0.5 * shops
+    return 60 + 1.0 * shops
 
 
 def measure(shops: int, runs_at_once: int, shops_per_run: int) -> dict[str, object]:
@@ -126,7 +127,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shops-per-run", type=int, default=25, help="SHOPEE_SHOPS_PER_RUN")
     args = parser.parse_args(argv if argv is not None else [])
     started = time.monotonic()
-    rounds = [measure(args.shops, int(n), args.shops_per_run) for n in args.runs_at_once.split(",")]
+    rounds = []
+    for runs_at_once in args.runs_at_once.split(","):
+        rounds.append(measure(args.shops, int(runs_at_once), args.shops_per_run))
+        print(json.dumps({"benchmark": "cluster_round", "shops": args.shops, **rounds[-1]}), flush=True)
     print(table(rounds), flush=True)
     summary = {
         "benchmark": "cluster",
