@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import yaml
+from dagster._core.scheduler.instigation import TickStatus
 
 from shopee_pipeline.defs.schedules import IN_FLIGHT
 from shopee_pipeline.warehouse.database import (
@@ -144,6 +145,9 @@ def wait_for_tick_runs(
         tick = next((t for t in schedule_ticks(instance) if t.timestamp == tick_at), None)
         if tick is not None and len(tick.run_ids) >= runs:
             return list(tick.run_ids)
+        assert tick is None or tick.status != TickStatus.FAILURE, (
+            f"the tick at {tick_at} failed: {tick.error}"
+        )
         assert time.monotonic() < deadline, (
             f"no tick at {tick_at} with {runs} runs ({tick and tick.status}):\n{stack.log_tail('daemon')}"
         )
