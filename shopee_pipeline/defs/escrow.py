@@ -58,7 +58,7 @@ def build_escrow_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         config: SyncConfig,
         shopee: ShopeeResource,
         warehouse: WarehouseResource,
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization | dg.AssetCheckResult]:
         """Escrow for the partition's orders that lack it or changed since, in POST batches of 50 (a shop's
         batches in parallel), written in chunks as they arrive."""
         store = warehouse.get()
@@ -69,8 +69,8 @@ def build_escrow_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             wanted = orders.groupby("shop_id")["order_sn"].agg(list).to_dict() if not orders.empty else {}
             update_times = dict(zip(orders["order_sn"], orders["update_time"], strict=True))
             fetched = ESCROW.fetch(client, wanted, update_times, concurrency=shopee.shop_concurrency)
-            needing = {"orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))}
-            results = write_stream(store, ESCROW, fetched, client, extra=needing)
+            needing = {"run_orders_needing_escrow": dg.MetadataValue.int(sum(map(len, wanted.values())))}
+            results = write_stream(context, store, ESCROW, fetched, client, extra=needing)
         yield from results
         yield from escrow_check_results(store, shop_ids)
         # Escrow is read by order_sn, not by update_time windows: it has no high-water mark to move.

@@ -6,7 +6,7 @@ import dagster as dg
 
 from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, OrderStatistics, table_metadata
+from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.lib.sync_runs import (
     SyncConfig,
@@ -78,7 +78,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         config: SyncConfig,
         shopee: ShopeeResource,
         warehouse: WarehouseResource,
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization | dg.AssetCheckResult]:
         """List the partition's changed orders page by page, fetch details 50 at a time, and write them in
         chunks as they arrive, items and packages before their orders in each chunk's transaction, so a
         reader never sees an order without its lines."""
@@ -99,7 +99,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                 order_sns_by_shop=plan.targeted or None,
                 concurrency=shopee.shop_concurrency,
             )
-            results = write_stream(store, ORDERS, fetched, client, OrderStatistics())
+            results = write_stream(context, store, ORDERS, fetched, client)
         yield from results
         yield from order_check_results(store, shop_ids)
         settle(

@@ -39,7 +39,7 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
         config: SyncConfig,
         shopee: ShopeeResource,
         warehouse: WarehouseResource,
-    ) -> Iterator[dg.MaterializeResult]:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
         """List the partition's changed records (or re-read the pushed keys), write them with their child
         rows chunk by chunk, then advance each shop's high-water mark."""
         store = warehouse.get()
@@ -54,7 +54,7 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
                 keys_by_shop=plan.targeted or None,
                 concurrency=shopee.shop_concurrency,
             )
-            results = write_stream(store, spec, fetched, client)
+            results = write_stream(context, store, spec, fetched, client)
         yield from results
         marks = marks_after(plan.windows_by_shop, fetched.failures)
         settle(context, store, spec.name, fetched.failures, fetched.skipped, marks)

@@ -13,15 +13,16 @@ from typing import ParamSpec, TypeVar
 import dagster as dg
 from sqlalchemy import Table
 
-from shopee_pipeline.lib.metadata import OrderStatistics, api_metadata, write_counts_metadata
+from shopee_pipeline.lib.metadata import api_metadata, partition_metadata, write_counts_metadata
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.permanent_errors import permanent_error
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.sync.fetch import FetchStream, ShopFailure
 from shopee_pipeline.sync.streams import StreamSpec
-from shopee_pipeline.sync.windows import Window, days_by_shop, shop_windows
+from shopee_pipeline.sync.windows import Window, day_bounds, days_by_shop, shop_windows
 from shopee_pipeline.warehouse import tables
+from shopee_pipeline.warehouse.lookups import PartitionFigures, partition_figures
 from shopee_pipeline.warehouse.readiness import ensure_syncable
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.sync_state import high_water_marks, record_error, record_success
@@ -117,28 +118,28 @@ def _table(name: str) -> Table:
     return tables.metadata.tables[name]
 
 
-def _chunks(fetched: FetchStream, spec: StreamSpec, statistics: OrderStatistics | None) -> Iterator[Chunk]:
+def _chunks(fetched: FetchStream, spec: StreamSpec) -> Iterator[Chunk]:
     """The fetch stream regrouped into write chunks: `spec`'s parent rows with its child tables' rows."""
     for batch in fetched.chunks(spec.table, ROWS_PER_WRITE):
-        frame = getattr(batch.rows, spec.table)
-        if statistics is not None:
-            statistics.add(frame)
         children = {c: ChildRows(getattr(batch.rows, c), batch.parents_of(c)) for c in spec.child_tables}
-        yield Chunk(frame, children)
+        yield Chunk(getattr(batch.rows, spec.table), children)
+
+
+Materialization = dg.MaterializeResult | dg.AssetMaterialization
 
 
 def write_stream(
+    context: dg.AssetExecutionContext,
     warehouse: Warehouse,
     spec: StreamSpec,
     fetched: FetchStream,
     client: ShopeeClient,
-    statistics: OrderStatistics | None = None,
     extra: Mapping[str, dg.MetadataValue] | None = None,
-) -> list[dg.MaterializeResult]:
+) -> list[Materialization]:
     """Fetch and write `spec`'s rows chunk by chunk as they arrive (each chunk's children before its
-    parents in one transaction); one materialization per asset of the stream, with its write counts and,
-    on the parent, the API calls `client` spent meanwhile, `statistics` of every parent chunk and
-    `extra`."""
+    parents in one transaction), then report each asset of the stream (`materializations`): the run's
+    write counts, the API calls `client` spent meanwhile and `extra`, all labelled as run totals, and
+    each partition's own figures."""
     before = client.stats.snapshot()
     parent = _table(spec.table)
     children = {
@@ -146,20 +147,65 @@ def write_stream(
         for name in spec.child_tables
     }
     upsert_spec = UpsertSpec(parent, (spec.conflict_key,), spec.guard_column)
-    written = write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec, statistics))
-    metadata = {
-        **write_counts_metadata(written[spec.table]),
-        **{f"{name}_rows_written": dg.MetadataValue.int(written[name].counts.inserted) for name in children},
-        **api_metadata(client.stats.snapshot().since(before)),
-        **(statistics.metadata() if statistics is not None else {}),
-        **(extra or {}),
+    written = write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec))
+    run_totals = {
+        spec.table: {
+            **write_counts_metadata(written[spec.table]),
+            **{f"run_{name}_rows_written": dg.MetadataValue.int(written[name].rows) for name in children},
+            **api_metadata(client.stats.snapshot().since(before)),
+            **(extra or {}),
+        },
+        **{child: write_counts_metadata(written[child]) for child in spec.child_assets},
     }
-    results = [dg.MaterializeResult(asset_key=spec.table, metadata=metadata)]
-    results += [
-        dg.MaterializeResult(asset_key=child, metadata=write_counts_metadata(written[child]))
-        for child in spec.child_assets
-    ]
-    return results
+    return materializations(context, warehouse, spec, run_totals)
+
+
+def materializations(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    spec: StreamSpec,
+    run_totals: Mapping[str, Mapping[str, dg.MetadataValue]],
+) -> list[Materialization]:
+    """One materialization per asset of `spec` and partition of the run, each with that partition's own
+    figures as the table now holds them (`partition_metadata`), so plots over partitions are right after
+    any range run. A one-partition run reports everything in its `MaterializeResult`; a range run's
+    `MaterializeResult` carries only the `run_*` totals (Dagster records it on every partition of the
+    range), followed by one `AssetMaterialization` per partition with its figures, which is then that
+    partition's latest."""
+    tz = get_settings().timezone
+    keys = [str(key) for key in context.partition_keys]
+    days = parse_partition_keys(keys)
+    windows = [(shop, *day_bounds(day, tz)) for day, shop in days]
+    events: list[Materialization] = []
+    with warehouse.connect() as conn:
+        for asset_key in spec.asset_keys:
+            is_parent = asset_key == spec.table
+            money = spec.money if is_parent else None
+            figures = partition_figures(
+                conn,
+                _table(asset_key),
+                spec.guard_column,
+                tz,
+                windows,
+                money_column=money[1] if money else None,
+                status_column=spec.status_column if is_parent else None,
+            )
+            label = money[0] if money else None
+            own = {
+                key: partition_metadata(figures.get((shop, day), PartitionFigures()), label)
+                for key, (day, shop) in zip(keys, days, strict=True)
+            }
+            totals = dict(run_totals.get(asset_key, {}))
+            if len(keys) == 1:
+                events.append(dg.MaterializeResult(asset_key=asset_key, metadata={**totals, **own[keys[0]]}))
+                continue
+            totals["run_partitions"] = dg.MetadataValue.int(len(keys))
+            events.append(dg.MaterializeResult(asset_key=asset_key, metadata=totals))
+            events += [
+                dg.AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata)
+                for key, metadata in own.items()
+            ]
+    return events
 
 
 def marks_after(

@@ -50,7 +50,9 @@ class StreamSpec:
     A stream that `follows` others reads their rows and runs after them; a push to one of them re-reads
     this stream too, for the keys its rule returns. A stream with an `asset_description` is synced by
     the standard asset (`defs/stream_assets.py`: windows or keys in, rows out) and needs no asset code;
-    `fetch` then takes `(client, windows_by_shop, keys_by_shop=None, concurrency=...)`.
+    `fetch` then takes `(client, windows_by_shop, keys_by_shop=None, concurrency=...)`. Each partition
+    of the parent asset reports its rows per `status_column` and the sum of its `money` column
+    (`(label, column)`, e.g. `("gmv", "total_amount")`).
     """
 
     name: str
@@ -66,6 +68,8 @@ class StreamSpec:
     push_key_fields: tuple[str, ...] = ()
     follows: Mapping[str, FollowRule] = field(default_factory=dict)
     asset_description: str | None = None
+    money: tuple[str, str] | None = None
+    status_column: str | None = None
 
     @property
     def after(self) -> tuple[str, ...]:
@@ -108,6 +112,8 @@ ORDERS = StreamSpec(
     child_assets=("order_items", "logistics"),
     push_codes=frozenset({ORDER_STATUS, ORDER_TRACKING_NO}),
     push_key_fields=("ordersn", "order_sn"),
+    money=("gmv", "total_amount"),
+    status_column="order_status",
 )
 ESCROW = StreamSpec(
     name="escrow",
@@ -119,6 +125,7 @@ ESCROW = StreamSpec(
     guard_column="order_update_time",
     child_tables=("escrow_items",),
     follows={"orders": _escrow_of_pushed_order, "returns": _escrow_of_returned_order},
+    money=("net_payout", "escrow_amount"),
 )
 BOOKINGS = StreamSpec(
     name="bookings",
@@ -130,6 +137,7 @@ BOOKINGS = StreamSpec(
     child_tables=("booking_items",),
     push_codes=frozenset({BOOKING_STATUS, BOOKING_TRACKING_NO}),
     push_key_fields=("booking_sn",),
+    status_column="booking_status",
     asset_description=(
         "One row per advance-fulfilment booking (stock shipped before a buyer orders): booking_status, "
         "match_status and, once MATCHED, the order_sn it was matched to. Items are kept in "
@@ -147,6 +155,8 @@ RETURNS = StreamSpec(
     child_tables=("return_items",),
     push_codes=frozenset({RETURN_UPDATES}),
     push_key_fields=("return_sn",),
+    money=("refunds", "refund_amount"),
+    status_column="status",
     asset_description=(
         "One row per return/refund request (`return_sn`) of an order (`order_sn`; an order can have "
         "several): status, reason, refund_amount in `currency`, the seller's deadline `due_date` and the "

@@ -4,7 +4,10 @@ partition's rows, the rows a push names."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import (
@@ -12,6 +15,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
+    Date,
     Select,
     Table,
     Text,
@@ -135,3 +139,49 @@ def rows_with_keys(
 def _frame(conn: Connection, query: Select, selected: Sequence[ColumnElement]) -> pd.DataFrame:
     result = conn.execute(query)
     return pd.DataFrame([tuple(r) for r in result], columns=[c.name for c in selected], dtype=object)
+
+
+@dataclass
+class PartitionFigures:
+    """One shop-day of a table as it stands: its rows, the sum of its money column with the currency, and
+    its rows per status."""
+
+    rows: int = 0
+    money: Decimal | None = None
+    currency: str | None = None
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def partition_figures(
+    conn: Connection,
+    table: Table,
+    time_column: str,
+    tz: ZoneInfo,
+    windows: Windows,
+    money_column: str | None = None,
+    status_column: str | None = None,
+) -> dict[tuple[int, date], PartitionFigures]:
+    """Per `(shop_id, day in tz)` of `windows`: what `table` holds for it now (a partition's own figures,
+    whatever part of it a run re-read)."""
+    windows = list(windows)
+    if not windows:
+        return {}
+    day = func.timezone(tz.key, table.c[time_column]).cast(Date).label("day")
+    status = table.c[status_column] if status_column else func.cast(None, Text)
+    money = func.sum(table.c[money_column]) if money_column else func.cast(None, Text)
+    currency = func.min(table.c.currency) if "currency" in table.c else func.cast(None, Text)
+    query = (
+        select(table.c.shop_id, day, status.label("status"), func.count(), money, currency)
+        .where(or_(*(_in_window(table, time_column, *window) for window in windows)))
+        .group_by(table.c.shop_id, day, status)
+    )
+    figures: dict[tuple[int, date], PartitionFigures] = {}
+    for shop_id, on, state, rows, total, unit in conn.execute(query):
+        entry = figures.setdefault((int(shop_id), on), PartitionFigures())
+        entry.rows += rows
+        if total is not None:
+            entry.money = (entry.money or Decimal(0)) + Decimal(total)
+        entry.currency = entry.currency or unit
+        if status_column:
+            entry.by_status[str(state or "UNKNOWN")] = rows
+    return figures
