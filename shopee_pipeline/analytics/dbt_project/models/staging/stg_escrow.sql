@@ -1,0 +1,28 @@
+-- One row per order with an escrow: the money columns of escrow_detail.order_income.
+select
+    order_sn,
+    shop_id,
+    order_update_time,
+    escrow_amount,
+    buyer_total_amount,
+    order_original_price,
+    order_selling_price,
+    voucher_from_seller,
+    voucher_from_shopee,
+    coins,
+    buyer_paid_shipping_fee,
+    commission_fee,
+    service_fee,
+    seller_transaction_fee,
+    campaign_fee,
+    order_ams_commission_fee,
+    estimated_shipping_fee,
+    actual_shipping_fee,
+    final_shipping_fee,
+    shopee_shipping_rebate,
+    seller_return_refund,
+    reverse_shipping_fee,
+    escrow_tax,
+    total_adjustment_amount,
+    escrow_amount_after_adjustment
+from {{ source('shopee', 'escrow') }}

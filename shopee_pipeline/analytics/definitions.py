@@ -1,0 +1,57 @@
+"""The code location `shopee_analytics`: every dbt model of `dbt_project/` as an asset downstream of the
+Shopee assets of location `shopee_pipeline`, each dbt test as an asset check.
+
+A location of its own (workspace.yaml) so that the sync's run workers never import dbt. The lineage
+still joins: each dbt source is keyed as the Shopee asset that writes its table (`ShopeeDbtTranslator`).
+The models refresh by Declarative Automation after the syncs they depend on land (`AFTER_SYNCS`,
+evaluated by `shopee_analytics_automation`), on no schedule.
+"""
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from shopee_pipeline.analytics.connection import dbt_environment
+from shopee_pipeline.analytics.project import dbt_cli, prepared_project
+from shopee_pipeline.analytics.translator import ShopeeDbtTranslator
+
+
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    """One multi-asset over every model of `project` (subsettable), running `dbt build` on the selected
+    models (their tests included) with the connection of the environment's settings. Each run's dbt
+    artifacts go to a folder of their own under the target folder, removed when the run is done (the
+    events are in Dagster's log): automation runs all day never fill the disk."""
+
+    @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=ShopeeDbtTranslator())
+    def shopee_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        run_target = project.target_path / f"run-{context.run.run_id}"
+        try:
+            with dbt_environment():
+                yield from dbt.cli(["build"], context=context, target_path=run_target).stream()
+        finally:
+            shutil.rmtree(run_target, ignore_errors=True)
+
+    return shopee_dbt_models
+
+
+def build_definitions(project: DbtProject | None = None) -> dg.Definitions:
+    """The location for `project` (this package's, its manifest made ready, by default)."""
+    project = project or prepared_project()
+    models = build_dbt_assets(project)
+    return dg.Definitions(
+        assets=[models],
+        sensors=[
+            dg.AutomationConditionSensorDefinition(
+                "shopee_analytics_automation",
+                target=dg.AssetSelection.assets(models),
+                default_status=dg.DefaultSensorStatus.RUNNING,
+            )
+        ],
+        resources={"dbt": dbt_cli(project)},
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,294 @@
+"""The dbt marts end to end: a few sandbox days synced through the sync location, then every dbt model
+built through the analytics location; each mart's figures equal figures computed here, independently,
+from the sandbox's own orders, escrow and returns; dbt's tests come back as passing asset checks; the
+marts are requested by Declarative Automation after the syncs land and not again after they are built.
+Also: the location's lineage joins the Shopee assets, a model file added to the project becomes an asset
+with no Python change, and the sync's location never imports dbt."""
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster_dbt import DbtProject
+from sqlalchemy import text
+
+from shopee_pipeline.analytics.connection import PASSWORD_VARIABLE, dbt_connection_env
+from shopee_pipeline.analytics.definitions import build_definitions
+from shopee_pipeline.analytics.definitions import defs as analytics_defs
+from shopee_pipeline.analytics.project import prepared_project, shopee_dbt_project
+from shopee_pipeline.analytics.translator import GROUP_NAME
+from shopee_pipeline.definitions import defs as sync_defs
+from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+from shopee_pipeline_tests.conftest import connected_pipeline
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
+
+HISTORY_DAYS = 6
+MARTS = ("daily_shop_sales", "order_economics", "fulfilment", "daily_shop_returns")
+SHOPEE_KEYS = {"orders", "order_items", "logistics", "escrow", "bookings", "returns"}
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _models() -> dg.AssetsDefinition:
+    (models,) = analytics_defs.assets
+    return models
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value))
+
+
+@pytest.fixture
+def analytics_pipeline(monkeypatch, pg_url, pg_engine, warehouse):
+    """Two sandbox shops synced over every day of their history, the marts' schemas beside the test's."""
+    config = SandboxConfig(
+        shops=2,
+        seed=7,  # a seed whose history holds ACCEPTED returns and a late shipment
+        orders_per_shop_per_day=20,
+        history_days=HISTORY_DAYS,
+        start_time=SANDBOX_START,
+        return_rate=0.4,
+    )
+    handle = start_sandbox(config)
+    marts, staging = f"{warehouse.schema}_marts", f"{warehouse.schema}_staging"
+    monkeypatch.setenv("SHOPEE_MARTS_SCHEMA", marts)
+    monkeypatch.setenv("SHOPEE_STAGING_SCHEMA", staging)
+    try:
+        with connected_pipeline(monkeypatch, pg_url, warehouse, handle) as pipeline:
+            pipeline.marts = marts
+            yield pipeline
+    finally:
+        handle.stop()
+        with pg_engine.begin() as conn:
+            for schema in (marts, staging):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def _sync_everything(pipeline) -> None:
+    today = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
+    first = today - timedelta(days=HISTORY_DAYS)
+    job = sync_defs.resolve_job_def("sync_shopee")
+    for shop in pipeline.sandbox.shop_ids:
+        tags = {RANGE_START: f"{first}|{shop}", RANGE_END: f"{today}|{shop}"}
+        result = job.execute_in_process(instance=pipeline.instance, tags=tags, raise_on_error=False)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+
+
+def _mart(pipeline, name: str) -> list[dict]:
+    with pipeline.warehouse.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(text(f'SELECT * FROM "{pipeline.marts}".{name}'))]
+
+
+def _sandbox_orders(pipeline) -> list[tuple[int, dict]]:
+    """`(shop_id, get_order_detail object)` of every order that exists in the sandbox."""
+    world = pipeline.sandbox.world
+    return [
+        (shop["shop_id"], world.order_detail(shop["shop_id"], order["order_sn"]))
+        for shop in pipeline.sandbox.truth()["shops"]
+        for order in shop["orders"]
+    ]
+
+
+def _local_day(pipeline, unix_seconds: int):
+    return datetime.fromtimestamp(unix_seconds, pipeline.settings.timezone).date()
+
+
+def _expected_sales(pipeline, orders) -> dict:
+    sales: dict = defaultdict(lambda: [0, 0, 0, Decimal(0)])
+    for shop, order in orders:
+        day = sales[(shop, _local_day(pipeline, order["create_time"]))]
+        day[0] += 1
+        if order["order_status"] == "CANCELLED":
+            day[1] += 1
+        else:
+            day[2] += sum(item["model_quantity_purchased"] for item in order["item_list"])
+            day[3] += _money(order["total_amount"])
+    return {key: tuple(value) for key, value in sales.items()}
+
+
+def _expected_fulfilment(pipeline, orders) -> dict:
+    shipped: dict = defaultdict(list)
+    for shop, order in orders:
+        if order["pickup_done_time"]:
+            late = bool(order["ship_by_date"]) and order["pickup_done_time"] > order["ship_by_date"]
+            hours = (order["pickup_done_time"] - order["create_time"]) / 3600
+            shipped[(shop, _local_day(pipeline, order["pickup_done_time"]))].append((late, hours))
+    return {
+        key: (len(rows), sum(late for late, _ in rows), statistics.median(h for _, h in rows))
+        for key, rows in shipped.items()
+    }
+
+
+def _expected_returns(pipeline) -> dict:
+    days: dict = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0), 0])
+    for shop in pipeline.sandbox.shop_ids:
+        for entry in pipeline.sandbox.world.returns_now(shop):
+            day = days[(shop, _local_day(pipeline, entry["create_time"]))]
+            day[0] += 1
+            day[2] += _money(entry["refund_amount"])
+            if entry["status"] == "ACCEPTED":
+                day[1] += 1
+                day[3] += _money(entry["refund_amount"])
+            day[4] += sum(item["amount"] for item in entry["item"])
+    return {key: tuple(value) for key, value in days.items()}
+
+
+def _assert_order_economics(pipeline, orders) -> None:
+    rows = {r["order_sn"]: r for r in _mart(pipeline, "order_economics")}
+    statuses = {order["order_sn"]: order["order_status"] for _, order in orders}
+    assert {sn for sn, status in statuses.items() if status == "COMPLETED"} <= set(rows)
+    for shop, order in orders:
+        row = rows.get(order["order_sn"])
+        if row is None:
+            continue
+        income = pipeline.sandbox.world.escrow_detail(shop, order["order_sn"])["order_income"]
+        fees = ("commission_fee", "service_fee", "seller_transaction_fee", "campaign_fee")
+        total_fees = sum(_money(income[f]) for f in (*fees, "order_ams_commission_fee"))
+        assert row["escrow_amount"] == _money(income["escrow_amount"]), order["order_sn"]
+        assert row["buyer_total_amount"] == _money(income["buyer_total_amount"])
+        assert row["total_fees"] == total_fees
+        buyer_paid = _money(income["buyer_total_amount"])
+        assert row["fee_share"] == (pytest.approx(total_fees / buyer_paid) if buyer_paid else None)
+
+
+@pytest.mark.clock  # day syncs: the pipeline plans its windows by the real clock
+def test_marts_equal_figures_computed_from_the_sandbox(analytics_pipeline) -> None:
+    pipeline = analytics_pipeline
+    merged = dg.Definitions.merge(sync_defs, analytics_defs)  # the daemon sees both locations' graph
+    model_keys = set(_models().keys)
+    baseline = dg.evaluate_automation_conditions(defs=merged, instance=pipeline.instance)
+    assert baseline.total_requested == 0  # a first evaluation only sets the baseline
+
+    _sync_everything(pipeline)
+    requested = dg.evaluate_automation_conditions(
+        defs=merged, instance=pipeline.instance, cursor=baseline.cursor
+    )
+    assert {key for key in model_keys if requested.get_num_requested(key)} == model_keys
+
+    started = time.monotonic()
+    result = analytics_defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=pipeline.instance, raise_on_error=False
+    )
+    print(f"dbt build of {len(model_keys)} models: {time.monotonic() - started:.1f} s")
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    built = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert built == model_keys
+    checks = result.get_asset_check_evaluations()
+    assert {c.asset_check_key for c in checks} == set(_models().check_keys)
+    assert all(c.passed for c in checks), [c.asset_check_key for c in checks if not c.passed]
+    assert not (shopee_dbt_project().target_path / f"run-{result.run_id}").exists()  # artifacts removed
+
+    again = dg.evaluate_automation_conditions(
+        defs=merged, instance=pipeline.instance, cursor=requested.cursor
+    )
+    assert again.total_requested == 0
+
+    orders = _sandbox_orders(pipeline)
+    sales = {
+        (r["shop_id"], r["order_date"]): (r["orders"], r["cancellations"], r["units"], r["gmv"])
+        for r in _mart(pipeline, "daily_shop_sales")
+    }
+    assert sales == _expected_sales(pipeline, orders)
+    assert sum(day[1] for day in sales.values()) > 0  # cancellations were counted, not just zero
+    assert {r["currency"] for r in _mart(pipeline, "daily_shop_sales")} == {o["currency"] for _, o in orders}
+
+    fulfilment = {
+        (r["shop_id"], r["ship_date"]): (r["orders_shipped"], r["shipped_late"], r["median_hours_to_pickup"])
+        for r in _mart(pipeline, "fulfilment")
+    }
+    expected_fulfilment = _expected_fulfilment(pipeline, orders)
+    assert fulfilment.keys() == expected_fulfilment.keys() and fulfilment
+    for key, (shipped, late, median) in expected_fulfilment.items():
+        assert fulfilment[key][:2] == (shipped, late), key
+        assert fulfilment[key][2] == pytest.approx(median), key
+    assert sum(late for _, late, _ in fulfilment.values()) > 0
+
+    returns = {
+        (r["shop_id"], r["return_date"]): (
+            r["returns"],
+            r["accepted_returns"],
+            r["refund_requested"],
+            r["refund_accepted"],
+            r["units_returned"],
+        )
+        for r in _mart(pipeline, "daily_shop_returns")
+    }
+    assert returns == _expected_returns(pipeline) and any(day[1] for day in returns.values())
+
+    _assert_order_economics(pipeline, orders)
+
+
+def test_the_location_joins_the_shopee_assets_and_automates_every_model() -> None:
+    graph = analytics_defs.resolve_asset_graph()
+    models = _models()
+    upstream = {parent for key in models.keys for parent in graph.get(key).parent_keys} - set(models.keys)
+    assert {key.to_user_string() for key in upstream} == SHOPEE_KEYS
+    assert upstream <= set(sync_defs.resolve_asset_graph().get_all_asset_keys())
+    assert {dg.AssetKey(name) for name in MARTS} <= set(models.keys)
+    for key in models.keys:
+        assert graph.get(key).automation_condition is not None, key
+        assert graph.get(key).group_name == GROUP_NAME
+    assert len(models.check_keys) >= 20  # dbt's tests, as asset checks
+    (sensor,) = analytics_defs.sensors
+    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_a_model_file_added_to_the_project_becomes_an_asset(tmp_path) -> None:
+    """The analyst's way: a .sql file in models/, no Python change; the manifest (older than the new file)
+    is parsed again when the location loads."""
+    source = shopee_dbt_project()
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(source.project_dir, copy, ignore=shutil.ignore_patterns("logs", "parse-*", "run-*"))
+    (copy / "models" / "marts" / "weekly_shop_sales.sql").write_text(
+        "select shop_id, date_trunc('week', order_date) as week, sum(gmv) as gmv\n"
+        "from {{ ref('daily_shop_sales') }} group by 1, 2\n"
+    )
+    project = prepared_project(DbtProject(project_dir=copy, profiles_dir=copy))
+    graph = build_definitions(project).resolve_asset_graph()
+    assert graph.get(dg.AssetKey("weekly_shop_sales")).parent_keys == {dg.AssetKey("daily_shop_sales")}
+    assert graph.get(dg.AssetKey("weekly_shop_sales")).automation_condition is not None
+
+
+def test_importing_the_sync_location_does_not_import_dbt() -> None:
+    code = "import sys, shopee_pipeline.definitions; print(sorted(m for m in sys.modules if 'dbt' in m))"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"
+
+
+def test_loading_the_analytics_location() -> None:
+    """The location loads in a process of its own (the manifest already built); its time is printed."""
+    started = time.monotonic()
+    code = "import shopee_pipeline.analytics.definitions as d; print(len(d.defs.assets[0].keys))"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    print(f"loading shopee_analytics: {time.monotonic() - started:.1f} s")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert int(completed.stdout) == len(_models().keys)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (  # the embedded server: a Unix socket directory in the query
+            "postgresql://postgres:@/postgres?host=/tmp/spt-x/pgdata",
+            ("/tmp/spt-x/pgdata", "5432", "postgres", "", "postgres", "prefer"),
+        ),
+        (  # Supabase's pooler: a dotted user, a password needing escapes, sslmode
+            "postgresql://postgres.abcd:p%40ss%2Fw@aws-0-x.pooler.supabase.com:5432/postgres?sslmode=require",
+            ("aws-0-x.pooler.supabase.com", "5432", "postgres.abcd", "p@ss/w", "postgres", "require"),
+        ),
+    ],
+)
+def test_database_urls_become_dbts_connection(url: str, expected: tuple) -> None:
+    env = dbt_connection_env(url)
+    names = ("SHOPEE_DBT_HOST", "SHOPEE_DBT_PORT", "SHOPEE_DBT_USER", PASSWORD_VARIABLE)
+    assert tuple(env[n] for n in (*names, "SHOPEE_DBT_DBNAME", "SHOPEE_DBT_SSLMODE")) == expected
