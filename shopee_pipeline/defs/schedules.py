@@ -13,6 +13,7 @@ RANGE_END = "dagster/asset_partition_range_end"
 TRIGGER_TAG = "shopee/trigger"
 SHOPS_TAG = "shopee/shops"
 SHOP_TAG = "shopee/shop"
+SHOP_NAME_TAG = "shopee/shop_name"
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,
@@ -72,7 +73,9 @@ def build_auto_sync_schedule(tz: ZoneInfo, shops_per_run: int) -> dg.ScheduleDef
         context.log.info(f"{len(shops) - len(busy)} shops in {len(slices)} runs of at most {shops_per_run}")
         return [
             dg.RunRequest(
-                run_key=None,
+                # Several requests per tick need a key each: unique per tick and slice (Dagster launches a
+                # schedule's key once, so a re-evaluated tick starts nothing twice).
+                run_key=f"{context.scheduled_execution_time.isoformat()}|{chunk[0]}",
                 tags={
                     RANGE_START: str(partition_key(first_day, int(chunk[0]))),
                     RANGE_END: str(partition_key(today, int(chunk[-1]))),
