@@ -22,6 +22,7 @@ from shopee_pipeline.defs.sensors import (
     shop_authorization_watch,
     shop_partitions_sensor,
 )
+from shopee_pipeline.defs.shops import shops_asset
 from shopee_pipeline.defs.stream_assets import build_stream_asset
 from shopee_pipeline.settings import Settings, get_settings
 from shopee_pipeline.sync.streams import STREAMS
@@ -36,6 +37,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     tz = settings.timezone
     return dg.Definitions(
         assets=[
+            shops_asset,
             build_orders_asset(partitions.shop_day),
             build_escrow_asset(partitions.shop_day),
             *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.asset_description),

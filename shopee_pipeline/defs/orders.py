@@ -6,6 +6,7 @@ import dagster as dg
 
 from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
+from shopee_pipeline.defs.shops import SHOPS_ASSET
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.lib.sync_runs import (
@@ -64,6 +65,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                     "fell on that day in SHOPEE_TIMEZONE; an order always shows its newest known state."
                 ),
                 metadata=table_metadata(tables.orders),
+                deps=[SHOPS_ASSET],
                 **SPEC_ARGS,
             ),
         ],

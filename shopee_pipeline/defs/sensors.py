@@ -16,7 +16,8 @@ from sqlalchemy import Connection
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START, SHOP_TAG, TRIGGER_TAG
+from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP_TAG, TRIGGER_TAG
+from shopee_pipeline.defs.shops import shops_materialization
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import (
@@ -26,7 +27,7 @@ from shopee_pipeline.sync.pushes import (
     plan_pushes,
 )
 from shopee_pipeline.sync.streams import STREAMS, followers
-from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shops_expiring_before
+from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names, shops_expiring_before
 from shopee_pipeline.warehouse.tables import shops as shops_table
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
 
@@ -66,9 +67,12 @@ WEBHOOK_SENSOR_DESCRIPTION = (
 def shop_partitions_sensor(
     context: dg.SensorEvaluationContext, warehouse: WarehouseResource
 ) -> dg.SensorResult:
-    """Add partitions for new active shops and delete those of deactivated ones."""
+    """Add partitions for new active shops and delete those of deactivated ones; record the change on
+    the `shops` asset."""
     with warehouse.get().connect() as conn:
-        active = {str(shop) for shop in active_shop_ids(conn)}
+        active_ids = active_shop_ids(conn)
+        names = shop_names(conn, active_ids)
+    active = {str(shop) for shop in active_ids}
     current = set(context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME))
     requests = []
     if added := sorted(active - current, key=int):
@@ -77,7 +81,8 @@ def shop_partitions_sensor(
         requests.append(
             dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME).build_delete_request(removed)
         )
-    return dg.SensorResult(dynamic_partitions_requests=requests)
+    changed = [shops_materialization({shop: names.get(shop) for shop in active_ids})] if requests else []
+    return dg.SensorResult(dynamic_partitions_requests=requests, asset_events=changed)
 
 
 def _existing_day(daily: dg.TimeWindowPartitionsDefinition, day: date) -> tuple[date, bool]:
@@ -94,9 +99,11 @@ def _run_request(
     daily: dg.TimeWindowPartitionsDefinition,
     sync: ShopSync,
     run_key: str,
+    names: dict[int, str],
 ) -> dg.RunRequest:
     """One run over the shop's pushed days (one partition, or a single-shop range) re-reading just the
-    pushed keys of each stream (which are synced by key whatever their day)."""
+    pushed keys of each stream (which are synced by key whatever their day), tagged with the shop's id
+    and name."""
     first, first_moved = _existing_day(daily, min(sync.days))
     last, last_moved = _existing_day(daily, max(sync.days))
     if first_moved or last_moved:
@@ -113,6 +120,7 @@ def _run_request(
         TRIGGER_TAG: "push",
         "shopee/events": str(len(sync.event_ids)),
         SHOP_TAG: str(sync.shop_id),
+        **({SHOP_NAME_TAG: names[sync.shop_id][:200]} if sync.shop_id in names else {}),
     }
     if first != last:
         tags |= {
@@ -198,6 +206,7 @@ def build_webhook_events_sensor(daily: dg.TimeWindowPartitionsDefinition) -> dg.
         known = {int(s) for s in context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)}
         with store.begin() as conn:
             connected = set(active_shop_ids(conn))
+            names = shop_names(conn, connected)
             requested = _settle_assigned(context, conn, known, connected)
             events = pending_events(conn, limit=EVENTS_PER_TICK)
             plan = plan_pushes(events, get_settings().timezone, known, connected)
@@ -222,7 +231,7 @@ def build_webhook_events_sensor(daily: dg.TimeWindowPartitionsDefinition) -> dg.
         if not requested:
             return dg.SensorResult(skip_reason="no push waiting for a run")
         return dg.SensorResult(
-            run_requests=[_run_request(context, daily, sync, key) for key, sync in requested.items()]
+            run_requests=[_run_request(context, daily, sync, key, names) for key, sync in requested.items()]
         )
 
     return webhook_events_sensor

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
+from shopee_pipeline.defs.shops import SHOPS_ASSET
 from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.lib.sync_runs import (
@@ -18,7 +19,7 @@ from shopee_pipeline.lib.sync_runs import (
     sync_step,
     write_stream,
 )
-from shopee_pipeline.sync.streams import StreamSpec
+from shopee_pipeline.sync.streams import BY_NAME, StreamSpec
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 
@@ -29,6 +30,7 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
     @dg.asset(
         key=spec.table,
         description=spec.asset_description,
+        deps=[SHOPS_ASSET, *(BY_NAME[stream].table for stream in spec.after)],
         metadata=table_metadata(tables.metadata.tables[spec.table]),
         partitions_def=partitions,
         **SYNC_ASSET_ARGS,

@@ -24,12 +24,14 @@ from shopee_pipeline.sync.windows import Window, day_bounds, days_by_shop, shop_
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.lookups import PartitionFigures, partition_figures
 from shopee_pipeline.warehouse.readiness import ensure_syncable
+from shopee_pipeline.warehouse.shops import shop_label, shop_names
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.sync_state import high_water_marks, record_error, record_success
 from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec
 from shopee_pipeline.warehouse.write import ChildRows, Chunk, write_chunks
 
 P = ParamSpec("P")
+DATA_VERSION_TAG = "dagster/data_version"
 T = TypeVar("T")
 
 
@@ -178,6 +180,7 @@ def materializations(
     windows = [(shop, *day_bounds(day, tz)) for day, shop in days]
     events: list[Materialization] = []
     with warehouse.connect() as conn:
+        names = shop_names(conn, {shop for _, shop in days})
         for asset_key in spec.asset_keys:
             is_parent = asset_key == spec.table
             money = spec.money if is_parent else None
@@ -192,7 +195,10 @@ def materializations(
             )
             label = money[0] if money else None
             own = {
-                key: partition_metadata(figures.get((shop, day), PartitionFigures()), label)
+                key: {
+                    "shop": dg.MetadataValue.text(shop_label(shop, names)),
+                    **partition_metadata(figures.get((shop, day), PartitionFigures()), label),
+                }
                 for key, (day, shop) in zip(keys, days, strict=True)
             }
             totals = dict(run_totals.get(asset_key, {}))
@@ -200,9 +206,16 @@ def materializations(
                 events.append(dg.MaterializeResult(asset_key=asset_key, metadata={**totals, **own[keys[0]]}))
                 continue
             totals["run_partitions"] = dg.MetadataValue.int(len(keys))
-            events.append(dg.MaterializeResult(asset_key=asset_key, metadata=totals))
+            # One data version on all of them: Dagster's provenance then sees one materialization.
+            version = dg.DataVersion(context.run_id)
+            events.append(dg.MaterializeResult(asset_key=asset_key, metadata=totals, data_version=version))
             events += [
-                dg.AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata)
+                dg.AssetMaterialization(
+                    asset_key=asset_key,
+                    partition=key,
+                    metadata=metadata,
+                    tags={DATA_VERSION_TAG: version.value},
+                )
                 for key, metadata in own.items()
             ]
     return events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,6 +67,20 @@ def active_shop_ids(conn: Connection) -> list[int]:
     return list(
         conn.execute(select(shops.c.shop_id).where(shops.c.active).order_by(shops.c.shop_id)).scalars()
     )
+
+
+def shop_names(conn: Connection, shop_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """`shop_id -> shop_name` of the named shops (of `shop_ids`, else of every shop)."""
+    query = select(shops.c.shop_id, shops.c.shop_name).where(shops.c.shop_name.is_not(None))
+    if shop_ids is not None:
+        query = query.where(shops.c.shop_id.in_(sorted(set(shop_ids))))
+    return {int(shop_id): name for shop_id, name in conn.execute(query) if name}
+
+
+def shop_label(shop_id: int, names: Mapping[int, str]) -> str:
+    """`123456 (Toko Kopi Gayo)`, or the bare id of an unnamed shop."""
+    name = names.get(shop_id)
+    return f"{shop_id} ({name})" if name else str(shop_id)
 
 
 def list_shops(conn: Connection) -> list[ShopRow]:

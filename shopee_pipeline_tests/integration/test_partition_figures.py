@@ -47,6 +47,7 @@ def test_each_partition_of_a_range_run_reports_its_own_rows_and_gmv(pipeline) ->
             assert figures["gmv_text"] == f"IDR {gmv:,.0f}"
             assert sum(figures["rows_by_status"].values()) == len(expected)
             assert "run_api_calls" not in figures  # a run total is not a partition's figure
+            assert figures["shop"] == f"{shop} ({pipeline.sandbox.world.shop(shop).shop_name})"
             totals.append(len(expected))
     assert len(set(totals)) > 1  # the partitions differ: each shows its own, not the run's
     run_events = [

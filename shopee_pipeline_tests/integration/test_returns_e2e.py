@@ -251,5 +251,5 @@ def test_escrow_reads_only_the_orders_that_changed_since_their_escrow(returns_pi
             .values(update_time=func.now())
         )
     with pipeline.warehouse.connect() as conn:
-        due = orders_needing_escrow(conn, [shop], windows=windows + [(shop, *day_bounds(date.today(), tz))])
+        due = orders_needing_escrow(conn, [shop], windows=[*windows, (shop, *day_bounds(date.today(), tz))])
     assert sorted(due["order_sn"]) == sorted({paid.order_sn, returned.order_sn})

@@ -112,9 +112,10 @@ def _settle(instance: dg.DagsterInstance, warehouse: Warehouse, stack: LiveStack
             ).scalar_one()
         in_flight = instance.get_run_records(filters=dg.RunsFilter(statuses=IN_FLIGHT))
         quiet = quiet + 1 if not pending and not in_flight else 0
+        flying = [(r.dagster_run.run_id[:8], r.dagster_run.status.value, run_kind(r)) for r in in_flight]
         assert time.monotonic() < deadline, (
             f"not settled after {SETTLE_TIMEOUT_S} s: {pending} pushes unprocessed, {len(in_flight)} runs "
-            f"in flight\n{stack.log_tail('daemon')}"
+            f"in flight: {flying}\n{stack.log_tail('daemon')}"
         )
         time.sleep(2)
 

@@ -67,6 +67,10 @@ def test_schedule_fans_out_into_runs_of_at_most_shops_per_run(pipeline) -> None:
         f"2026-11-25|{ordered[2]}",
     )
     assert SHOP_TAG not in first.tags and second.tags[SHOP_TAG] == ordered[2]  # a one-shop run: queue limit
+    assert (
+        first.run_key == f"{at.isoformat()}|{ordered[0]}"
+        and second.run_key == f"{at.isoformat()}|{ordered[2]}"
+    )
 
 
 def test_a_shop_still_synced_by_an_earlier_tick_is_skipped_and_the_tick_says_so(pipeline) -> None:
@@ -123,6 +127,13 @@ def test_shop_partitions_follow_the_shops_table(pipeline) -> None:
     result = evaluate(shop_partitions_sensor, pipeline)
     [delete] = result.dynamic_partitions_requests
     assert list(delete.partition_keys) == [str(gone)]
+    [shops] = result.asset_events  # the change is recorded on the `shops` asset, with the names
+    assert shops.asset_key == dg.AssetKey("shops") and shops.metadata["dagster/row_count"].value == 2
+    with pipeline.warehouse.connect() as conn:
+        names = dict(conn.execute(select(tables.shops.c.shop_id, tables.shops.c.shop_name)).tuples().all())
+    listing = shops.metadata["active_shops"].value
+    assert all(f"| {s} | {names[s]} |" in listing for s in pipeline.sandbox.shop_ids if s != gone)
+    assert str(gone) not in listing
 
 
 def _event(pipeline, code: int, data: dict, shop_id: int | None) -> None:
@@ -143,6 +154,11 @@ def test_push_sensor_turns_each_code_into_the_right_action(pipeline) -> None:
     _event(pipeline, 3, {"ordersn": "Z9"}, 424242)
     result = evaluate(webhook_events_sensor, pipeline)
     [request] = result.run_requests  # one run for the shop: its orders and its bookings
+    with pipeline.warehouse.connect() as conn:
+        name = conn.execute(
+            select(tables.shops.c.shop_name).where(tables.shops.c.shop_id == shop)
+        ).scalar_one()
+    assert name and request.tags["shopee/shop_name"] == name
     assets = sorted(k.to_user_string() for k in request.asset_selection)
     assert assets == ["bookings", "escrow", "logistics", "order_items", "orders"]
     ops = request.run_config["ops"]
