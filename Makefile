@@ -72,6 +72,7 @@ test-at: install system-deps
 
 demo: install
 	$(BIN)/shopee-pipeline demo
+	$(BIN)/python -m shopee_pipeline.analytics.demo
 
 dev: install
 	$(BIN)/shopee-pipeline dev

@@ -13,6 +13,7 @@ from shopee_pipeline.launcher import prepare_stack
 from shopee_pipeline.settings import get_settings
 
 SAMPLE_ROWS = 5
+_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # dbt's lines stay in the run's log
 _COLUMNS = (
     ("shop_id", str),
     ("order_date", str),
@@ -34,7 +35,7 @@ def main() -> int:
     stack = prepare_stack(get_settings())  # the demo's database and Dagster instance
     with dg.DagsterInstance.get() as instance:
         job = defs.resolve_implicit_global_asset_job_def()
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, run_config=_QUIET, raise_on_error=False)
     if not result.success:
         failures = [event.message for event in result.all_events if event.is_failure]
         print("demo: building the dbt models failed:", *failures, sep="\n", file=sys.stderr)
