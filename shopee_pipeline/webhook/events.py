@@ -4,6 +4,9 @@ The envelope is Shopee's `{shop_id, code, timestamp, data, msg_id?}`. Postgres c
 lone surrogate in `jsonb`, yet a correctly signed push may carry them (as `\\u0000` or `\\ud800` escapes):
 such characters are stored spelt out as the visible text `\\u0000` / `\\ud800`, so the push is kept, answered
 200 and still readable; everything else is stored as received.
+
+A new status push (codes 3 and 23) also writes its status into the stored order or booking, in the same
+transaction as its event row (`warehouse.quick_status`): both land or neither does.
 """
 
 from __future__ import annotations
@@ -12,10 +15,17 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from shopee_pipeline.warehouse.quick_status import (
+    BOOKING_STATUS,
+    ORDER_STATUS,
+    StatusColumn,
+    update_status_only,
+)
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.webhook_events import insert_event
 
@@ -24,6 +34,24 @@ _INT64 = 2**63
 # Escapes in JSON text that decode to a NUL or a UTF-16 surrogate (paired ones match too: harmless).
 _UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class _StatusPush:
+    """A push code whose status is written at once: into `target`, from the first of `data`'s `key_fields`
+    it carries, its `status_field` and its `update_time`."""
+
+    target: StatusColumn
+    key_fields: tuple[str, ...]
+    status_field: str
+
+
+# order_status_push and booking_status_push, by the `data` fields each carries
+# (docs/shopee-api-notes.md#pushes).
+_STATUS_PUSHES = {
+    3: _StatusPush(ORDER_STATUS, ("ordersn", "order_sn"), "status"),
+    23: _StatusPush(BOOKING_STATUS, ("booking_sn",), "booking_status"),
+}
 
 
 class InvalidPush(ValueError):
@@ -127,9 +155,10 @@ def insert_push(conn: Connection, push: Push, source: str = "push", outcome: str
     """Insert `push` on the caller's transaction; True if new, False if it was a duplicate.
 
     `source` says how it arrived: `push` (delivered to the receiver) or `lost_push` (recovered). With
-    `outcome` it is stored already processed (kept for the record, never routed).
+    `outcome` it is stored already processed (kept for the record, never routed). A new status push also
+    updates the status of the record it names, on the same transaction (`_quick_status`).
     """
-    return insert_event(
+    inserted = insert_event(
         conn,
         dedupe_key=push.dedupe_key,
         code=push.code,
@@ -139,9 +168,40 @@ def insert_push(conn: Connection, push: Push, source: str = "push", outcome: str
         source=source,
         outcome=outcome,
     )
+    if inserted:
+        _quick_status(conn, push)
+    return inserted
+
+
+def _push_time(value: Any) -> datetime | None:
+    """A push's `update_time` (Unix seconds) when it is a positive int a datetime can hold, else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _quick_status(conn: Connection, push: Push) -> None:
+    """Write the status a code-3 or code-23 push carries into the stored record it names
+    (`update_status_only`: only a row of its shop older than the push). It changes nothing unless the push
+    has a shop, a string key, a non-empty string status and an integer `update_time`."""
+    kind = _STATUS_PUSHES.get(push.code)
+    data = push.payload.get("data")
+    if kind is None or push.shop_id is None or not isinstance(data, dict):
+        return
+    key = next((data[name] for name in kind.key_fields if data.get(name)), None)
+    status = data.get(kind.status_field)
+    update_time = _push_time(data.get("update_time"))
+    if isinstance(key, str) and key.strip() and isinstance(status, str) and status.strip() and update_time:
+        update_status_only(
+            conn, kind.target, shop_id=push.shop_id, key=key.strip(), status=status, update_time=update_time
+        )
 
 
 def store_push(warehouse: Warehouse, push: Push) -> bool:
-    """Write `push` in its own committed transaction; True if new, False if it was a duplicate."""
+    """Write `push` (and its quick status update) in its own committed transaction; True if new, False if
+    it was a duplicate."""
     with warehouse.begin() as conn:
         return insert_push(conn, push)
