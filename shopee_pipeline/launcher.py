@@ -60,21 +60,22 @@ def prepare_stack(settings: Settings) -> LocalStack:
     return LocalStack(warehouse, home, os.environ["DAGSTER_POSTGRES_URL"])
 
 
-def use_sandbox(sandbox) -> Settings:
-    """Point this process (and the processes it starts) at a running sandbox Shopee; return the new
-    settings. Unless SHOPEE_SYNC_START_DATE is set, the partitions begin on the sandbox's first day of
-    history, so the UI shows no empty days before the data begins."""
+def use_sandbox(url: str, partner_id: int, partner_key: str, first_day: date | None = None) -> Settings:
+    """Point this process (and the processes it starts) at a sandbox Shopee; return the new settings.
+    Unless SHOPEE_SYNC_START_DATE is set, the partitions begin on `first_day` (the sandbox's first day of
+    history), so the UI shows no empty days before the data begins."""
     os.environ.update(
-        {
-            "SHOPEE_API_BASE_URL": sandbox.url,
-            "SHOPEE_PARTNER_ID": str(sandbox.partner_id),
-            "SHOPEE_PARTNER_KEY": sandbox.partner_key,
-        }
+        {"SHOPEE_API_BASE_URL": url, "SHOPEE_PARTNER_ID": str(partner_id), "SHOPEE_PARTNER_KEY": partner_key}
     )
-    first_day = datetime.fromtimestamp(sandbox.world.origin, get_settings().timezone).date()
-    os.environ.setdefault("SHOPEE_SYNC_START_DATE", first_day.isoformat())
+    if first_day is not None:
+        os.environ.setdefault("SHOPEE_SYNC_START_DATE", first_day.isoformat())
     get_settings.cache_clear()
     return get_settings()
+
+
+def sandbox_first_day(sandbox) -> date:
+    """The first day of a local sandbox's history, in SHOPEE_TIMEZONE."""
+    return datetime.fromtimestamp(sandbox.world.origin, get_settings().timezone).date()
 
 
 def connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox) -> None:
@@ -125,7 +126,9 @@ def demo(shops: int = 3, days: int = 3) -> int:
     started = time.monotonic()
     stack = prepare_stack(get_settings())
     with start_sandbox(SandboxConfig(shops=shops, history_days=days)) as sandbox:
-        settings = use_sandbox(sandbox)
+        settings = use_sandbox(
+            sandbox.url, sandbox.partner_id, sandbox.partner_key, sandbox_first_day(sandbox)
+        )
         connect_sandbox_shops(settings, stack, sandbox)
         today = datetime.fromtimestamp(sandbox.now(), settings.timezone).date()
         partition_range = partitions_range(today - timedelta(days=days), today)
@@ -203,7 +206,9 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
         shops=shops, push_url=webhook_url, clock_rate=clock_rate, **sandbox_credentials(settings)
     )
     with start_sandbox(config) as sandbox:
-        settings = use_sandbox(sandbox)
+        settings = use_sandbox(
+            sandbox.url, sandbox.partner_id, sandbox.partner_key, sandbox_first_day(sandbox)
+        )
         connect_sandbox_shops(settings, stack, sandbox)
         cli = [sys.executable, "-m", "shopee_pipeline.cli"]
         # Without "use `dg dev` instead": we start `dagster dev` ourselves; `dg` is not installed.

@@ -67,7 +67,7 @@ def pipeline_harness(config) -> Iterator[Harness]:
             stack.warehouse.engine.url.render_as_string(hide_password=False)
         ).replace("postgresql+psycopg://", "postgresql://")
         sandbox = RemoteSandbox(config)
-        settings = use_sandbox(sandbox)
+        settings = use_sandbox(sandbox.url, sandbox.partner_id, sandbox.partner_key)
         started = time.perf_counter()
         connect_sandbox_shops(settings, stack, sandbox)
         connect_s = time.perf_counter() - started
