@@ -53,9 +53,11 @@ class ShopeeResource(dg.ConfigurableResource):
     """The Shopee Open Platform client for the app of `SHOPEE_PARTNER_ID`, tokens from the warehouse.
 
     `shop_concurrency` fetch jobs run at once (a shop's orders or bookings, or one escrow batch of 50),
-    each shop at most `shop_requests_per_second`, at most `max_concurrent_requests` requests in flight;
-    every run together stays under `SHOPEE_MAX_REQUESTS_PER_SECOND` (a budget kept in Postgres).
-    Shopee publishes no numbers: the defaults are conservative. A transient failure is retried up to
+    at most `max_concurrent_requests` requests in flight. Shopee publishes no numbers: each shop starts at
+    `shop_requests_per_second` (or what it learned before) and the rates adapt to Shopee's
+    `error_rate_limit` answers (shopee.adaptive; learned rates in the `rate_limits` table); every run
+    together stays under the learned partner rate and `SHOPEE_MAX_REQUESTS_PER_SECOND`, the cap (a budget
+    kept in Postgres). A transient failure is retried up to
     `max_attempts` times with exponential backoff and full jitter between `backoff_initial_seconds` and
     `backoff_max_seconds`; an access token is refreshed `refresh_margin_seconds` before it expires.
     `return_first_page_no` is the first `page_no` asked of `get_return_list` (0 or 1: Shopee leaves the

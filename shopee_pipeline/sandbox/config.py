@@ -66,6 +66,11 @@ class SandboxConfig:
     accepted when fresh against either the simulated or the real wall clock, so a client may sign
     with either.
 
+    Hidden rate limits (Shopee publishes none, docs/shopee-api-notes.md#rate-limits): at most
+    ``partner_rate_limit_per_second`` calls of the partner and ``shop_rate_limit_per_second`` of each
+    shop (``shop_rate_limits`` overrides it per shop id) in any sliding second, else ``error_rate_limit``;
+    ``None`` is no limit.
+
     Returns (``get_return_list``, ``get_return_detail``, push 29; docs/shopee-api-notes.md, Returns).
     Every point Shopee leaves unconfirmed is a field:
 
@@ -104,6 +109,8 @@ class SandboxConfig:
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     stall_seconds: float = 2.0
     shop_rate_limit_per_second: float | None = None
+    partner_rate_limit_per_second: float | None = None
+    shop_rate_limits: dict[int, float] = field(default_factory=dict)
     access_token_ttl: int = 14400
     refresh_token_ttl: int = 30 * 86400
     auth_code_ttl: int = 600
@@ -160,6 +167,9 @@ class SandboxConfig:
             raise ValueError("push_retry_delays must not be negative")
         if self.lost_push_data_shape not in LOST_PUSH_DATA_SHAPES:
             raise ValueError(f"lost_push_data_shape must be one of {LOST_PUSH_DATA_SHAPES}")
+        limits = [self.partner_rate_limit_per_second, self.shop_rate_limit_per_second]
+        if any(limit is not None and limit <= 0 for limit in [*limits, *self.shop_rate_limits.values()]):
+            raise ValueError("rate limits must be positive")
         if not (0.0 <= self.push_drop_rate <= 1.0 and 0.0 <= self.push_duplicate_rate <= 1.0):
             raise ValueError("push_drop_rate and push_duplicate_rate must be between 0 and 1")
         self._check_returns()

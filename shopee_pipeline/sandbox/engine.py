@@ -62,6 +62,8 @@ class SandboxEngine:
             latency_ms=config.latency_ms,
             stall_seconds=config.stall_seconds,
             shop_rate_limit_per_second=config.shop_rate_limit_per_second,
+            partner_rate_limit_per_second=config.partner_rate_limit_per_second,
+            shop_rate_limits=config.shop_rate_limits,
         )
         self.lost = LostPushStore(config.lost_push_data_shape)
         self.pushes = PushDispatcher(
@@ -211,7 +213,8 @@ class SandboxEngine:
         return counts
 
     def fault_counts(self) -> dict[str, int]:
-        """Faulted calls per kind (``shop_rate_limit`` for the per-shop limit), plus ``total``."""
+        """Faulted calls per kind (``shop_rate_limit``, ``partner_rate_limit`` for the hidden limits), plus
+        ``total``."""
         return self.faults.counts()
 
     def refresh_counts(self) -> dict[int, int]:
@@ -244,7 +247,7 @@ class SandboxEngine:
             return Answer(0, drop=True)
         if fault == "http_500":
             return Answer(500, HTML_500, "text/html")
-        if fault in ("rate_limit", "shop_rate_limit"):
+        if fault in ("rate_limit", "shop_rate_limit", "partner_rate_limit"):
             return self._error("error_rate_limit", RATE_LIMIT_MESSAGE)
         if fault == "error_server":
             return self._error("error_server", "Something wrong. Please try later.")

@@ -1,6 +1,8 @@
-"""Fault injection: latency, random faults of configurable kinds and a per-shop rate limit.
+"""Fault injection: latency, random faults of configurable kinds and hidden rate limits.
 
-The rate limit answers Shopee's ``error_rate_limit``.
+The hidden limits (per partner, per shop with per-shop overrides) count the calls they let through in a
+sliding one-second window; a call over a limit is answered Shopee's ``error_rate_limit`` and counted in
+no window. Shopee publishes no numbers (docs/shopee-api-notes.md#rate-limits): clients must find them.
 """
 
 from __future__ import annotations
@@ -25,16 +27,20 @@ class FaultInjector:
         latency_ms: float,
         stall_seconds: float,
         shop_rate_limit_per_second: float | None,
+        partner_rate_limit_per_second: float | None = None,
+        shop_rate_limits: dict[int, float] | None = None,
     ) -> None:
         self._rng = random.Random(f"{seed}:faults")
         self._lock = threading.Lock()
-        self._windows: dict[int, deque[float]] = {}
+        self._windows: dict[int | None, deque[float]] = {}
         self._counts: Counter[str] = Counter()
         self.fault_rate = fault_rate
         self.kinds = kinds
         self.latency_ms = latency_ms
         self.stall_seconds = stall_seconds
         self.shop_rate_limit_per_second = shop_rate_limit_per_second
+        self.partner_rate_limit_per_second = partner_rate_limit_per_second
+        self.shop_rate_limits = dict(shop_rate_limits or {})
 
     def configure(
         self,
@@ -71,18 +77,27 @@ class FaultInjector:
             time.sleep(self.latency_ms / 1000.0)
 
     def pick(self, shop_id: int | None) -> str | None:
-        """The fault for this call, or None: ``shop_rate_limit`` when the shop exceeded its per-second
-        limit (sliding one-second window), else one of the kinds with probability ``fault_rate``."""
+        """The fault for this call, or None: ``partner_rate_limit`` when the partner is over its limit,
+        ``shop_rate_limit`` when the shop is over its own (``shop_rate_limits``, else
+        ``shop_rate_limit_per_second``), else one of the kinds with probability ``fault_rate``."""
         with self._lock:
-            limit = self.shop_rate_limit_per_second
-            if shop_id is not None and limit is not None:
-                window = self._windows.setdefault(shop_id, deque())
-                clock = time.monotonic()
+            clock = time.monotonic()
+            limited = [(None, "partner_rate_limit", self.partner_rate_limit_per_second)]
+            if shop_id is not None:
+                limit = self.shop_rate_limits.get(shop_id, self.shop_rate_limit_per_second)
+                limited.append((shop_id, "shop_rate_limit", limit))
+            windows = []
+            for key, kind, limit in limited:
+                if limit is None:
+                    continue
+                window = self._windows.setdefault(key, deque())
                 while window and window[0] <= clock - 1.0:
                     window.popleft()
                 if len(window) >= limit:
-                    self._counts["shop_rate_limit"] += 1
-                    return "shop_rate_limit"
+                    self._counts[kind] += 1
+                    return kind
+                windows.append(window)
+            for window in windows:
                 window.append(clock)
             if self.fault_rate > 0 and self._rng.random() < self.fault_rate:
                 kind = self._rng.choice(self.kinds)

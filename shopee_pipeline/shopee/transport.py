@@ -1,4 +1,8 @@
-"""HTTP transport: signing, one pooled session, rate limits, retries, envelope parsing, call counting."""
+"""HTTP transport: signing, one pooled session, adaptive rate limits, retries, envelope parsing, counting.
+
+Every answer is reported to the rate limiter: ``error_rate_limit`` (or HTTP 429) cuts the rate of the
+scope it is blamed on, any other answer lets the rates grow (docs/shopee-api-notes.md#rate-limits).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from tenacity import (
 )
 
 from shopee_pipeline.shopee.config import ShopeeConfig
-from shopee_pipeline.shopee.errors import BadRequestError, RetryableError, ShopeeError, classify
+from shopee_pipeline.shopee.errors import BadRequestError, RetryableError, ShopeeError, bare_code, classify
 from shopee_pipeline.shopee.ratelimit import RateLimiter, SharedBudget
 from shopee_pipeline.shopee.redaction import install_log_redaction, redact
 from shopee_pipeline.shopee.signing import common_params
@@ -86,7 +90,11 @@ class Transport:
         self._stats = stats
         self._sleep = sleep
         self._limiter = RateLimiter(
-            config.shop_rate_per_second, config.partner_rate_per_second, config.max_concurrency, shared_budget
+            config.shop_rate_per_second,
+            config.partner_rate_per_second,
+            config.max_concurrency,
+            shared_budget,
+            partner_scope=f"partner:{config.partner_id}",
         )
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_maxsize=config.max_concurrency, max_retries=0)
@@ -181,7 +189,14 @@ class Transport:
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
-        return self._parse(response, path, shop_id, secrets)
+        try:
+            payload = self._parse(response, path, shop_id, secrets)
+        except RetryableError as exc:
+            if bare_code(exc.error) == "error_rate_limit" or exc.http_status == 429:
+                self._limiter.record(shop_id, throttled=True)
+            raise
+        self._limiter.record(shop_id, throttled=False)
+        return payload
 
     def _parse(
         self, response: requests.Response, path: str, shop_id: int | None, secrets: list[str | None]

@@ -447,3 +447,21 @@ rate_budget = Table(
     _ts("updated_at", "When tokens was last computed", nullable=False, server_default=func.now()),
     comment="The deployment-wide token bucket of Shopee requests, shared by every process",
 )
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column(
+        "scope",
+        Text,
+        primary_key=True,
+        comment="The limiter scope: partner:<partner_id>, its :public calls, or shop:<shop_id>",
+    ),
+    Column("rate", Float, nullable=False, comment="Learned Shopee requests per second to send at"),
+    Column("ceiling", Float, comment="Rate at which error_rate_limit last began (NULL until the first)"),
+    Column(
+        "cuts", BigInteger, nullable=False, comment="How many error_rate_limit answers cut the rate so far"
+    ),
+    _ts("updated_at", "Last write of this row", nullable=False, server_default=func.now()),
+    comment="What the adaptive rate learned of Shopee's unpublished limits, shared by every process",
+)
