@@ -6,6 +6,9 @@ gives the object itself. Importing this module is loading the code location, so 
 (`build_definitions()`); no module of `defs/` or `lib/` reads them when imported.
 """
 
+import atexit
+import gc
+
 import dagster as dg
 
 from shopee_pipeline.defs.alerts import alert_on_run_failure
@@ -63,3 +66,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
 
 
 defs = build_definitions()
+
+# A run worker's heap is mostly what the imports and the definitions built: freeze it, so the collector
+# never walks it again during the run, and freeze again at exit, so the interpreter's last collections
+# skip the run's heap too (about 1.5 s of every `dagster asset materialize` process's exit).
+gc.freeze()
+atexit.register(gc.freeze)
