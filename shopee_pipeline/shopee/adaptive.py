@@ -9,8 +9,9 @@ those answers and the successes into a rate:
   is the ceiling estimate and the rate is cut from it (``decrease``: x0.7); answers throttled during the
   ``cooldown`` that follows were sent before the cut and change nothing;
 - below ``hold`` x ceiling (95 %) the rate climbs back (``increase``: +5 % per second of clean traffic);
-- at the hold the ceiling itself creeps up (``probe``: +0.2 % per second), so a limit that was raised
-  is found again and a lowered one costs one throttle.
+- at the hold the ceiling itself creeps up (``probe``: +0.05 % per second), so a limit that was raised
+  is found again (twice the limit in 23 minutes) and a lowered one costs one throttle. Holding at the
+  limit costs about one throttled answer every two minutes.
 
 "A second of clean traffic" is ``rate`` successful answers: growth follows what was actually sent, so an
 idle scope does not drift up. Every rate stays within ``[floor, cap]``; the cap is
@@ -41,7 +42,7 @@ class AimdSettings:
 
     slow_start: float = 0.5
     increase: float = 0.05
-    probe: float = 0.002
+    probe: float = 0.0005
     decrease: float = 0.7
     hold: float = 0.95
     cooldown: float = 1.0
