@@ -1,8 +1,9 @@
-"""Benchmark of one full day: one sync over today's partitions of every sandbox shop.
+"""Benchmark of one full day: one sync over the day's partitions of every sandbox shop.
 
 Run: `python -m shopee_pipeline_tests.benchmarks.bench_full_day`. Starts a throwaway embedded Postgres
-and a sandbox Shopee in its own process (20 shops x 2,000 orders today, 30 ms latency per call),
-connects every shop (setup, not measured), then times one `dagster asset materialize` over today's
+and a sandbox Shopee in its own process (20 shops x 2,000 orders a day, 30 ms latency per call), its
+clock frozen at 23:59 yesterday in Jakarta so that a whole day of orders exists whatever the hour;
+connects every shop (setup, not measured), then times one `dagster asset materialize` over that day's
 partitions of all shops, in its own run-worker process, as the auto-sync tick runs it. Prints one JSON
 line: wall time, orders/s, API calls per order, rows per table and the run worker's peak RSS.
 `BENCH_FULL_DAY_SHOPS` / `BENCH_FULL_DAY_ORDERS` scale it down.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -125,11 +127,23 @@ def row_counts(warehouse) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
+def end_of_yesterday(tz_name: str = "Asia/Jakarta") -> int:
+    """23:59 yesterday in Jakarta, as Unix seconds: a sandbox frozen there holds a whole day of orders,
+    whatever the hour the benchmark runs (the pipeline reads that past day whole)."""
+    midnight = datetime.now(ZoneInfo(tz_name)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int(midnight.timestamp()) - 60
+
+
 def main() -> None:
     from shopee_pipeline.sandbox import SandboxConfig
 
     config = SandboxConfig(
-        shops=SHOPS, seed=2026, orders_per_shop_per_day=ORDERS_PER_SHOP, history_days=1, latency_ms=30
+        shops=SHOPS,
+        seed=2026,
+        orders_per_shop_per_day=ORDERS_PER_SHOP,
+        history_days=1,
+        latency_ms=30,
+        start_time=end_of_yesterday(),
     )
     with pipeline_harness(config) as harness:
         run = run_today_for_all_shops(harness)
