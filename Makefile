@@ -85,3 +85,11 @@ bench: install
 migration: install
 	@test -n "$(M)" || { echo 'migration: say what it does: make migration M="add returns"'; exit 1; }
 	$(BIN)/shopee-pipeline db revision -m "$(M)"
+
+# `make screenshots` retakes docs/images/*.png: Debian's chromium, driven by Playwright (the docs extra),
+# against a `shopee-pipeline dev` of its own (docs/screenshots/take_screenshots.py --help). Not part of test.
+.PHONY: screenshots
+screenshots: install
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES=chromium
+	@$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[docs]'
+	$(BIN)/python docs/screenshots/take_screenshots.py
