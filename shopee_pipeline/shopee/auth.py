@@ -53,14 +53,15 @@ class Authorizer:
     def exchange_code(self, code: str, shop_id: int) -> ShopTokens:
         """Exchange the single-use authorization ``code`` the seller brought back for the shop's tokens."""
         body = {"code": code, "shop_id": shop_id, "partner_id": self._config.partner_id}
-        answer = self._transport.call("POST", TOKEN_GET_PATH, shop_id=shop_id, body=body)
+        answer = self._transport.call("POST", TOKEN_GET_PATH, shop_id=shop_id, body=body, budgeted=False)
         return self._tokens(answer, TOKEN_GET_PATH, shop_id)
 
     def refresh(self, shop_id: int, refresh_token: str) -> ShopTokens:
         """Spend ``refresh_token`` (single-use) for a new pair; the caller must store it before use."""
         body = {"refresh_token": refresh_token, "shop_id": shop_id, "partner_id": self._config.partner_id}
         self._stats.record_refresh()
-        answer = self._transport.call("POST", TOKEN_REFRESH_PATH, shop_id=shop_id, body=body)
+        # Under the shop's token row lock: never wait for a database connection (see Transport.call).
+        answer = self._transport.call("POST", TOKEN_REFRESH_PATH, shop_id=shop_id, body=body, budgeted=False)
         return self._tokens(answer, TOKEN_REFRESH_PATH, shop_id)
 
     def _tokens(self, answer: dict[str, Any], path: str, shop_id: int) -> ShopTokens:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from shopee_pipeline.shopee.adaptive import AdaptiveRate, LearnedRate
+from shopee_pipeline.shopee.adaptive import AdaptiveRate, AimdSettings, LearnedRate
 
 BURST_SECONDS = 0.05
 """A bucket holds this many seconds' worth of requests: smooth pacing, so that a burst after a pause does
@@ -108,6 +108,9 @@ class TokenBucket:
         return waited
 
 
+FLOOR_SHARE = 0.1
+
+
 class _Scope:
     """One limiter scope: its bucket, its AIMD controller and its last exchange with the budget."""
 
@@ -119,9 +122,10 @@ class _Scope:
         sync_seconds: float,
         clock: Callable[[], float],
         sleep: Callable[[float], None],
+        floor: float,
     ) -> None:
         self.name, self.sync_seconds = name, sync_seconds
-        self.control = AdaptiveRate(learned, cap, clock)
+        self.control = AdaptiveRate(learned, cap, clock, AimdSettings(floor=floor))
         rate = self.control.rate
         self.bucket = TokenBucket(rate, _capacity(rate), clock, sleep)
         self.base = self.control.learned
@@ -177,7 +181,12 @@ class RateLimiter:
     def _new_scope(self, name: str, initial: float) -> _Scope:
         learned = self._shared.recall(name) if self._shared is not None else None
         every = self._sync_seconds * (1 if name == self._partner_scope else 10)
-        return _Scope(name, learned or LearnedRate(initial), self._cap, every, self._clock, self._sleep)
+        # Never below a tenth of the rate the scope starts from: sporadic error_rate_limit answers that do
+        # not come from the rate (a flaky gateway) would otherwise walk it down to a crawl.
+        floor = max(AimdSettings().floor, FLOOR_SHARE * initial)
+        return _Scope(
+            name, learned or LearnedRate(initial), self._cap, every, self._clock, self._sleep, floor
+        )
 
     def _shop(self, shop_id: int | None) -> _Scope:
         with self._shops_lock:
@@ -192,21 +201,23 @@ class RateLimiter:
         return (self._partner if shop_id is None else self._shop(shop_id)).control.rate
 
     @contextmanager
-    def slot(self, shop_id: int | None) -> Iterator[float]:
-        """Wait for the shop's and the partner's buckets and a free slot; yield the seconds waited.
+    def slot(self, shop_id: int | None, shared: bool = True) -> Iterator[float]:
+        """Wait for the shop's and the partner's buckets, the shared budget (unless ``shared`` is
+        false) and a free slot; yield the seconds waited.
 
         Public (partner-level) calls pass ``shop_id=None`` and share one bucket.
         """
         started = self._clock()
         self._shop(shop_id).bucket.acquire()
         self._partner.bucket.acquire()
-        if self._shared is not None and self._shared.acquire() > 0:
+        if shared and self._shared is not None and self._shared.acquire() > 0:
             self._partner_waited_at = self._clock()
         with self._in_flight:
             yield self._clock() - started
 
-    def record(self, shop_id: int | None, *, throttled: bool) -> None:
-        """Report an answer of ``shop_id`` (``error_rate_limit`` or not) to the scope it tells about."""
+    def record(self, shop_id: int | None, *, throttled: bool, share: bool = True) -> None:
+        """Report an answer of ``shop_id`` (``error_rate_limit`` or not) to the scope it tells about;
+        with ``share`` false, learned rates are not exchanged with the other processes this time."""
         shop = self._shop(shop_id)
         if not throttled:
             scopes: tuple[_Scope, ...] = (shop, self._partner)
@@ -217,8 +228,9 @@ class RateLimiter:
             scopes[0].control.throttled(scopes[0].bucket.sent())
         for scope in scopes:
             scope.follow()
-            self._maybe_sync(scope)
-        if self._partner in scopes:
+            if share:
+                self._maybe_sync(scope)
+        if share and self._partner in scopes:
             self._follow_partner()
 
     def _follow_partner(self) -> None:

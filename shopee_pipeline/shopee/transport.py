@@ -115,11 +115,15 @@ class Transport:
         access_token: str | None = None,
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
+        budgeted: bool = True,
     ) -> Json:
         """Call ``path`` and return the whole JSON answer; retry :class:`RetryableError` with backoff.
 
         The call is signed as a shop call when ``access_token`` is given, else as a public call
-        (``shop_id`` then only names the shop in errors and picks its rate limiter).
+        (``shop_id`` then only names the shop in errors and picks its rate limiter). An unbudgeted call
+        keeps to this process's buckets but never waits on the deployment's shared budget nor exchanges
+        learned rates: what a token refresh needs, which runs under the shop's token row lock while the
+        shop's other workers may hold every database connection waiting for that lock.
         """
         cfg = self._config
         retrying = Retrying(
@@ -130,7 +134,9 @@ class Transport:
             sleep=self._sleep,
             reraise=True,
         )
-        return retrying(self._attempt, method, path, shop_id, access_token, params or {}, body or {})
+        return retrying(
+            self._attempt, method, path, shop_id, access_token, params or {}, body or {}, budgeted
+        )
 
     def _before_sleep(self, state: RetryCallState) -> None:
         backoff = state.upcoming_sleep
@@ -146,6 +152,7 @@ class Transport:
         access_token: str | None,
         params: Mapping[str, Any],
         body: Mapping[str, Any],
+        budgeted: bool,
     ) -> Json:
         cfg = self._config
         query: dict[str, Any] = dict(
@@ -162,7 +169,7 @@ class Transport:
         secrets += [str(body[name]) for name in _SECRET_BODY_FIELDS if body.get(name)]
         if method == "GET":
             query.update({k: _query_value(v) for k, v in params.items() if v is not None})
-        with self._limiter.slot(shop_id) as waited:
+        with self._limiter.slot(shop_id, shared=budgeted) as waited:
             self._stats.record_throttle(waited)
             self._stats.record_call(path)
             started = time.monotonic()
@@ -193,9 +200,9 @@ class Transport:
             payload = self._parse(response, path, shop_id, secrets)
         except RetryableError as exc:
             if bare_code(exc.error) == "error_rate_limit" or exc.http_status == 429:
-                self._limiter.record(shop_id, throttled=True)
+                self._limiter.record(shop_id, throttled=True, share=budgeted)
             raise
-        self._limiter.record(shop_id, throttled=False)
+        self._limiter.record(shop_id, throttled=False, share=budgeted)
         return payload
 
     def _parse(
