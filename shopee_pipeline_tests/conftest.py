@@ -39,6 +39,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _dagster_state_storage_of_this_test_only() -> Iterator[None]:
+    """Dagster keeps the defs-state storage of the instance last entered in a context variable; a test
+    whose instance lived on a database it has since stopped must not hand it to the next test's
+    definitions loading."""
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    before = _current_storage.get()
+    yield
+    _current_storage.set(before)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """URL of the session's PostgreSQL: `TEST_DATABASE_URL` if set, else an embedded server.

@@ -224,7 +224,8 @@ class LiveStack:
     def launch_job(self, name: str, job: str, tags: dict[str, str] | None = None) -> subprocess.Popen:
         """`dagster job launch` of `job` through the instance's run coordinator (the daemon dequeues
         and runs it), as a tick of a schedule would submit it."""
-        command = [str(BIN / "dagster"), "job", "launch", "-w", str(REPO_ROOT / "workspace.yaml"), "-j", job]
+        command = [str(BIN / "dagster"), "job", "launch", "-w", str(REPO_ROOT / "workspace.yaml")]
+        command += ["--location", "shopee_pipeline", "-j", job]
         return self.spawn(name, command + (["--tags", json.dumps(tags)] if tags else []))
 
     def sandbox_control(self, method: str, path: str) -> dict:
