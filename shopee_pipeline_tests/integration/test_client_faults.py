@@ -116,8 +116,15 @@ def _long_traceback(info: pytest.ExceptionInfo) -> str:
         gc.enable()
 
 
-def test_no_secret_in_logs_or_errors_of_a_failing_run(sb: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_in_logs_or_errors_of_a_failing_run(
+    sb: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     caplog.set_level(logging.DEBUG)
+    # urllib3 logs each request line (query string included) at DEBUG: make sure it does here, whatever
+    # logging configuration an earlier test of the same process left (in the full suite it was silenced).
+    for name in ("urllib3", "urllib3.connectionpool"):
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
+        caplog.set_level(logging.DEBUG, logger=name)
     store = InMemoryTokenStore()
     client = make_client(sb, store, max_attempts=3)
     sent: list[str] = []
