@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import requests
 
+from shopee_pipeline.run_tags import PARTITION, RANGE_END, RANGE_START, SHOP_TAG, SHOPS_TAG, TRIGGER_TAG
 from shopee_pipeline.shopee import redact
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 # Slack shows about 3,000 characters of a message's text before folding it.
 MAX_ERROR_CHARACTERS = 1500
 
@@ -26,14 +25,14 @@ class FailedRun:
 
     def shops(self) -> str:
         """The run's shops as its tags name them (a push run's, a tick's slice, a partition's)."""
-        shops = self.tags.get("shopee/shops") or self.tags.get("shopee/shop")
-        if not shops and "|" in self.tags.get("dagster/partition", ""):
-            shops = self.tags["dagster/partition"].split("|")[-1]
+        shops = self.tags.get(SHOPS_TAG) or self.tags.get(SHOP_TAG)
+        if not shops and "|" in self.tags.get(PARTITION, ""):
+            shops = self.tags[PARTITION].split("|")[-1]
         return shops.replace(",", ", ") if shops else "no shop tag"
 
     def partition(self) -> str:
         """Its partition, or its partition range."""
-        if partition := self.tags.get("dagster/partition"):
+        if partition := self.tags.get(PARTITION):
             return partition
         if RANGE_START in self.tags:
             return f"{self.tags[RANGE_START]} .. {self.tags.get(RANGE_END, '?')}"
@@ -42,7 +41,7 @@ class FailedRun:
 
 def alert_text(run: FailedRun, secrets: Iterable[str | None] = ()) -> str:
     """One Slack message: run, job, trigger, shops, partition and the errors, secrets masked."""
-    trigger = run.tags.get("shopee/trigger", "manual")
+    trigger = run.tags.get(TRIGGER_TAG, "manual")
     errors = "\n".join(run.errors) or "no step error recorded (the run process may have crashed)"
     if len(errors) > MAX_ERROR_CHARACTERS:
         errors = errors[:MAX_ERROR_CHARACTERS] + " ..."

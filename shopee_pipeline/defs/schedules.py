@@ -7,13 +7,8 @@ import dagster as dg
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_slices
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_TAG, SHOPS_TAG, TRIGGER_TAG
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-TRIGGER_TAG = "shopee/trigger"
-SHOPS_TAG = "shopee/shops"
-SHOP_TAG = "shopee/shop"
-SHOP_NAME_TAG = "shopee/shop_name"
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,

@@ -16,9 +16,9 @@ from sqlalchemy import Connection
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP_TAG, TRIGGER_TAG
 from shopee_pipeline.defs.shops import shops_materialization
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP_TAG, TRIGGER_TAG
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import (
     AUTHORIZATION_EXPIRING,

@@ -17,6 +17,7 @@ from dagster._core.execution.backfill import PartitionBackfill
 from dagster._core.utils import make_new_backfill_id
 
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_slices
+from shopee_pipeline.run_tags import SHOPS_TAG, TRIGGER_TAG
 from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
 
 
@@ -49,7 +50,7 @@ def request_shop_backfills(
             partition_names=keys,
             asset_selection=selection,
             backfill_timestamp=time.time(),
-            tags={"shopee/trigger": "backfill", "shopee/shops": ",".join(chunk)},
+            tags={TRIGGER_TAG: "backfill", SHOPS_TAG: ",".join(chunk)},
             dynamic_partitions_store=instance,
             all_partitions=False,
             title=f"shops {chunk[0]}..{chunk[-1]}, {first_day}..{last_day}",

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.checks import ITEM_TOTAL_TOLERANCE, ORDER_CHECKS
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.warehouse import quality, tables
 from shopee_pipeline_tests.pinned_clock import sandbox_day
 

@@ -32,7 +32,8 @@ import dagster as dg
 import pytest
 import requests
 
-from shopee_pipeline.defs.schedules import SHOPS_TAG, build_auto_sync_schedule
+from shopee_pipeline.defs.schedules import build_auto_sync_schedule
+from shopee_pipeline.run_tags import SHOPS_TAG
 from shopee_pipeline.warehouse.database import create_warehouse_engine
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.integration.cluster_helpers.cluster import (

@@ -26,7 +26,7 @@ from shopee_pipeline.analytics.definitions import defs as analytics_defs
 from shopee_pipeline.analytics.project import prepared_project, shopee_dbt_project
 from shopee_pipeline.analytics.translator import GROUP_NAME
 from shopee_pipeline.definitions import defs as sync_defs
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline_tests.conftest import connected_pipeline
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline_tests.integration.test_assets_e2e import today
 

@@ -26,8 +26,8 @@ from sqlalchemy import select
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs import sensors
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.lib.partitions import DATE
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sync.streams import BOOKINGS, ESCROW, ORDERS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.webhook_events import insert_event

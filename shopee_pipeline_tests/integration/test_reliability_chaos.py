@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.streams import SYNCED_TABLES

@@ -24,7 +24,7 @@ import requests
 from sqlalchemy import text
 
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.windows import day_bounds

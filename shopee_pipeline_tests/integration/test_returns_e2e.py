@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.onboarding import shopee_config
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.sync.windows import day_bounds

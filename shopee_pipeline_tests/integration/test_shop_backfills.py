@@ -14,9 +14,9 @@ from dagster._daemon.backfill import execute_backfill_iteration
 from sqlalchemy import func, select
 
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.defs.schedules import RANGE_END, RANGE_START
 from shopee_pipeline.lib.backfills import request_shop_backfills
 from shopee_pipeline.lib.partitions import parse_partition_key
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline_tests.integration.test_assets_e2e import today
 

@@ -12,14 +12,9 @@ from sqlalchemy import select
 
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.schedules import (
-    RANGE_END,
-    RANGE_START,
-    SHOP_TAG,
-    SHOPS_TAG,
-    build_auto_sync_schedule,
-)
+from shopee_pipeline.defs.schedules import build_auto_sync_schedule
 from shopee_pipeline.defs.sensors import shop_partitions_sensor
+from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_TAG, SHOPS_TAG
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.shops import set_active
 from shopee_pipeline.warehouse.webhook_events import insert_event
