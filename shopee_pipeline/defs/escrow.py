@@ -10,10 +10,16 @@ from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
-from shopee_pipeline.lib.sync_runs import SyncConfig, lock_holder, settle, sync_step, write_stream
+from shopee_pipeline.lib.sync_runs import (
+    SyncConfig,
+    lock_holder,
+    partition_windows,
+    settle,
+    sync_step,
+    write_stream,
+)
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.streams import BY_NAME, ESCROW
-from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import orders_needing_escrow
@@ -27,8 +33,7 @@ def _orders_needing_escrow(
     """The orders whose escrow is due (missing, or older than the order's or its newest return's last
     change): among those a push names (`only`), whatever day they now fall on, else among those of the
     run's partitions (by `update_time` in SHOPEE_TIMEZONE) and those whose returns changed in them."""
-    tz = get_settings().timezone
-    windows = [(shop, *day_bounds(day, tz)) for day, shop in parse_partition_keys(partition_keys)]
+    windows = partition_windows(partition_keys, get_settings().timezone)
     with store.connect() as conn:
         ensure_syncable(conn, shop_ids)
         return orders_needing_escrow(conn, shop_ids, windows=[] if only else windows, only=only)

@@ -38,12 +38,12 @@ def table_metadata(table: Table) -> dict[str, object]:
     return {"dagster/column_schema": column_schema(table), "dagster/table_name": table.name}
 
 
-def write_counts_metadata(written: Written, prefix: str = "run_") -> dict[str, dg.MetadataValue]:
+def write_counts_metadata(written: Written) -> dict[str, dg.MetadataValue]:
     """What a run wrote to a table, labelled as run totals: rows handed over, then inserted, updated and
     so on."""
     return {
-        f"{prefix}rows_written": dg.MetadataValue.int(written.rows),
-        **{f"{prefix}rows_{name}": dg.MetadataValue.int(n) for name, n in written.counts.as_dict().items()},
+        "run_rows_written": dg.MetadataValue.int(written.rows),
+        **{f"run_rows_{name}": dg.MetadataValue.int(n) for name, n in written.counts.as_dict().items()},
     }
 
 

@@ -4,11 +4,12 @@ reporting it, settling a run, and failing at once on errors no retry can heal.""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 from sqlalchemy import Table
@@ -60,6 +61,11 @@ def sync_step(compute: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
             yield from compute(*args, **kwargs)
 
     return step
+
+
+def partition_windows(partition_keys: Iterable[str], tz: ZoneInfo) -> list[tuple[int, datetime, datetime]]:
+    """`(shop_id, start, end)` of each partition key's day in `tz`: what reads by partition filter on."""
+    return [(shop, *day_bounds(day, tz)) for day, shop in parse_partition_keys(partition_keys)]
 
 
 def lock_holder(context: dg.AssetExecutionContext) -> str:
@@ -177,7 +183,7 @@ def materializations(
     tz = get_settings().timezone
     keys = [str(key) for key in context.partition_keys]
     days = parse_partition_keys(keys)
-    windows = [(shop, *day_bounds(day, tz)) for day, shop in days]
+    windows = partition_windows(keys, tz)
     events: list[Materialization] = []
     with warehouse.connect() as conn:
         names = shop_names(conn, {shop for _, shop in days})
