@@ -72,7 +72,7 @@ SANDBOX = {
     "history_days": 1,
     "clock_rate": 1.0,
     "push_drop_rate": 0.15,
-    "push_duplicate_rate": 0.1,
+    "push_duplicate_rate": 0.3,
     "push_timeout": 10.0,
 }
 
