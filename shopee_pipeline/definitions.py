@@ -12,7 +12,6 @@ import gc
 import dagster as dg
 
 from shopee_pipeline.defs.alerts import alert_on_run_failure
-from shopee_pipeline.defs.escrow import build_escrow_asset
 from shopee_pipeline.defs.housekeeping import build_purge_old_runs_daily, purge_old_runs_job
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.lost_pushes import build_recover_lost_pushes_hourly, recover_lost_pushes_job
@@ -34,7 +33,7 @@ from shopee_pipeline.sync.streams import STREAMS
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """The code location for `settings` (the environment's by default): one set of partitions, built
     here, shared by every asset, the push sensor's day clamp and the schedules' timezone. Orders and
-    escrow have assets of their own; every other stream of the registry gets the standard one."""
+    escrow are synced by one multi-asset; every other stream of the registry gets the standard one."""
     settings = settings or get_settings()
     partitions = build_partitions(settings)
     tz = settings.timezone
@@ -42,7 +41,6 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=[
             shops_asset,
             build_orders_asset(partitions.shop_day),
-            build_escrow_asset(partitions.shop_day),
             *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.asset_description),
         ],
         jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],

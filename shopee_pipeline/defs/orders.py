@@ -1,29 +1,21 @@
-"""`orders`, `order_items`, `logistics`: one pass over Shopee per run, three tables."""
+"""`shopee_orders`: orders, their items and packages, and their escrow: one pass over Shopee per run, five
+tables (escrow calls go out as order batches arrive, `lib/order_sync.py`)."""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
-from shopee_pipeline.defs.checks import ORDER_CHECKS, order_check_results
+from shopee_pipeline.defs.checks import ESCROW_CHECKS, ORDER_CHECKS, escrow_check_results, order_check_results
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.shops import SHOPS_ASSET
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
+from shopee_pipeline.lib.order_sync import OrdersSyncConfig, sync_orders_and_escrow
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
-from shopee_pipeline.lib.sync_runs import (
-    SyncConfig,
-    lock_holder,
-    marks_after,
-    plan_run,
-    settle,
-    sync_step,
-    write_stream,
-)
-from shopee_pipeline.sync.streams import ORDERS
+from shopee_pipeline.lib.sync_runs import settle, sync_step
+from shopee_pipeline.sync.streams import ESCROW, ORDERS
 from shopee_pipeline.warehouse import tables
-from shopee_pipeline.warehouse.locks import shop_sync_locks
-from shopee_pipeline.warehouse.lookups import known_tracking_numbers
 
-# How each of the three tables is shown in the UI (the multi-asset itself carries no kinds or owners).
+# How each table is shown in the UI (the multi-asset itself carries no kinds or owners).
 SPEC_ARGS = {
     "kinds": KINDS,
     "owners": OWNERS,
@@ -33,7 +25,8 @@ SPEC_ARGS = {
 
 
 def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """The `shopee_orders` multi-asset (`orders`, `order_items`, `logistics`) on `partitions`."""
+    """The `shopee_orders` multi-asset (`orders`, `order_items`, `logistics`, `escrow`) on `partitions`;
+    any subset of it can be materialized."""
 
     @dg.multi_asset(
         name=ORDERS.op_name,
@@ -68,49 +61,48 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                 deps=[SHOPS_ASSET],
                 **SPEC_ARGS,
             ),
+            dg.AssetSpec(
+                key=ESCROW.table,
+                description=(
+                    "One row per paid order: escrow_amount (what the seller is expected to receive; it "
+                    "changes until the order completes and can be exactly 0), buyer_total_amount and every "
+                    "fee Shopee deducts (commission, service, transaction, shipping). Per-item lines are "
+                    "kept in `escrow_items`. Fetched, as the orders arrive, for the partition's orders whose "
+                    "escrow is missing or older than the order's last change or its newest return's "
+                    "(`order_update_time` is that version)."
+                ),
+                # Escrow also follows returns (a changed return's order has its escrow read again: in the
+                # same run when the returns step ran first, else in the next), but waits only for orders:
+                # one shop's failed returns must not hold up every shop's orders.
+                deps=[ORDERS.table],
+                metadata=table_metadata(tables.escrow),
+                **SPEC_ARGS,
+            ),
         ],
+        can_subset=True,
         partitions_def=partitions,
         backfill_policy=SYNC_ASSET_ARGS["backfill_policy"],
         retry_policy=SYNC_ASSET_ARGS["retry_policy"],
-        check_specs=ORDER_CHECKS,
+        check_specs=[*ORDER_CHECKS, *ESCROW_CHECKS],
     )
     @sync_step
     def shopee_orders(
         context: dg.AssetExecutionContext,
-        config: SyncConfig,
+        config: OrdersSyncConfig,
         shopee: ShopeeResource,
         warehouse: WarehouseResource,
     ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization | dg.AssetCheckResult]:
-        """List the partition's changed orders page by page, fetch details 50 at a time, and write them in
-        chunks as they arrive, items and packages before their orders in each chunk's transaction, so a
-        reader never sees an order without its lines."""
+        """List the partition's changed orders page by page, fetch details 50 at a time and the escrow of
+        those that need it as they arrive, and write both in chunks, items and packages before their
+        orders in each chunk's transaction, so a reader never sees an order without its lines."""
         store = warehouse.get()
-        plan = plan_run(context, store, ORDERS, config)
-        shop_ids = sorted(plan.days_by_shop)
-
-        def known(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-            with store.connect() as conn:
-                return known_tracking_numbers(conn, pairs)
-
-        locks = shop_sync_locks(store.engine, ORDERS.name, shop_ids, lock_holder(context), context.log.info)
-        with locks, shopee.client(store) as client:
-            fetched = ORDERS.fetch(
-                client,
-                plan.windows_by_shop,
-                known,
-                order_sns_by_shop=plan.targeted or None,
-                concurrency=shopee.shop_concurrency,
-            )
-            results = write_stream(context, store, ORDERS, fetched, client)
-        yield from results
-        yield from order_check_results(store, shop_ids)
-        settle(
-            context,
-            store,
-            ORDERS.name,
-            fetched.failures,
-            fetched.skipped,
-            marks_after(plan.windows_by_shop, fetched.failures),
-        )
+        result = sync_orders_and_escrow(context, config, store, shopee.client, shopee.shop_concurrency)
+        yield from result.events
+        selected = context.selected_asset_check_keys
+        for specs, results in ((ORDER_CHECKS, order_check_results), (ESCROW_CHECKS, escrow_check_results)):
+            if any(spec.key in selected for spec in specs):
+                checks = results(store, result.shop_ids)
+                yield from (c for c in checks if dg.AssetCheckKey(c.asset_key, c.check_name) in selected)
+        settle(context, store, result.outcomes)
 
     return shopee_orders

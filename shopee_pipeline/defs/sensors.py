@@ -115,7 +115,7 @@ def _run_request(
     for spec in STREAMS:
         if keys := sync.keys_of(spec):
             assets += spec.asset_keys
-            ops[spec.op_name] = {"config": {"only": keys}}
+            ops.setdefault(spec.op_name, {"config": {}})["config"][spec.only_field] = keys
     tags = {
         TRIGGER_TAG: "push",
         "shopee/events": str(len(sync.event_ids)),

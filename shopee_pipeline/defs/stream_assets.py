@@ -11,9 +11,9 @@ from shopee_pipeline.defs.shops import SHOPS_ASSET
 from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.lib.sync_runs import (
+    StreamOutcome,
     SyncConfig,
     lock_holder,
-    marks_after,
     plan_run,
     settle,
     sync_step,
@@ -58,7 +58,6 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
             )
             results = write_stream(context, store, spec, fetched, client)
         yield from results
-        marks = marks_after(plan.windows_by_shop, fetched.failures)
-        settle(context, store, spec.name, fetched.failures, fetched.skipped, marks)
+        settle(context, store, [StreamOutcome.of(spec.name, fetched, plan.windows_by_shop)])
 
     return sync_stream

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from shopee_pipeline.warehouse.shops import shop_label, shop_names
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.sync_state import high_water_marks, record_error, record_success
 from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec
-from shopee_pipeline.warehouse.write import ChildRows, Chunk, write_chunks
+from shopee_pipeline.warehouse.write import ChildRows, Chunk, Written, write_chunks
 
 P = ParamSpec("P")
 DATA_VERSION_TAG = "dagster/data_version"
@@ -70,7 +70,7 @@ def partition_windows(partition_keys: Iterable[str], tz: ZoneInfo) -> list[tuple
 
 def lock_holder(context: dg.AssetExecutionContext) -> str:
     """How a run names itself on its shop locks (what a run waiting for them logs)."""
-    return f"dagster run {context.run_id[:8]} ({context.op_def.name})"
+    return f"dagster run {context.run.run_id[:8]} ({context.op_def.name})"
 
 
 class SyncConfig(dg.Config):
@@ -136,36 +136,49 @@ def _chunks(fetched: FetchStream, spec: StreamSpec) -> Iterator[Chunk]:
 Materialization = dg.MaterializeResult | dg.AssetMaterialization
 
 
-def write_stream(
-    context: dg.AssetExecutionContext,
-    warehouse: Warehouse,
-    spec: StreamSpec,
-    fetched: FetchStream,
-    client: ShopeeClient,
-    extra: Mapping[str, dg.MetadataValue] | None = None,
-) -> list[Materialization]:
+def write_rows(warehouse: Warehouse, spec: StreamSpec, fetched: FetchStream) -> dict[str, Written]:
     """Fetch and write `spec`'s rows chunk by chunk as they arrive (each chunk's children before its
-    parents in one transaction), then report each asset of the stream (`materializations`): the run's
-    write counts, the API calls `client` spent meanwhile and `extra`, all labelled as run totals, and
-    each partition's own figures."""
-    before = client.stats.snapshot()
+    parents in one transaction); return what was written per table."""
     parent = _table(spec.table)
     children = {
         name: ChildrenSpec(_table(name), parent, spec.conflict_key, spec.guard_column)
         for name in spec.child_tables
     }
     upsert_spec = UpsertSpec(parent, (spec.conflict_key,), spec.guard_column)
-    written = write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec))
-    run_totals = {
+    return write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec))
+
+
+def run_totals(
+    spec: StreamSpec, written: Mapping[str, Written], extra: Mapping[str, dg.MetadataValue]
+) -> dict[str, dict[str, dg.MetadataValue]]:
+    """The run totals of each asset of `spec`: its write counts; the parent's also its child tables' rows
+    and `extra`."""
+    return {
         spec.table: {
             **write_counts_metadata(written[spec.table]),
-            **{f"run_{name}_rows_written": dg.MetadataValue.int(written[name].rows) for name in children},
-            **api_metadata(client.stats.snapshot().since(before)),
-            **(extra or {}),
+            **{
+                f"run_{name}_rows_written": dg.MetadataValue.int(written[name].rows)
+                for name in spec.child_tables
+            },
+            **extra,
         },
         **{child: write_counts_metadata(written[child]) for child in spec.child_assets},
     }
-    return materializations(context, warehouse, spec, run_totals)
+
+
+def write_stream(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    spec: StreamSpec,
+    fetched: FetchStream,
+    client: ShopeeClient,
+) -> list[Materialization]:
+    """`write_rows`, then report each asset of the stream (`materializations`): the run's write counts
+    and the API calls `client` spent meanwhile, labelled as run totals, and each partition's own figures."""
+    before = client.stats.snapshot()
+    written = write_rows(warehouse, spec, fetched)
+    spent = api_metadata(client.stats.snapshot().since(before))
+    return materializations(context, warehouse, spec, run_totals(spec, written, spent))
 
 
 def materializations(
@@ -213,7 +226,7 @@ def materializations(
                 continue
             totals["run_partitions"] = dg.MetadataValue.int(len(keys))
             # One data version on all of them: Dagster's provenance then sees one materialization.
-            version = dg.DataVersion(context.run_id)
+            version = dg.DataVersion(context.run.run_id)
             events.append(dg.MaterializeResult(asset_key=asset_key, metadata=totals, data_version=version))
             events += [
                 dg.AssetMaterialization(
@@ -225,6 +238,25 @@ def materializations(
                 for key, metadata in own.items()
             ]
     return events
+
+
+@dataclass(frozen=True)
+class StreamOutcome:
+    """How one stream's fetch ended: its shops' failures, the records it skipped and, for a stream read
+    by update_time windows, the high-water mark each shop reached."""
+
+    stream: str
+    failures: list[ShopFailure]
+    skipped: list[str]
+    marks: Mapping[int, datetime] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, stream: str, fetched: FetchStream, windows_by_shop: Mapping[int, list[Window]] | None = None
+    ) -> StreamOutcome:
+        """The outcome of `fetched`, once iterated; with `windows_by_shop`, the marks its shops reached."""
+        marks = marks_after(windows_by_shop, fetched.failures) if windows_by_shop else {}
+        return cls(stream, list(fetched.failures), list(fetched.skipped), marks)
 
 
 def marks_after(
@@ -242,21 +274,21 @@ def marks_after(
 def settle(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
-    stream: str,
-    failures: list[ShopFailure],
-    skipped: list[str],
-    marks: Mapping[int, datetime] | None = None,
+    outcomes: Iterable[StreamOutcome],
 ) -> None:
-    """After the rows are committed: advance the shops' high-water `marks` of `stream` (a stream read by
-    key rather than by windows has none), remember the errors of the shops that failed, log skipped
-    records, and fail the step naming each failed shop."""
+    """After the rows are committed, for each stream's outcome: advance the shops' high-water marks (a
+    stream read by key rather than by windows has none), remember the errors of the shops that failed
+    and log skipped records; then fail the step naming each failed shop."""
+    outcomes = list(outcomes)
     with warehouse.begin() as conn:
-        if marks:
-            record_success(conn, stream, dict(marks))
-        for failure in failures:
-            record_error(conn, stream, failure.shop_id, failure.describe())
-    for reason in skipped:
+        for outcome in outcomes:
+            if outcome.marks:
+                record_success(conn, outcome.stream, dict(outcome.marks))
+            for failure in outcome.failures:
+                record_error(conn, outcome.stream, failure.shop_id, failure.describe())
+    for reason in (reason for outcome in outcomes for reason in outcome.skipped):
         context.log.warning(f"skipped: {reason}")
+    failures = [failure for outcome in outcomes for failure in outcome.failures]
     if failures:
         failed = sorted({f.shop_id for f in failures})
         raise dg.Failure(

@@ -93,6 +93,14 @@ class _Finished:
     outcome: ShopFailure | BaseException | None
 
 
+@dataclass(frozen=True)
+class _Fed:
+    """Every job was submitted (`jobs` of them), or the feed failed with `error`."""
+
+    jobs: int
+    error: BaseException | None = None
+
+
 class _Stopped(Exception):
     """The consumer went away: a fetching thread ends at its next hand-over."""
 
@@ -121,32 +129,41 @@ def merge(batches: Sequence[Batch[Rows]]) -> Batch[Rows]:
 class FetchStream(Generic[Rows]):
     """The batches of many fetch jobs, yielded as they are ready; iterate it once.
 
-    `jobs` are `(shop_id, job)` pairs run by `work(shop_id, job)` in at most `concurrency` threads. A
-    job failing with a `ShopeeError` becomes a `ShopFailure` of its shop (its earlier batches stay
-    delivered: rows are idempotent and the shop's high-water mark does not advance); any other error
-    is raised to the consumer. Once iterated, `failures` and `skipped` are complete.
+    `jobs` are `(shop_id, job)` pairs run by `work(shop_id, job)` in at most `concurrency` threads. They
+    may be a list or an iterable that blocks until its next job is known (escrow jobs fed while orders are
+    still being fetched): a feeding thread takes them one by one. A job failing with a `ShopeeError`
+    becomes a `ShopFailure` of its shop (its earlier batches stay delivered: rows are idempotent and the
+    shop's high-water mark does not advance); any other error, the feed's included, is raised to the
+    consumer. Each callback given to `observe` sees every batch before the consumer does. Once iterated,
+    `failures` and `skipped` are complete.
     """
 
     def __init__(
         self,
-        jobs: Sequence[tuple[int, Any]],
+        jobs: Iterable[tuple[int, Any]],
         work: Callable[[int, Any], Iterable[Batch[Rows]]],
         empty: Rows,
         concurrency: int,
     ) -> None:
-        self._jobs = list(jobs)
+        self._jobs = jobs
         self._work = work
         self.empty = empty
-        self._concurrency = max(1, min(concurrency, len(self._jobs)))
+        sized = len(jobs) if isinstance(jobs, Sequence) else concurrency
+        self._concurrency = max(1, min(concurrency, sized))
+        self._observers: list[Callable[[Batch[Rows]], None]] = []
         self.failures: list[ShopFailure] = []
         self.skipped: list[str] = []
 
+    def observe(self, callback: Callable[[Batch[Rows]], None]) -> None:
+        """Call `callback` with every batch as it is handed over (in the consumer's thread)."""
+        self._observers.append(callback)
+
     def __iter__(self) -> Iterator[Batch[Rows]]:
-        handover: queue.Queue[Batch[Rows] | _Finished] = queue.Queue(MAX_PENDING_BATCHES)
+        handover: queue.Queue[Batch[Rows] | _Finished | _Fed] = queue.Queue(MAX_PENDING_BATCHES)
         stopped = threading.Event()
         failed: set[int] = set()  # shops whose later jobs are not started
 
-        def put(item: Batch[Rows] | _Finished) -> None:
+        def put(item: Batch[Rows] | _Finished | _Fed) -> None:
             while not stopped.is_set():
                 try:
                     handover.put(item, timeout=0.2)
@@ -179,17 +196,41 @@ class FetchStream(Generic[Rows]):
                 return
 
         pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="shopee-fetch")
+
+        def feed() -> None:
+            count, error = 0, None
+            try:
+                for shop_id, job in self._jobs:
+                    if stopped.is_set():
+                        return
+                    pool.submit(run, shop_id, job)
+                    count += 1
+            except Exception as exc:  # handed to the consumer, which raises it
+                error = exc
+            try:
+                put(_Fed(count, error))
+            except _Stopped:
+                return
+
+        feeder = threading.Thread(target=feed, name="shopee-fetch-feed", daemon=True)
+        feeder.start()
         try:
-            for shop_id, job in self._jobs:
-                pool.submit(run, shop_id, job)
-            remaining = len(self._jobs)
-            while remaining:
+            fed: _Fed | None = None
+            finished = 0
+            while fed is None or finished < fed.jobs:
                 item = handover.get()
                 if isinstance(item, Batch):
                     self.skipped.extend(item.rows.skipped)
+                    for observer in self._observers:
+                        observer(item)
                     yield item
                     continue
-                remaining -= 1
+                if isinstance(item, _Fed):
+                    if item.error is not None:
+                        raise item.error
+                    fed = item
+                    continue
+                finished += 1
                 if isinstance(item.outcome, BaseException):
                     raise item.outcome
                 # Two jobs of one shop may both fail before the second is skipped: record the shop once.
@@ -199,6 +240,7 @@ class FetchStream(Generic[Rows]):
             # A consumer that stopped early: jobs not started never start, running ones end at their
             # next hand-over.
             stopped.set()
+            feeder.join()
             pool.shutdown(wait=True, cancel_futures=True)
 
     def chunks(self, parent_table: str, max_rows: int) -> Iterator[Batch[Rows]]:
@@ -374,15 +416,29 @@ def stream_orders(
     )
 
 
+def escrow_jobs(order_sns_by_shop: Mapping[int, list[str]]) -> list[tuple[int, list[str]]]:
+    """The given orders' escrow as jobs of one POST batch of 50, shops taking turns: each shop's own rate
+    limit never holds every thread at once."""
+    batches = {shop: list(full_batches([order_sns])) for shop, order_sns in order_sns_by_shop.items()}
+    return [
+        (shop, batches[shop][turn])
+        for turn in range(max(map(len, batches.values()), default=0))
+        for shop in sorted(batches)
+        if turn < len(batches[shop])
+    ]
+
+
 def stream_escrow(
     client: ShopeeClient,
-    order_sns_by_shop: Mapping[int, list[str]],
+    jobs: Iterable[tuple[int, list[str]]],
     order_update_times: Mapping[str, datetime],
     *,
     concurrency: int = 4,
 ) -> FetchStream[EscrowRows]:
-    """Escrow details of the given orders, one POST batch of 50 per job (a shop's batches run in
-    parallel too); a failed order loses only itself."""
+    """Escrow details of the orders of `jobs` (`(shop_id, up to 50 order_sns)`: `escrow_jobs`, or an
+    `EscrowFeed` while orders are fetched), each job one POST batch (a shop's batches run in parallel
+    too); `order_update_times` gives each order's version by the time its job starts. A failed order
+    loses only itself."""
 
     def work(shop_id: int, order_sns: list[str]) -> Iterator[Batch[EscrowRows]]:
         detail = client.get_escrow_details(shop_id, order_sns)
@@ -391,14 +447,6 @@ def stream_escrow(
         parents = {"escrow_items": escrow_parents(rows.escrow, require_items=True)}
         yield Batch(_compact(rows), parents)
 
-    batches = {shop: list(full_batches([order_sns])) for shop, order_sns in order_sns_by_shop.items()}
-    # Shops take turns: each shop's own rate limit never holds every thread at once.
-    jobs = [
-        (shop, batches[shop][turn])
-        for turn in range(max(map(len, batches.values()), default=0))
-        for shop in sorted(batches)
-        if turn < len(batches[shop])
-    ]
     return FetchStream(jobs, work, normalize_escrow(0, [], {}), concurrency)
 
 

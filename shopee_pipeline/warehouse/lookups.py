@@ -12,19 +12,25 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     BindParameter,
     ColumnElement,
     Connection,
     Date,
+    DateTime,
+    FromClause,
     Select,
     Table,
     Text,
     and_,
     any_,
     bindparam,
+    column,
     func,
     or_,
     select,
+    true,
+    values,
 )
 
 from shopee_pipeline.warehouse.tables import escrow, logistics, orders, returns
@@ -49,24 +55,55 @@ def known_tracking_numbers(conn: Connection, pairs: Sequence[tuple[str, str]]) -
     return {(sn, pkg): number for sn, pkg, number in rows if (sn, pkg) in wanted}
 
 
-def orders_needing_escrow(
-    conn: Connection, shop_ids: Sequence[int], windows: Windows = (), only: Sequence[str] = ()
-) -> pd.DataFrame:
-    """The orders whose escrow is due, with the version it must reflect: `order_sn`, `shop_id`,
-    `order_status` and `update_time`, the order's own or its newest return's, whichever is later.
+ESCROW_CANDIDATE_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
 
-    Candidates are the orders `only` names or, without `only`, those changed in `windows` (`(shop_id,
-    start, end)`) and those whose returns changed in them; of these, only the paid ones whose stored
-    escrow is missing or older than that version come back. The filter runs in Postgres: a tick late in
-    the day reads the few orders that changed since their escrow, not the day's orders.
-    """
+
+def _escrow_due(
+    source: FromClause, shop_ids: Sequence[int], scope: ColumnElement[bool], stale_only: bool = True
+) -> Select:
+    """Of the orders of `source` within `scope`, the paid ones whose stored escrow is missing or older
+    than their version (the order's `update_time` or its newest return's, whichever is later; with
+    `stale_only` false, every paid one), with that version as `update_time`."""
+    shops = sorted(set(shop_ids))
     newest_return = (
         select(returns.c.order_sn, func.max(returns.c.update_time).label("newest"))
-        .where(returns.c.shop_id.in_(sorted(set(shop_ids))))
+        .where(returns.c.shop_id.in_(shops))
         .group_by(returns.c.order_sn)
         .subquery()
     )
-    version = func.greatest(orders.c.update_time, func.coalesce(newest_return.c.newest, orders.c.update_time))
+    version = func.greatest(source.c.update_time, func.coalesce(newest_return.c.newest, source.c.update_time))
+    return (
+        select(source.c.order_sn, source.c.shop_id, source.c.order_status, version.label("update_time"))
+        .select_from(
+            source.outerjoin(newest_return, newest_return.c.order_sn == source.c.order_sn).outerjoin(
+                escrow, escrow.c.order_sn == source.c.order_sn
+            )
+        )
+        .where(
+            scope,
+            source.c.shop_id.in_(shops),
+            or_(source.c.order_status.is_(None), source.c.order_status.not_in(NO_ESCROW_STATUSES)),
+            or_(escrow.c.order_sn.is_(None), escrow.c.order_update_time < version) if stale_only else true(),
+        )
+    )
+
+
+def _no_orders() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(ESCROW_CANDIDATE_COLUMNS), dtype=object)
+
+
+def orders_needing_escrow(
+    conn: Connection, shop_ids: Sequence[int], windows: Windows = (), only: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The stored orders whose escrow is due, with the version it must reflect: `order_sn`, `shop_id`,
+    `order_status` and `update_time`, the order's own or its newest return's, whichever is later.
+
+    Candidates are the orders `only` names (every paid one comes back: a push asks for a re-read) or,
+    without `only`, those changed in `windows` (`(shop_id, start, end)`) and those whose returns changed
+    in them, of which only the paid ones whose stored escrow is missing or older than that version come
+    back. The filter runs in Postgres: a tick late in
+    the day reads the few orders that changed since their escrow, not the day's orders.
+    """
     windows = list(windows)
     if only:
         scope = orders.c.order_sn == any_(_text_array(only))
@@ -77,21 +114,28 @@ def orders_needing_escrow(
         changed = (_in_window(orders, "update_time", *window) for window in windows)
         scope = or_(*changed, orders.c.order_sn.in_(returned))
     else:
-        return pd.DataFrame(columns=["order_sn", "shop_id", "order_status", "update_time"], dtype=object)
-    query = (
-        select(orders.c.order_sn, orders.c.shop_id, orders.c.order_status, version.label("update_time"))
-        .select_from(
-            orders.outerjoin(newest_return, newest_return.c.order_sn == orders.c.order_sn).outerjoin(
-                escrow, escrow.c.order_sn == orders.c.order_sn
-            )
+        return _no_orders()
+    query = _escrow_due(orders, shop_ids, scope, stale_only=not only)
+    return _frame(conn, query, list(query.selected_columns))
+
+
+def escrow_due(conn: Connection, fetched: pd.DataFrame) -> pd.DataFrame:
+    """Of orders just fetched from Shopee (`ESCROW_CANDIDATE_COLUMNS`, not necessarily stored yet), those
+    whose escrow is due, with the version it must reflect (as `orders_needing_escrow`)."""
+    if fetched.empty:
+        return _no_orders()
+    candidates = (
+        values(
+            column("order_sn", Text),
+            column("shop_id", BigInteger),
+            column("order_status", Text),
+            column("update_time", DateTime(timezone=True)),
+            name="candidates",
         )
-        .where(
-            scope,
-            orders.c.shop_id.in_(sorted(set(shop_ids))),
-            or_(orders.c.order_status.is_(None), orders.c.order_status.not_in(NO_ESCROW_STATUSES)),
-            or_(escrow.c.order_sn.is_(None), escrow.c.order_update_time < version),
-        )
+        .data(list(fetched[list(ESCROW_CANDIDATE_COLUMNS)].itertuples(index=False, name=None)))
+        .alias("candidates")
     )
+    query = _escrow_due(candidates, fetched["shop_id"].tolist(), true())
     return _frame(conn, query, list(query.selected_columns))
 
 

@@ -6,7 +6,7 @@ call, every shop connected), then syncs today's orders and escrow of a subset of
 (`BENCH_BASELINE_SHOPS`, default 2, because the baseline is slow by design) twice, one path after the
 other, call counts reset between:
 
-- ours: `stream_orders` + `stream_escrow` (with `orders_needing_escrow`) and the set-based writes of
+- ours: `stream_orders` + `stream_escrow` (with `escrow_due`) and the set-based writes of
   `shopee_pipeline.warehouse.upsert`, into schema `bench_ours`;
 - the seed algorithm, single-threaded as a naive script: list page by page (100 per page), details of
   each page 50 at a time, one `get_escrow_detail` per order, one `get_tracking_number` per package of a
@@ -59,9 +59,9 @@ def _windows(harness: Harness, shop_ids: list[int]) -> dict[int, list[Any]]:
 def run_ours(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) -> dict[str, Any]:
     """Our path: parallel shops, batched detail/escrow/tracking calls, set-based writes; returns figures."""
     from shopee_pipeline.defs.resources import ShopeeResource
-    from shopee_pipeline.sync.fetch import stream_escrow, stream_orders
+    from shopee_pipeline.sync.fetch import escrow_jobs, stream_escrow, stream_orders
     from shopee_pipeline.warehouse import tables
-    from shopee_pipeline.warehouse.lookups import known_tracking_numbers, orders_needing_escrow
+    from shopee_pipeline.warehouse.lookups import escrow_due, known_tracking_numbers
     from shopee_pipeline.warehouse.upsert import ChildrenSpec, UpsertSpec, replace_children, upsert
 
     resource = ShopeeResource()
@@ -92,10 +92,12 @@ def run_ours(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) ->
             )
             upsert(conn, schema, UpsertSpec(tables.orders, ("order_sn",)), rows.orders)
         with warehouse.connect() as conn:
-            due = orders_needing_escrow(conn, list(windows), only=list(rows.orders["order_sn"]))
+            due = escrow_due(conn, rows.orders)
         wanted = due.groupby("shop_id")["order_sn"].agg(list).to_dict() if not due.empty else {}
         update_times = dict(zip(due["order_sn"], due["update_time"], strict=True))
-        escrow = stream_escrow(client, wanted, update_times, concurrency=resource.shop_concurrency).collect()
+        escrow = stream_escrow(
+            client, escrow_jobs(wanted), update_times, concurrency=resource.shop_concurrency
+        ).collect()
         with warehouse.begin() as conn:
             replace_children(
                 conn,

@@ -313,3 +313,44 @@ def test_stored_tracking_numbers_are_not_asked_again(pipeline) -> None:
         p["package_number"]: p["tracking_number"] for p in rows(pipeline, tables.logistics, shop_id=shop)
     }
     assert all(again[p["package_number"]] == p["tracking_number"] for p in known)
+
+
+def test_escrow_calls_go_out_while_the_orders_are_still_being_fetched(monkeypatch, pg_url, warehouse) -> None:
+    from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+    from shopee_pipeline.shopee import ShopeeClient
+    from shopee_pipeline_tests.conftest import connected_pipeline
+
+    calls: list[str] = []
+    for name in ("get_order_details", "get_escrow_details"):
+        original = getattr(ShopeeClient, name)
+
+        def recorded(self, *args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(ShopeeClient, name, recorded)
+    config = SandboxConfig(
+        shops=1, seed=5, orders_per_shop_per_day=600, history_days=1, latency_ms=20, start_time=SANDBOX_START
+    )
+    with (
+        start_sandbox(config) as sandbox,
+        connected_pipeline(monkeypatch, pg_url, warehouse, sandbox) as pipeline,
+    ):
+        shop = sandbox.shop_ids[0]
+        result = materialize(pipeline, f"{today(pipeline)}|{shop}")
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        last_detail = max(i for i, name in enumerate(calls) if name == "get_order_details")
+        escrow_calls = [i for i, name in enumerate(calls) if name == "get_escrow_details"]
+        assert calls.count("get_order_details") >= 6 and escrow_calls
+        assert escrow_calls[0] < last_detail, "escrow waited for the last order batch"
+        # Still one escrow row per paid order, each fetched once.
+        with pipeline.warehouse.connect() as conn:
+            paid = conn.execute(
+                select(func.count())
+                .select_from(tables.orders)
+                .where(tables.orders.c.shop_id == shop, tables.orders.c.order_status != "UNPAID")
+            ).scalar_one()
+            stored = conn.execute(
+                select(func.count()).select_from(tables.escrow).where(tables.escrow.c.shop_id == shop)
+            ).scalar_one()
+        assert stored == paid and len(escrow_calls) == ceil(paid / 50)

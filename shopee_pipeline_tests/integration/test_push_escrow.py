@@ -26,7 +26,7 @@ def test_push_run_fetches_escrow_of_an_order_outside_its_partition_day(pipeline)
 
     only = {"config": {"only": [order_sn]}}
     other_day = day - timedelta(days=1)
-    result = materialize(pipeline, f"{other_day}|{shop}", {"ops": {"shopee_orders": only, "escrow": only}})
+    result = materialize(pipeline, f"{other_day}|{shop}", {"ops": {"shopee_orders": only}})
 
     assert result.success
     with pipeline.warehouse.connect() as conn:

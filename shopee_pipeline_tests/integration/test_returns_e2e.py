@@ -174,7 +174,7 @@ def test_a_return_push_rereads_the_return_and_its_orders_escrow(returns_pipeline
     pipeline.sandbox.reset_call_counts()
     only = {
         "returns": {"config": {"only": [accepted["return_sn"]]}},
-        "escrow": {"config": {"only": [accepted["order_sn"]]}},
+        "shopee_orders": {"config": {"escrow_only": [accepted["order_sn"]]}},
     }
     result = _run(pipeline, shop, last, last, {"ops": only}, select_keys=["returns", "escrow"])
     assert result.success, [e.message for e in result.all_events if e.is_failure]

@@ -158,7 +158,9 @@ def test_push_sensor_turns_each_code_into_the_right_action(pipeline) -> None:
     assert assets == ["bookings", "escrow", "logistics", "order_items", "orders"]
     ops = request.run_config["ops"]
     assert ops["shopee_orders"]["config"]["only"] == ["A1", "A2"]
-    assert ops["escrow"]["config"]["only"] == ["A1"]  # a tracking-number push cannot change escrow
+    assert ops["shopee_orders"]["config"]["escrow_only"] == [
+        "A1"
+    ]  # a tracking-number push cannot change escrow
     assert ops["bookings"]["config"]["only"] == ["B1"]
     assert request.partition_key.endswith(f"|{shop}")
     outcomes = _outcomes(pipeline)

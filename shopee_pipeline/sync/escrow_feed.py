@@ -1,0 +1,72 @@
+"""Escrow jobs fed while orders are still being fetched, so escrow calls go out beside the order calls.
+
+The orders step hands each batch of fetched orders to an `EscrowFeed` (`add`, in the consumer's thread:
+cheap). The escrow stream's feeding thread iterates the feed: it asks the warehouse which of those orders
+have their escrow due (`due`: missing or older than the order's new version, never an unpaid order),
+groups them per shop into batches of 50 (`get_escrow_detail_batch`'s limit) and yields each full batch
+as a job at once. When the orders are all fetched, `close` adds the orders the warehouse still holds as
+needing escrow (`rest`: changed returns, an earlier run's failures), each order once, and the last,
+partial batches go out.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import pandas as pd
+
+from shopee_pipeline.sync.fetch import DETAIL_BATCH
+
+# Given candidate orders (order_sn, shop_id, order_status, update_time), those whose escrow is due, with
+# the version it must reflect as update_time.
+Due = Callable[[pd.DataFrame], pd.DataFrame]
+_CANDIDATE_COLUMNS = ["order_sn", "shop_id", "order_status", "update_time"]
+
+
+class EscrowFeed:
+    """A blocking iterable of `(shop_id, order_sns)` escrow jobs; `versions` holds each fed order's
+    version (what `escrow.order_update_time` records), filled before its job is yielded."""
+
+    def __init__(self, due: Due, batch_size: int = DETAIL_BATCH) -> None:
+        self._due, self._batch_size = due, batch_size
+        self._inbox: queue.SimpleQueue[pd.DataFrame | _Closing] = queue.SimpleQueue()
+        self.versions: dict[str, datetime] = {}
+
+    def add(self, orders: pd.DataFrame) -> None:
+        """Offer fetched orders (a batch's `orders` frame) for escrow."""
+        if not orders.empty:
+            self._inbox.put(orders[_CANDIDATE_COLUMNS].copy())
+
+    def close(self, rest: Callable[[], pd.DataFrame] | None = None) -> None:
+        """No more orders will be added; `rest` (run by the feed's reader) gives the orders already due
+        in the warehouse. Without `rest` (the orders step failed) only what was fed goes out."""
+        self._inbox.put(_Closing(rest))
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        pending: dict[int, list[str]] = {}
+        while not isinstance(item := self._inbox.get(), _Closing):
+            yield from self._take(self._due(item), pending)
+        if item.rest is not None:
+            yield from self._take(item.rest(), pending)
+        yield from sorted(pending.items())
+
+    def _take(self, due: pd.DataFrame, pending: dict[int, list[str]]) -> Iterator[tuple[int, list[str]]]:
+        for order_sn, shop_id, version in zip(
+            due["order_sn"], due["shop_id"], due["update_time"], strict=True
+        ):
+            if order_sn in self.versions:
+                continue
+            self.versions[order_sn] = version
+            batch = pending.setdefault(int(shop_id), [])
+            batch.append(order_sn)
+            if len(batch) == self._batch_size:
+                yield int(shop_id), pending.pop(int(shop_id))
+
+
+class _Closing:
+    """The end of the feed, with how to find the orders still due."""
+
+    def __init__(self, rest: Callable[[], pd.DataFrame] | None) -> None:
+        self.rest = rest
