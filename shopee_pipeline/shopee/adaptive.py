@@ -4,7 +4,7 @@ Shopee publishes no numeric rate limits (docs/shopee-api-notes.md#rate-limits); 
 ``error_rate_limit`` answer. One :class:`AdaptiveRate` per limiter scope (the partner, each shop) turns
 those answers and the successes into a rate:
 
-- while no ceiling is known the rate grows fast (``slow_start``: +50 % per second of clean traffic);
+- while no ceiling is known the rate doubles per second of clean traffic (``slow_start``);
 - once throttled, the rate at which throttling began (what was actually sent, when the caller knows it)
   is the ceiling estimate and the rate is cut from it (``decrease``: x0.7); answers throttled during the
   ``cooldown`` that follows were sent before the cut and change nothing;
@@ -40,7 +40,7 @@ class LearnedRate:
 class AimdSettings:
     """The controller's constants (see the module docstring)."""
 
-    slow_start: float = 0.5
+    slow_start: float = 1.0
     increase: float = 0.05
     probe: float = 0.0005
     decrease: float = 0.7

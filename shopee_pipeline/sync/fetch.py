@@ -14,7 +14,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -293,6 +293,53 @@ def _listed(
             yield [entry[key] for entry in page if entry.get(key)]
 
 
+T = TypeVar("T")
+_END = object()
+
+
+def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """`items`, produced up to `depth` ahead on a thread of their own: the next list page is read while
+    the current one's details are fetched. The producer's error is raised here; a consumer that stops
+    early stops the producer at its next item."""
+    handover: queue.Queue[Any] = queue.Queue(depth)
+    stopped = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stopped.is_set():
+            try:
+                handover.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(_Raised(exc))
+            return
+        put(_END)
+
+    producer = threading.Thread(target=produce, name="shopee-prefetch", daemon=True)
+    producer.start()
+    try:
+        while (item := handover.get()) is not _END:
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+    finally:
+        stopped.set()
+        producer.join()
+
+
+@dataclass(frozen=True)
+class _Raised:
+    error: BaseException
+
+
 def full_batches(pages: Iterable[list[str]], size: int = DETAIL_BATCH) -> Iterator[list[str]]:
     """Regroup list pages into batches of exactly `size` keys (the last may be smaller), each key once.
 
@@ -315,14 +362,17 @@ def full_batches(pages: Iterable[list[str]], size: int = DETAIL_BATCH) -> Iterat
 
 class _TrackingNumbers:
     """One shop's order batches held until their packages' tracking numbers are known: the warehouse's
-    when stored, else Shopee's, asked in calls of exactly 50 packages across batches."""
+    when stored, else Shopee's, asked in calls of exactly 50 packages across batches. The calls go out on
+    a thread of their own, while the next details are fetched; `close` when done."""
 
     def __init__(self, client: ShopeeClient, shop_id: int, known: KnownTracking) -> None:
         self._client, self._shop_id, self._known = client, shop_id, known
         self._held: deque[tuple[Batch[OrderRows], set[str]]] = deque()
         self._wanted: list[str] = []
+        self._asked: list[tuple[set[str], Future[dict[str, str]]]] = []
         self._numbers: dict[Package, str] = {}
         self._fetched: dict[str, str] = {}
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="shopee-tracking")
 
     def add(self, batch: Batch[OrderRows]) -> Iterator[Batch[OrderRows]]:
         """Hold `batch`; yield the held batches whose tracking numbers are now all known."""
@@ -338,23 +388,31 @@ class _TrackingNumbers:
         while len(self._wanted) >= DETAIL_BATCH:
             self._ask(self._wanted[:DETAIL_BATCH])
             self._wanted = self._wanted[DETAIL_BATCH:]
-        yield from self._release(set(self._wanted))
+        yield from self._release(wait=False)
 
     def finish(self) -> Iterator[Batch[OrderRows]]:
-        """Ask for what is still wanted; yield every held batch."""
+        """Ask for what is still wanted; yield every held batch once its numbers are in."""
         if self._wanted:
             self._ask(self._wanted)
             self._wanted = []
-        yield from self._release(set())
+        yield from self._release(wait=True)
+
+    def close(self) -> None:
+        """Stop the calling thread (after its call in flight)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _ask(self, packages: list[str]) -> None:
-        self._fetched.update(
-            (pkg, number)
-            for pkg, number in self._client.get_tracking_numbers(self._shop_id, packages).numbers.items()
-            if number
-        )
+        def ask() -> dict[str, str]:
+            numbers = self._client.get_tracking_numbers(self._shop_id, packages).numbers
+            return {pkg: number for pkg, number in numbers.items() if number}
 
-    def _release(self, unresolved: set[str]) -> Iterator[Batch[OrderRows]]:
+        self._asked.append((set(packages), self._pool.submit(ask)))
+
+    def _release(self, wait: bool) -> Iterator[Batch[OrderRows]]:
+        while self._asked and (wait or self._asked[0][1].done()):
+            _, answer = self._asked.pop(0)
+            self._fetched.update(answer.result())
+        unresolved = set(self._wanted).union(*(packages for packages, _ in self._asked))
         while self._held and not (self._held[0][1] & unresolved):
             batch, _ = self._held.popleft()
             packages = batch.rows.logistics
@@ -371,6 +429,15 @@ def _order_batches(
     """Details 50 at a time, each batch normalised and compacted at once, released once its packages
     have their tracking numbers."""
     tracking = _TrackingNumbers(client, shop_id, known)
+    try:
+        yield from _detail_batches(client, shop_id, pages, tracking)
+    finally:
+        tracking.close()
+
+
+def _detail_batches(
+    client: ShopeeClient, shop_id: int, pages: Iterable[list[str]], tracking: _TrackingNumbers
+) -> Iterator[Batch[OrderRows]]:
     for order_sns in full_batches(pages):
         detail = client.get_order_details(shop_id, order_sns)
         rows = normalize_orders(shop_id, detail.items)
@@ -408,7 +475,8 @@ def stream_orders(
 
     def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[OrderRows]]:
         windows = windows_by_shop.get(shop_id, [])
-        pages = [targeted] if targeted else _listed(client.iter_order_list, shop_id, windows, "order_sn")
+        listed = _listed(client.iter_order_list, shop_id, windows, "order_sn")
+        pages = [targeted] if targeted else prefetched(listed)
         return _order_batches(client, shop_id, pages, known_tracking)
 
     return FetchStream(

@@ -116,4 +116,4 @@ def test_finds_the_hidden_limits_and_remembers_them(sb: Any, warehouse: Any) -> 
     second.close()
     print(f"second client, first 2 s: {again / 2:.1f}/s")
     assert again / 2 >= 0.8 * PARTNER_LIMIT
-    assert early / 2 < 0.5 * PARTNER_LIMIT  # the first client's first 2 s, from 2/s per shop
+    assert early <= 0.75 * again  # the first client's first 2 s, slow-starting from 2/s per shop
