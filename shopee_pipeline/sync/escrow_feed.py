@@ -31,13 +31,13 @@ class EscrowFeed:
 
     def __init__(self, due: Due, batch_size: int = DETAIL_BATCH) -> None:
         self._due, self._batch_size = due, batch_size
-        self._inbox: queue.SimpleQueue[pd.DataFrame | _Closing] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[list[tuple] | _Closing] = queue.SimpleQueue()
         self.versions: dict[str, datetime] = {}
 
     def add(self, orders: pd.DataFrame) -> None:
         """Offer fetched orders (a batch's `orders` frame) for escrow."""
-        if not orders.empty:
-            self._inbox.put(orders[_CANDIDATE_COLUMNS].copy())
+        if not orders.empty:  # plain tuples: a frame's column selection costs more than the whole hand-over
+            self._inbox.put(list(zip(*(orders[name].tolist() for name in _CANDIDATE_COLUMNS), strict=True)))
 
     def close(self, rest: Callable[[], pd.DataFrame] | None = None) -> None:
         """No more orders will be added; `rest` (run by the feed's reader) gives the orders already due
@@ -46,10 +46,18 @@ class EscrowFeed:
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         pending: dict[int, list[str]] = {}
-        while not isinstance(item := self._inbox.get(), _Closing):
-            yield from self._take(self._due(item), pending)
-        if item.rest is not None:
-            yield from self._take(item.rest(), pending)
+        closing: _Closing | None = None
+        while closing is None:
+            # Whatever arrived meanwhile is asked about in one query: fewer round trips when busy.
+            items = [self._inbox.get()]
+            while not self._inbox.empty():
+                items.append(self._inbox.get_nowait())
+            fed = [row for item in items if isinstance(item, list) for row in item]
+            closing = next((item for item in items if isinstance(item, _Closing)), None)
+            if fed:
+                yield from self._take(self._due(pd.DataFrame(fed, columns=_CANDIDATE_COLUMNS)), pending)
+        if closing.rest is not None:
+            yield from self._take(closing.rest(), pending)
         yield from sorted(pending.items())
 
     def _take(self, due: pd.DataFrame, pending: dict[int, list[str]]) -> Iterator[tuple[int, list[str]]]:

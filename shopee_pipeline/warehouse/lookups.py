@@ -25,12 +25,10 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    column,
     func,
     or_,
     select,
     true,
-    values,
 )
 
 from shopee_pipeline.warehouse.tables import escrow, logistics, orders, returns
@@ -124,17 +122,19 @@ def escrow_due(conn: Connection, fetched: pd.DataFrame) -> pd.DataFrame:
     whose escrow is due, with the version it must reflect (as `orders_needing_escrow`)."""
     if fetched.empty:
         return _no_orders()
-    candidates = (
-        values(
-            column("order_sn", Text),
-            column("shop_id", BigInteger),
-            column("order_status", Text),
-            column("update_time", DateTime(timezone=True)),
-            name="candidates",
+    # One array parameter per column, unnested side by side: the statement's text (and SQLAlchemy's
+    # compiled form of it, cached) stays the same whatever the batch.
+    column_types = {"order_sn": Text, "shop_id": BigInteger, "order_status": Text}
+    column_types["update_time"] = DateTime(timezone=True)
+    present = fetched[list(column_types)].astype(object)
+    present = present.where(present.notna(), None)  # NaT and NaN (bad input) as NULL
+    arrays = {name: (present[name].tolist(), type_) for name, type_ in column_types.items()}
+    candidates = select(
+        *(
+            func.unnest(bindparam(f"candidate_{name}", values_, type_=ARRAY(type_))).label(name)
+            for name, (values_, type_) in arrays.items()
         )
-        .data(list(fetched[list(ESCROW_CANDIDATE_COLUMNS)].itertuples(index=False, name=None)))
-        .alias("candidates")
-    )
+    ).subquery("candidates")
     query = _escrow_due(candidates, fetched["shop_id"].tolist(), true())
     return _frame(conn, query, list(query.selected_columns))
 

@@ -23,6 +23,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,6 +51,7 @@ TICK_AT = (23, 45)  # late in the day: nearly 40 orders per shop changed since m
 ORDERS_PER_SHOP = 40
 LATENCY_MS = 30.0
 RUN_TIMEOUT_S = 3600
+MAX_REQUESTS_PER_SECOND = 100  # SHOPEE_MAX_REQUESTS_PER_SECOND's default, which the cluster keeps
 
 
 def lead_s(shops: int) -> float:
@@ -56,50 +59,85 @@ def lead_s(shops: int) -> float:
     return 60 + 0.3 * shops
 
 
-def measure(shops: int, runs_at_once: int, shops_per_run: int) -> dict[str, object]:
-    """One tick over a fresh cluster of `shops` shops with `max_concurrent_runs: runs_at_once`."""
+def measure(
+    shops: int, runs_at_once: int, shops_per_run: int, orders_per_shop: int = ORDERS_PER_SHOP
+) -> dict[str, object]:
+    """One tick over a fresh cluster of `shops` shops (`orders_per_shop` a day) with
+    `max_concurrent_runs: runs_at_once` (figures: `tick_figures`)."""
     root = Path(tempfile.mkdtemp(prefix="bcl-", dir="/tmp"))  # short: the Postgres socket lives in it
     lead = lead_s(shops)
-    sandbox = {"shops": shops, "seed": 4040, "orders_per_shop_per_day": ORDERS_PER_SHOP, "history_days": 1}
+    sandbox = {"shops": shops, "seed": 4040, "orders_per_shop_per_day": orders_per_shop, "history_days": 1}
     stack = ClusterStack(
         root, root, offset_before(lead, JAKARTA, *TICK_AT), sandbox | {"latency_ms": LATENCY_MS}
     )
     now = datetime.fromtimestamp(stack.now(), JAKARTA)
     tick = now.replace(hour=TICK_AT[0], minute=TICK_AT[1], second=0, microsecond=0).timestamp()
     runs = expected_runs(shops, shops_per_run)
+    with booted_cluster(stack, root, runs_at_once, shops_per_run) as instance:
+        wait_for_schedule_state(instance, stack, by=tick - 1)
+        with ClusterSampler(stack.processes["grpc"].pid, stack.database_url) as sampler:
+            run_ids = wait_for_tick_runs(instance, stack, tick, runs, lead + 120)
+            wait_until_finished(instance, stack, run_ids, RUN_TIMEOUT_S)
+        figures = tick_figures(stack, instance, run_ids, sampler)
+    return {"runs_at_once": runs_at_once, **figures}
+
+
+@contextmanager
+def booted_cluster(
+    stack: ClusterStack, root: Path, runs_at_once: int, shops_per_run: int
+) -> Iterator[dg.DagsterInstance]:
+    """`stack` booted (`boot_cluster`), its sandbox's call counts reset, and its Dagster instance; every
+    process stopped and `root` removed afterwards."""
     try:
         boot_cluster(stack, runs_at_once, shops_per_run, free_port())
         stack.sandbox_control("POST", "calls/reset")
         os.environ["DAGSTER_POSTGRES_URL"] = stack.env["DAGSTER_POSTGRES_URL"]
         with dg.DagsterInstance.from_config(str(stack.dagster_home)) as instance:
-            wait_for_schedule_state(instance, stack, by=tick - 1)
-            with ClusterSampler(stack.processes["grpc"].pid, stack.database_url) as sampler:
-                run_ids = wait_for_tick_runs(instance, stack, tick, runs, lead + 120)
-                wait_until_finished(instance, stack, run_ids, RUN_TIMEOUT_S)
-            records = instance.get_run_records(filters=dg.RunsFilter(run_ids=run_ids))
-        calls = stack.sandbox_control("GET", "calls")["calls"]
-        engine = create_warehouse_engine(stack.database_url)
-        try:
-            orders = len(warehouse_records(Warehouse(engine, "shopee"))[0])
-        finally:
-            engine.dispose()
+            yield instance
     finally:
         stack.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def warehouse_orders(stack: ClusterStack) -> int:
+    """How many orders the cluster's warehouse holds."""
+    engine = create_warehouse_engine(stack.database_url)
+    try:
+        return len(warehouse_records(Warehouse(engine, "shopee"))[0])
+    finally:
+        engine.dispose()
+
+
+def tick_figures(
+    stack: ClusterStack, instance: dg.DagsterInstance, run_ids: list[str], sampler: ClusterSampler
+) -> dict[str, object]:
+    """The figures of a tick's runs `run_ids`, finished, with the sandbox's call counts, the orders in the
+    warehouse and what `sampler` saw: wall time from the first run queued to the last finished, orders/s,
+    calls and the request budget's bound (`call_bound_share`: the calls' least time at
+    `SHOPEE_MAX_REQUESTS_PER_SECOND` over the wall time), the run workers' peak RSS and CPU seconds, peak
+    database connections."""
+    records = instance.get_run_records(filters=dg.RunsFilter(run_ids=run_ids))
+    calls = stack.sandbox_control("GET", "calls")["calls"]
+    orders = warehouse_orders(stack)
     spans = intervals(records)
     wall = max(end for _, end in spans) - min(r.create_timestamp.timestamp() for r in records)
+    total_calls = calls.get("total", sum(calls.values()))
+    bound = total_calls / MAX_REQUESTS_PER_SECOND
     return {
-        "runs_at_once": runs_at_once,
         "runs": len(records),
         "succeeded": sum(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records),
         "runs_peak_concurrency": peak_overlap(spans),
         "tick_wall_s": round(wall, 1),
         "orders": orders,
         "orders_per_s": round(orders / wall, 1),
+        "api_calls": total_calls,
+        "calls_per_order": round(total_calls / max(orders, 1), 4),
+        "call_bound_s": round(bound, 1),
+        "call_bound_share": round(bound / wall, 2),
         "worker_peak_rss_mb": sampler.worker_peak_mb(),
+        "worker_cpu_s": sampler.worker_cpu_s(),
         "workers_peak_concurrency": sampler.peak_workers,
         "db_connections_peak": sampler.peak_connections,
-        "api_calls": calls.get("total", sum(calls.values())),
         "api_calls_by_path": dict(sorted(calls.items())),
     }
 
@@ -125,18 +163,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shops", type=int, default=int(os.environ.get("BENCH_CLUSTER_SHOPS", "200")))
     parser.add_argument("--runs-at-once", default="1,2,4", help="max_concurrent_runs of each round")
     parser.add_argument("--shops-per-run", type=int, default=25, help="SHOPEE_SHOPS_PER_RUN")
+    parser.add_argument("--orders", type=int, default=ORDERS_PER_SHOP, help="orders per shop per day")
     args = parser.parse_args(argv if argv is not None else [])
     started = time.monotonic()
     rounds = []
     for runs_at_once in args.runs_at_once.split(","):
-        rounds.append(measure(args.shops, int(runs_at_once), args.shops_per_run))
+        rounds.append(measure(args.shops, int(runs_at_once), args.shops_per_run, args.orders))
         print(json.dumps({"benchmark": "cluster_round", "shops": args.shops, **rounds[-1]}), flush=True)
     print(table(rounds), flush=True)
     summary = {
         "benchmark": "cluster",
         "shops": args.shops,
         "scaled": args.shops != 200,
-        "orders_per_shop_per_day": ORDERS_PER_SHOP,
+        "orders_per_shop_per_day": args.orders,
         "latency_ms": LATENCY_MS,
         "shops_per_run": args.shops_per_run,
         "rounds": rounds,

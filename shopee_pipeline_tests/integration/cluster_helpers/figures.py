@@ -3,6 +3,7 @@ overlaps (all at once, and per shop), and the sandbox's truth for the synced day
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -47,6 +48,15 @@ def _peak_rss_kb(pid: int) -> int | None:
     return None
 
 
+def _cpu_s(pid: int) -> float | None:
+    """User plus system CPU seconds `pid` has used so far, None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class ClusterSampler:
     """Every `interval_s`, in a thread: the run workers of the code server `grpc_pid` (their number and
@@ -56,6 +66,7 @@ class ClusterSampler:
     database_url: str
     interval_s: float = 0.25
     peak_rss_kb: dict[int, int] = field(default_factory=dict)
+    cpu_s: dict[int, float] = field(default_factory=dict)
     peak_workers: int = 0
     peak_connections: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -82,12 +93,18 @@ class ClusterSampler:
                         rss = _peak_rss_kb(pid)
                         if rss is not None:
                             self.peak_rss_kb[pid] = max(rss, self.peak_rss_kb.get(pid, 0))
+                        if (cpu := _cpu_s(pid)) is not None:
+                            self.cpu_s[pid] = cpu
                     count = conn.execute(CLIENT_CONNECTIONS).scalar_one()
                     self.peak_connections = max(self.peak_connections, count)
                     conn.rollback()
                     self._stop.wait(self.interval_s)
         finally:
             engine.dispose()
+
+    def worker_cpu_s(self) -> float:
+        """CPU seconds of every run worker seen, as last sampled (up to `interval_s` short of the end)."""
+        return round(sum(self.cpu_s.values()), 1)
 
     def worker_peak_mb(self) -> dict[str, float | int | None]:
         """Run workers seen and their peak RSS in MB (max and mean over workers)."""

@@ -71,6 +71,9 @@ class LiveStack:
     sandbox_url: str = ""
     shop_ids: list[int] = field(default_factory=list)
     backfill_range: list[str] = field(default_factory=list)
+    # False: the processes keep the real clock (no libfaketime: under it, threads handing the GIL over
+    # spin in the kernel, so nothing is timed under it).
+    shift_clock: bool = True
 
     @property
     def dagster_home(self) -> Path:
@@ -90,16 +93,22 @@ class LiveStack:
             if not k.startswith(("SHOPEE_", "DAGSTER_", "FAKETIME"))
             and k not in ("DATABASE_URL", "LD_PRELOAD")
         }
-        return inherited | {
+        shifted = {
             "LD_PRELOAD": str(FAKETIME_LIBRARY),
             "FAKETIME": f"{self.offset:+d}s",
             "FAKETIME_DONT_FAKE_MONOTONIC": "1",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKETIME_SITE), os.environ.get("PYTHONPATH")])),
-            "PYTHONUNBUFFERED": "1",
-            "SHOPEE_DATA_DIR": str(self.root),
-            "SHOPEE_TIMEZONE": "Asia/Jakarta",
-            "DAGSTER_HOME": str(self.dagster_home),
         }
+        return (
+            inherited
+            | (shifted if self.shift_clock else {})
+            | {
+                "PYTHONUNBUFFERED": "1",
+                "SHOPEE_DATA_DIR": str(self.root),
+                "SHOPEE_TIMEZONE": "Asia/Jakarta",
+                "DAGSTER_HOME": str(self.dagster_home),
+            }
+        )
 
     def log_path(self, name: str) -> Path:
         """Where the output of process `name` goes."""
