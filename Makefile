@@ -50,10 +50,16 @@ test: system-deps lint
 	$(PYTEST)
 	$(MAKE) --no-print-directory test-shifted
 
+# The hours run side by side (each its own pytest, embedded Postgres and clock; their tests mostly wait on
+# the sandbox and on subprocesses), each one's output shown once it ends.
 test-shifted: install system-deps
-	@for hm in $(SHIFTED_HOURS); do \
-	  $(MAKE) --no-print-directory test-at WIB=$$hm PYTEST_ARGS="-m clock" || exit 1; \
-	done
+	@logs=$$(mktemp -d); pids=""; \
+	for hm in $(SHIFTED_HOURS); do \
+	  $(MAKE) --no-print-directory test-at WIB=$$hm PYTEST_ARGS="-m clock" > "$$logs/$$hm.log" 2>&1 & pids="$$pids $$!"; \
+	done; \
+	status=0; for pid in $$pids; do wait $$pid || status=1; done; \
+	for hm in $(SHIFTED_HOURS); do echo "== test-shifted at $$hm WIB"; tail -n 40 "$$logs/$$hm.log"; done; \
+	rm -rf "$$logs"; exit $$status
 
 # libfaketime with a relative offset (+Ns/-Ns): pytest and every process it starts (the embedded
 # Postgres, Dagster's subprocesses) share one clock, shifted to the nearest WIB=hh:mm (UTC+7 all year).

@@ -51,7 +51,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         ],
         sensors=[
             shop_partitions_sensor,
-            build_webhook_events_sensor(partitions.daily),
+            build_webhook_events_sensor(partitions.daily, settings.push_sensor_seconds),
             shop_authorization_watch,
             alert_on_run_failure,
         ],

@@ -48,6 +48,7 @@ class Settings:
     overlap_minutes: int
     max_requests_per_second: float
     shops_per_run: int = 25
+    push_sensor_seconds: int = 10
     alert_webhook_url: str | None = field(default=None, repr=False)
 
     def require_partner(self) -> tuple[int, str]:
@@ -152,11 +153,11 @@ def _data_dir(value: str | None) -> Path:
     return path
 
 
-def _positive_int(name: str, value: str | None, default: int) -> int:
+def _positive_int(name: str, value: str | None, default: int, minimum: int = 1, unit: str = "") -> int:
     if value is None or not value.strip():
         return default
-    if not value.strip().isdigit():
-        raise SettingsError(f"{name} must be a whole number of minutes (got '{value}')")
+    if not value.strip().isdigit() or int(value.strip()) < minimum:
+        raise SettingsError(f"{name} must be a whole number{unit} of at least {minimum} (got '{value}')")
     return int(value.strip())
 
 
@@ -191,9 +192,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "SHOPEE_MAX_REQUESTS_PER_SECOND", env.get("SHOPEE_MAX_REQUESTS_PER_SECOND"), 100.0
         ),
         overlap_minutes=_positive_int(
-            "SHOPEE_SYNC_OVERLAP_MINUTES", env.get("SHOPEE_SYNC_OVERLAP_MINUTES"), 10
+            "SHOPEE_SYNC_OVERLAP_MINUTES", env.get("SHOPEE_SYNC_OVERLAP_MINUTES"), 10, 0, " of minutes"
         ),
         shops_per_run=_positive_int("SHOPEE_SHOPS_PER_RUN", env.get("SHOPEE_SHOPS_PER_RUN"), 25),
+        push_sensor_seconds=_positive_int(
+            "SHOPEE_PUSH_SENSOR_SECONDS", env.get("SHOPEE_PUSH_SENSOR_SECONDS"), 10, unit=" of seconds"
+        ),
         alert_webhook_url=_alert_url(env.get("SHOPEE_ALERT_WEBHOOK_URL")),
     )
 

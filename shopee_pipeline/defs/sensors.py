@@ -186,13 +186,16 @@ def _settle_assigned(
     return unconfirmed
 
 
-def build_webhook_events_sensor(daily: dg.TimeWindowPartitionsDefinition) -> dg.SensorDefinition:
-    """`webhook_events_sensor`, clamping pushed days to `daily` (the assets' days)."""
+def build_webhook_events_sensor(
+    daily: dg.TimeWindowPartitionsDefinition, interval_seconds: int
+) -> dg.SensorDefinition:
+    """`webhook_events_sensor`, clamping pushed days to `daily` (the assets' days), evaluated every
+    `interval_seconds` (SHOPEE_PUSH_SENSOR_SECONDS)."""
 
     @dg.sensor(
         name="webhook_events_sensor",
         job=sync_shopee_job,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=WEBHOOK_SENSOR_DESCRIPTION,
     )

@@ -17,6 +17,8 @@ def test_defaults_follow_the_contract() -> None:
     assert settings.timezone.key == "Asia/Jakarta"
     assert settings.sync_start_date == date(2026, 1, 1)
     assert settings.partner_id is None
+    assert settings.push_sensor_seconds == 10 and settings.shops_per_run == 25
+    assert load_settings({"SHOPEE_PUSH_SENSOR_SECONDS": "30"}).push_sensor_seconds == 30
 
 
 def test_push_key_defaults_to_partner_key_and_secrets_stay_out_of_repr() -> None:
@@ -40,6 +42,8 @@ def test_push_key_defaults_to_partner_key_and_secrets_stay_out_of_repr() -> None
         ("SHOPEE_DB_SCHEMA", "drop table; --"),
         ("SHOPEE_API_BASE_URL", "ftp://x"),
         ("SHOPEE_WEBHOOK_URL", "nowhere"),
+        ("SHOPEE_PUSH_SENSOR_SECONDS", "0"),
+        ("SHOPEE_PUSH_SENSOR_SECONDS", "10s"),
     ],
 )
 def test_bad_value_names_the_variable_in_one_line(variable: str, value: str) -> None:
