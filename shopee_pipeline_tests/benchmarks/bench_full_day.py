@@ -134,18 +134,23 @@ def end_of_yesterday(tz_name: str = "Asia/Jakarta") -> int:
     return int(midnight.timestamp()) - 60
 
 
-def main() -> None:
+def frozen_day_sandbox(shops: int, orders_per_shop: int):
+    """The benchmarks' sandbox: `shops` shops with `orders_per_shop` orders changed yesterday, 30 ms per
+    call, its clock frozen at 23:59 yesterday in Jakarta (`end_of_yesterday`)."""
     from shopee_pipeline.sandbox import SandboxConfig
 
-    config = SandboxConfig(
-        shops=SHOPS,
+    return SandboxConfig(
+        shops=shops,
         seed=2026,
-        orders_per_shop_per_day=ORDERS_PER_SHOP,
+        orders_per_shop_per_day=orders_per_shop,
         history_days=1,
         latency_ms=30,
         start_time=end_of_yesterday(),
     )
-    with pipeline_harness(config) as harness:
+
+
+def main() -> None:
+    with pipeline_harness(frozen_day_sandbox(SHOPS, ORDERS_PER_SHOP)) as harness:
         run = run_today_for_all_shops(harness)
         seconds = run.seconds
         calls = harness.sandbox.call_counts()

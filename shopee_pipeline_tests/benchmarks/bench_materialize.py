@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from shopee_pipeline_tests.benchmarks.bench_full_day import end_of_yesterday, pipeline_harness
+from shopee_pipeline_tests.benchmarks.bench_full_day import frozen_day_sandbox, pipeline_harness
 
 ORDERS = int(os.environ.get("BENCH_MATERIALIZE_ORDERS", "2000"))
 SELECTION = "orders,order_items,logistics,escrow,bookings,returns"
@@ -81,17 +81,8 @@ def decomposition(started: float, ended: float) -> dict[str, Any]:
 
 
 def main() -> None:
-    from shopee_pipeline.sandbox import SandboxConfig
 
-    config = SandboxConfig(
-        shops=1,
-        seed=2026,
-        orders_per_shop_per_day=ORDERS,
-        history_days=1,
-        latency_ms=30,
-        start_time=end_of_yesterday(),
-    )
-    with pipeline_harness(config) as harness:
+    with pipeline_harness(frozen_day_sandbox(1, ORDERS)) as harness:
         shop = harness.sandbox.shop_ids[0]
         day = datetime.fromtimestamp(harness.sandbox.now(), harness.settings.timezone).date()
         cases = {"empty_partition": day - timedelta(days=5), "one_shop_changed_orders": day}

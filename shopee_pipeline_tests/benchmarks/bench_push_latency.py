@@ -25,6 +25,7 @@ import os
 import statistics
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -163,6 +164,7 @@ def main() -> None:
     """Run the loop and print the JSON line."""
     import dagster as dg
 
+    from shopee_pipeline.launcher import materialize_range, partitions_range
     from shopee_pipeline.sandbox import SandboxConfig
     from shopee_pipeline.webhook import create_app
     from shopee_pipeline.webhook.app import WEBHOOK_PATH
@@ -181,6 +183,9 @@ def main() -> None:
             push_url=push_url,
         )
         with pipeline_harness(config) as harness:
+            # The day so far, synced first: a shop's warehouse holds its orders when their pushes come.
+            day = datetime.fromtimestamp(harness.sandbox.now(), harness.settings.timezone).date()
+            materialize_range(partitions_range(day, day))
             deferred.inner = create_app(harness.warehouse, push_url, harness.sandbox.partner_key)
             engine = harness.warehouse.engine
             instance = dg.DagsterInstance.get()

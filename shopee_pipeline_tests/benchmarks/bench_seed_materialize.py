@@ -20,7 +20,7 @@ import time
 from datetime import datetime
 
 from shopee_pipeline_tests.benchmarks.bench_baseline import SEED_SCHEMA, _windows, run_seed
-from shopee_pipeline_tests.benchmarks.bench_full_day import end_of_yesterday, pipeline_harness, row_counts
+from shopee_pipeline_tests.benchmarks.bench_full_day import frozen_day_sandbox, pipeline_harness, row_counts
 
 SHOPS = int(os.environ.get("BENCH_SEED_SHOPS", "3"))
 ORDERS = int(os.environ.get("BENCH_SEED_ORDERS", "2000"))
@@ -35,19 +35,10 @@ def _api_calls(harness) -> int:
 def main() -> None:
     """Run ours through `dagster asset materialize`, then the seed, and print their figures."""
     from shopee_pipeline.launcher import materialize_range, partitions_range
-    from shopee_pipeline.sandbox import SandboxConfig
     from shopee_pipeline.warehouse.migrate import upgrade
     from shopee_pipeline.warehouse.store import Warehouse
 
-    config = SandboxConfig(
-        shops=SHOPS,
-        seed=2026,
-        orders_per_shop_per_day=ORDERS,
-        history_days=1,
-        latency_ms=30,
-        start_time=end_of_yesterday(),
-    )
-    with pipeline_harness(config) as harness:
+    with pipeline_harness(frozen_day_sandbox(SHOPS, ORDERS)) as harness:
         day = datetime.fromtimestamp(harness.sandbox.now(), harness.settings.timezone).date()
         started = time.perf_counter()
         completed = materialize_range(partitions_range(day, day))
