@@ -125,8 +125,10 @@ class _Step:
         """Each written stream's materializations of the selected assets; the step's API calls are
         reported on its first stream."""
         events: list[Materialization] = []
-        for index, (name, written) in enumerate(self.written.items()):
-            spec = ORDERS if name == ORDERS.name else ESCROW
+        # A fixed order: in a pipelined run escrow may finish writing first, yet the calls go on orders.
+        written_specs = [spec for spec in (ORDERS, ESCROW) if spec.name in self.written]
+        for index, spec in enumerate(written_specs):
+            written = self.written[spec.name]
             extra = dict(spent) if index == 0 else {}
             if spec is ESCROW:
                 extra["run_orders_needing_escrow"] = dg.MetadataValue.int(self.escrow_wanted)
