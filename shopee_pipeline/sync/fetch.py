@@ -101,6 +101,18 @@ class _Fed:
     error: BaseException | None = None
 
 
+def _hand_over(handover: queue.Queue, item: object, stopped: threading.Event) -> bool:
+    """Put `item` on the bounded `handover`, waiting while it is full; False once `stopped` is set (the
+    consumer went away) before there was room."""
+    while not stopped.is_set():
+        try:
+            handover.put(item, timeout=0.2)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 class _Stopped(Exception):
     """The consumer went away: a fetching thread ends at its next hand-over."""
 
@@ -164,13 +176,8 @@ class FetchStream(Generic[Rows]):
         failed: set[int] = set()  # shops whose later jobs are not started
 
         def put(item: Batch[Rows] | _Finished | _Fed) -> None:
-            while not stopped.is_set():
-                try:
-                    handover.put(item, timeout=0.2)
-                    return
-                except queue.Full:
-                    continue
-            raise _Stopped
+            if not _hand_over(handover, item, stopped):
+                raise _Stopped
 
         def run(shop_id: int, job: Any) -> None:
             if stopped.is_set():
@@ -305,13 +312,7 @@ def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     stopped = threading.Event()
 
     def put(item: Any) -> bool:
-        while not stopped.is_set():
-            try:
-                handover.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _hand_over(handover, item, stopped)
 
     def produce() -> None:
         try:
