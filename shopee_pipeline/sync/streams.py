@@ -41,19 +41,19 @@ FollowRule = Callable[[int, Mapping[str, Any], str], list[str]]
 class StreamSpec:
     """What makes one stream.
 
-        `name` is the stream's name in `sync_state` and in its per-shop lock; `table` its parent table, also
-        an asset key; `child_tables` are written with each chunk of parents, before them in one transaction,
-        and those of `child_assets` are assets of their own. Rows merge on `conflict_key`, newest
-        `guard_column` wins. `fetch` reads it from Shopee as batches of `rows` (its normaliser's dataclass,
-        one frame per table). `op_name` is the Dagster step that syncs it (run config `ops.<op_name>.config`,
+    `name` is the stream's name in `sync_state` and in its per-shop lock; `table` its parent table, also
+    an asset key; `child_tables` are written with each chunk of parents, before them in one transaction,
+    and those of `child_assets` are assets of their own. Rows merge on `conflict_key`, newest
+    `guard_column` wins. `fetch` reads it from Shopee as batches of `rows` (its normaliser's dataclass,
+    one frame per table). `op_name` is the Dagster step that syncs it (run config `ops.<op_name>.config`,
     where `only_field` lists the keys a push re-reads; escrow is synced by the orders step).
-        A push whose `code` is in `push_codes` names the record in the first of `push_key_fields` it carries.
-        A stream that `follows` others reads their rows and runs after them; a push to one of them re-reads
-        this stream too, for the keys its rule returns. A stream with an `asset_description` is synced by
-        the standard asset (`defs/stream_assets.py`: windows or keys in, rows out) and needs no asset code;
-        `fetch` then takes `(client, windows_by_shop, keys_by_shop=None, concurrency=...)`. Each partition
-        of the parent asset reports its rows per `status_column` and the sum of its `money` column
-        (`(label, column)`, e.g. `("gmv", "total_amount")`).
+    A push whose `code` is in `push_codes` names the record in the first of `push_key_fields` it carries.
+    A stream that `follows` others reads their rows; a push to one of them re-reads this stream too, for
+    the keys its rule returns. A stream with an `asset_description` is synced by the standard asset
+    (`defs/stream_assets.py`: windows or keys in, rows out, after the streams it follows) and needs no
+    asset code; `fetch` then takes `(client, windows_by_shop, keys_by_shop=None, concurrency=...)`. Each
+    partition of the parent asset reports its rows per `status_column` and the sum of its `money` column
+    (`(label, column)`, e.g. `("gmv", "total_amount")`).
     """
 
     name: str
@@ -75,7 +75,7 @@ class StreamSpec:
 
     @property
     def after(self) -> tuple[str, ...]:
-        """The streams this one reads and runs after."""
+        """The streams this one reads (a standard asset runs after them)."""
         return tuple(self.follows)
 
     @property
