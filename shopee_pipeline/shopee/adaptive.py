@@ -120,6 +120,16 @@ class AdaptiveRate:
             return True
 
 
+def resumed(learned: LearnedRate, settings: AimdSettings | None = None) -> LearnedRate:
+    """The state a new run starts a scope from: what was learned, at the hold below its ceiling when one
+    is known. The stored rate may be the dip right after a cut (x0.7), a reaction to a throttle that is
+    over; a new run starting there would spend its first seconds climbing back."""
+    if learned.ceiling is None:
+        return learned
+    hold = (settings or AimdSettings()).hold * learned.ceiling
+    return LearnedRate(max(learned.rate, hold), learned.ceiling, learned.cuts)
+
+
 def merge(stored: LearnedRate, base: LearnedRate, local: LearnedRate) -> LearnedRate:
     """Combine a scope's state shared by several processes: ``stored`` is what the store holds now,
     ``base`` what this process read at its last exchange, ``local`` what its controller holds now.

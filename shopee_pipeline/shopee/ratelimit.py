@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from shopee_pipeline.shopee.adaptive import AdaptiveRate, AimdSettings, LearnedRate
+from shopee_pipeline.shopee.adaptive import AdaptiveRate, AimdSettings, LearnedRate, resumed
 
 BURST_SECONDS = 0.05
 """A bucket holds this many seconds' worth of requests: smooth pacing, so that a burst after a pause does
@@ -151,9 +151,9 @@ class RateLimiter:
     answer. A throttled answer is blamed on the partner when another shop was throttled within the last
     second or when the partner's bucket (or the shared budget) paced the traffic lately and the shop's
     did not; else on the shop. The ceiling is then what that scope actually sent over the last second.
-    With a shared budget, each scope starts from what it learned before (scope ``partner:<id>``,
-    ``shop:<id>``, ``<partner scope>:public`` for public calls) and exchanges its state with the other
-    processes every ``sync_seconds`` (ten times as rarely for a shop).
+    With a shared budget, each scope resumes from what it learned before (``adaptive.resumed``; scope
+    ``partner:<id>``, ``shop:<id>``, ``<partner scope>:public`` for public calls) and exchanges its state
+    with the other processes every ``sync_seconds`` (ten times as rarely for a shop).
     """
 
     def __init__(
@@ -179,13 +179,19 @@ class RateLimiter:
         self._in_flight = threading.BoundedSemaphore(max_concurrency)
 
     def _new_scope(self, name: str, initial: float) -> _Scope:
-        learned = self._shared.recall(name) if self._shared is not None else None
+        recalled = self._shared.recall(name) if self._shared is not None else None
         every = self._sync_seconds * (1 if name == self._partner_scope else 10)
         # Never below a tenth of the rate the scope starts from: sporadic error_rate_limit answers that do
         # not come from the rate (a flaky gateway) would otherwise walk it down to a crawl.
         floor = max(AimdSettings().floor, FLOOR_SHARE * initial)
         return _Scope(
-            name, learned or LearnedRate(initial), self._cap, every, self._clock, self._sleep, floor
+            name,
+            LearnedRate(initial) if recalled is None else resumed(recalled),
+            self._cap,
+            every,
+            self._clock,
+            self._sleep,
+            floor,
         )
 
     def _shop(self, shop_id: int | None) -> _Scope:

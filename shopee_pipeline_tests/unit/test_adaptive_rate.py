@@ -155,10 +155,19 @@ def test_a_new_run_starts_from_what_the_last_one_learned() -> None:
     start = int(clock.now) + 1
     second = FakeShopee(clock, shop_limits={1: 40.0})
     limiter = limiter_on(clock, shared=budget)
-    assert limiter.rate(1) == learned.rate
+    assert limiter.rate(1) == pytest.approx(max(learned.rate, 0.95 * learned.ceiling))  # not a cut's dip
     drive(limiter, second, [1], start + 5.0)
     # no slow start from 10/s again (the first run's first 2 s), at worst one cut from the limit
     assert second.rate(start, start + 5) >= 0.7 * 40 > first.rate(0, 2)
+
+
+def test_a_new_run_resumes_at_the_hold_not_at_the_dip_of_the_last_cut() -> None:
+    clock, budget = FakeClock(), MemoryBudget()
+    budget.rows["shop:1"] = LearnedRate(0.7 * 40.0, 40.0, 3)  # stored right after a cut
+    budget.rows["shop:2"] = LearnedRate(12.0)  # never throttled: no ceiling, its rate as it was
+    limiter = limiter_on(clock, shared=budget)
+    assert limiter.rate(1) == pytest.approx(0.95 * 40.0)
+    assert limiter.rate(2) == 12.0
 
 
 def test_throttles_within_the_cooldown_cut_once() -> None:
