@@ -18,11 +18,12 @@ from datetime import datetime
 import pandas as pd
 
 from shopee_pipeline.sync.fetch import DETAIL_BATCH
+from shopee_pipeline.warehouse.lookups import ESCROW_CANDIDATE_COLUMNS
 
-# Given candidate orders (order_sn, shop_id, order_status, update_time), those whose escrow is due, with
-# the version it must reflect as update_time.
+# Given candidate orders (ESCROW_CANDIDATE_COLUMNS), those whose escrow is due, with the version it must
+# reflect as update_time.
 Due = Callable[[pd.DataFrame], pd.DataFrame]
-_CANDIDATE_COLUMNS = ["order_sn", "shop_id", "order_status", "update_time"]
+_CANDIDATE_COLUMNS = list(ESCROW_CANDIDATE_COLUMNS)
 
 
 class EscrowFeed:
