@@ -1,7 +1,6 @@
 """normalize_orders: get_order_detail objects -> orders, order_items, logistics frames."""
 
 import copy
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -412,17 +411,12 @@ def _bulk(count: int) -> list[dict[str, Any]]:
     return orders
 
 
-def test_two_thousand_orders_normalise_well_under_a_second() -> None:
-    orders = _bulk(2000)
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        rows = normalize_orders(SHOP_ID, orders)
-        best = min(best, time.perf_counter() - started)
+def test_two_thousand_orders_with_and_without_items_give_every_row() -> None:
+    """Shape only: its speed is `benchmarks/bench_normalize`'s to print, not a test's to time."""
+    rows = normalize_orders(SHOP_ID, _bulk(2000))
     assert len(rows.orders) == 2000
     assert len(rows.order_items) == 5000
     assert len(rows.logistics) == 4000
-    assert best < 1.0, f"took {best:.3f}s"
 
 
 @pytest.mark.parametrize("frame_name", ["orders", "order_items", "logistics"])
