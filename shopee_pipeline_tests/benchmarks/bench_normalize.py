@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 ORDERS_PER_DAY = int(os.environ.get("BENCH_NORMALIZE_ORDERS_PER_DAY", "2000"))
 ROUNDS = 3
@@ -29,7 +31,8 @@ def main() -> None:
     )
     world = World(config, SimClock(SANDBOX_START))
     shop_id = world.shop_ids[0]
-    day_start = SANDBOX_START - 15 * 3600  # midnight in Jakarta of the pinned day
+    pinned = datetime.fromtimestamp(SANDBOX_START, ZoneInfo("Asia/Jakarta"))
+    day_start = int(pinned.replace(hour=0, minute=0, second=0).timestamp())
     order_sns = world.orders_updated_between(shop_id, day_start, SANDBOX_START)
     details = [world.order_detail(shop_id, sn) for sn in order_sns]
 
