@@ -11,10 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,12 +19,13 @@ import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from shopee_pipeline.warehouse.database import create_warehouse_engine
 from shopee_pipeline.warehouse.embedded import embedded_database_url, release_embedded_server
 from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.webhook.signature import push_signature
+from shopee_pipeline_tests.receiver_process import receiver_process
 
 CLIENTS = 8
 DURATION_S = float(os.environ.get("BENCH_WEBHOOK_SECONDS", "10"))
@@ -36,30 +34,6 @@ KEY = "bench-push-key"
 SCHEMA = "bench_webhook"
 
 _BUDGET_LOCK = threading.Lock()
-_SERVER = (
-    "import sys; from shopee_pipeline.settings import load_settings; "
-    "from shopee_pipeline.webhook.server import serve; serve(load_settings(), '127.0.0.1', int(sys.argv[1]))"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the receiver exited early")
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the receiver did not become healthy")
 
 
 def _client(
@@ -94,71 +68,55 @@ def _client(
 def main() -> None:
     """Run the benchmark and print its JSON line."""
     data_dir = Path(tempfile.mkdtemp(prefix="spt-", dir="/tmp"))
-    process = None
     try:
         url = embedded_database_url(data_dir)
         engine = create_warehouse_engine(url)
         upgrade(engine, SCHEMA)
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        callback = f"{base}/api/webhook"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SHOPEE_DB_SCHEMA": SCHEMA,
-            "SHOPEE_PUSH_PARTNER_KEY": KEY,
-            "SHOPEE_WEBHOOK_URL": callback,
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-c", _SERVER, str(port)], env=env, stderr=subprocess.DEVNULL
-        )
-        _wait_healthy(base, process)
-
-        latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
-        budget = [MAX_PUSHES]
-        stop_at = time.monotonic() + DURATION_S
-        threads = [
-            threading.Thread(target=_client, args=(base, callback, i, stop_at, budget, latencies[i]))
-            for i in range(CLIENTS)
-        ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-
-        all_ms = sorted(x * 1000 for part in latencies for x in part)
-        with engine.connect() as conn:
-            stored = conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.webhook_events")).scalar_one()
-        if stored != len(all_ms):
-            raise RuntimeError(f"{len(all_ms)} pushes answered 200 but {stored} rows stored")
-        quantiles = statistics.quantiles(all_ms, n=100)
-        print(
-            json.dumps(
-                {
-                    "benchmark": "webhook_receiver",
-                    "pushes_per_second": round(len(all_ms) / elapsed, 1),
-                    "p50_ms": round(quantiles[49], 2),
-                    "p95_ms": round(quantiles[94], 2),
-                    "clients": CLIENTS,
-                    "pushes": len(all_ms),
-                    "seconds": round(elapsed, 2),
-                }
-            ),
-            flush=True,
-        )
+        with receiver_process(url, SCHEMA, KEY) as base:
+            _measure(engine, base)
         engine.dispose()
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
         release_embedded_server(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _measure(engine: Engine, base: str) -> None:
+    """Push from `CLIENTS` threads for `DURATION_S`, check every push was stored, print the JSON line."""
+    callback = f"{base}/api/webhook"
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    budget = [MAX_PUSHES]
+    stop_at = time.monotonic() + DURATION_S
+    threads = [
+        threading.Thread(target=_client, args=(base, callback, i, stop_at, budget, latencies[i]))
+        for i in range(CLIENTS)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+
+    all_ms = sorted(x * 1000 for part in latencies for x in part)
+    with engine.connect() as conn:
+        stored = conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.webhook_events")).scalar_one()
+    if stored != len(all_ms):
+        raise RuntimeError(f"{len(all_ms)} pushes answered 200 but {stored} rows stored")
+    quantiles = statistics.quantiles(all_ms, n=100)
+    print(
+        json.dumps(
+            {
+                "benchmark": "webhook_receiver",
+                "pushes_per_second": round(len(all_ms) / elapsed, 1),
+                "p50_ms": round(quantiles[49], 2),
+                "p95_ms": round(quantiles[94], 2),
+                "clients": CLIENTS,
+                "pushes": len(all_ms),
+                "seconds": round(elapsed, 2),
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
