@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(HOME)/.shopee_pipeline/dagster_home
-# Debian packages the suite needs: libfaketime for the shifted-clock runs, PgBouncer for the pooler test.
+# Debian packages the suite needs: libfaketime for the live daemon tests (soak, cluster), PgBouncer for the
+# pooler test.
 SYSTEM_PACKAGES := faketime pgbouncer
-FAKETIME_LIB = $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
-# `make test-at WIB=hh:mm` runs the suite (or PYTEST_ARGS) with every process's clock at the nearest hh:mm in
-# Asia/Jakarta; `make test` also runs the tests marked `clock` at SHIFTED_HOURS.
+# `make test-at WIB=hh:mm` runs the suite (or PYTEST_ARGS) with the pipeline's clock (shopee_pipeline/clock.py)
+# at the nearest hh:mm in Asia/Jakarta; `make test` also runs the tests marked `clock` at SHIFTED_HOURS.
 WIB ?= 00:05
 PYTEST_ARGS ?=
 SHIFTED_HOURS ?= 00:05 23:55
@@ -61,19 +61,16 @@ test-shifted: install system-deps
 	for hm in $(SHIFTED_HOURS); do echo "== test-shifted at $$hm WIB"; tail -n 40 "$$logs/$$hm.log"; done; \
 	rm -rf "$$logs"; exit $$status
 
-# libfaketime with a relative offset (+Ns/-Ns): pytest and every process it starts (the embedded
-# Postgres, Dagster's subprocesses) share one clock, shifted to the nearest WIB=hh:mm (UTC+7 all year).
-# libfaketime 0.9.10 then makes Python's timed lock waits block for decades: the two tests that rely on
-# them are marked `timed_waits` and skipped under it. (Leaving the monotonic clock alone, as the soak's
-# processes do, fixes those waits but crashed pytest itself twice in whole-suite runs.)
-NEAREST_WIB_OFFSET := h, m = map(int, sys.argv[1].split(":")); d = (h * 3600 + m * 60 - 7 * 3600 - int(time.time())) % 86400; print(f"{d - 86400 if d > 43200 else d:+d}s")
-SHOW_WIB := n = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Jakarta")); print(n.strftime("%Y-%m-%d %H:%M:%S %Z"))
+# SHOPEE_CLOCK_OFFSET_SECONDS shifts the pipeline's clock (and, in pytest's own process, Dagster's) to the
+# nearest WIB=hh:mm (UTC+7 all year); every process the tests start inherits it. No libfaketime: only the
+# soak and cluster tests, whose real dagster-daemon must share a shifted clock, use it, by themselves.
+NEAREST_WIB_OFFSET := h, m = map(int, sys.argv[1].split(":")); d = (h * 3600 + m * 60 - 7 * 3600 - int(time.time())) % 86400; print(d - 86400 if d > 43200 else d)
+SHOW_WIB := import datetime, zoneinfo; from shopee_pipeline import clock; print(clock.now().astimezone(zoneinfo.ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M:%S %Z"))
 
 test-at: install system-deps
-	@test -f "$(FAKETIME_LIB)" || { echo "test-at: libfaketime not found: run make system-deps"; exit 1; }
 	@offset=$$($(BIN)/python -c 'import sys, time; $(NEAREST_WIB_OFFSET)' "$(WIB)") || exit 1; \
-	export LD_PRELOAD="$(FAKETIME_LIB)" FAKETIME="$$offset"; \
-	echo "test-at: FAKETIME=$$FAKETIME, clock at $$($(BIN)/python -c 'import datetime, zoneinfo; $(SHOW_WIB)')"; \
+	export SHOPEE_CLOCK_OFFSET_SECONDS="$$offset"; \
+	echo "test-at: SHOPEE_CLOCK_OFFSET_SECONDS=$$offset, the pipeline's clock at $$($(BIN)/python -c '$(SHOW_WIB)')"; \
 	$(PYTEST) $(PYTEST_ARGS)
 
 demo: install

@@ -17,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shopee_pipeline import clock
+
 DEFAULT_API_BASE_URL = "https://partner.shopeemobile.com"
 DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/api/webhook"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -176,6 +178,10 @@ def _positive_float(name: str, value: str | None, default: float) -> float:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every variable of docs/CONTRACT.md (and our extensions) from `environ`."""
     env = os.environ if environ is None else environ
+    try:
+        clock.offset_seconds(env)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     partner_key = env.get("SHOPEE_PARTNER_KEY") or None
     return Settings(
         database_url=_database_url(env.get("DATABASE_URL")),

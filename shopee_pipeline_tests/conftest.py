@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from sqlalchemy import text
 
+from shopee_pipeline import clock
 from shopee_pipeline.warehouse.database import create_warehouse_engine
 from shopee_pipeline.warehouse.embedded import embedded_database_url, release_embedded_server
 from shopee_pipeline.warehouse.migrate import upgrade
@@ -20,23 +22,19 @@ from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 
-def _monotonic_clock_faked() -> bool:
-    """Whether this process runs under libfaketime with the monotonic clock faked too (`make test-at`)."""
-    return (
-        "faketime" in os.environ.get("LD_PRELOAD", "")
-        and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") != "1"
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the `timed_waits` tests under a libfaketime that fakes the monotonic clock: there
-    libfaketime 0.9.10 makes `Event.wait(timeout)` and `Queue.get(timeout=...)` block for decades."""
-    if not _monotonic_clock_faked():
+@pytest.fixture(scope="session", autouse=True)
+def _dagster_reads_the_shifted_clock() -> Iterator[None]:
+    """Under `make test-at` (`SHOPEE_CLOCK_OFFSET_SECONDS` set), Dagster's clock in this process follows
+    the pipeline's, so that the partitions Dagster offers and the instant a test's schedule context
+    defaults to agree with the hour the suite runs at. Without an offset, nothing is patched."""
+    if not clock.offset_seconds():
+        yield
         return
-    skip = pytest.mark.skip(reason="libfaketime fakes the monotonic clock: timed lock waits never return")
-    for item in items:
-        if "timed_waits" in item.keywords:
-            item.add_marker(skip)
+    with (
+        mock.patch("dagster._time._mockable_get_current_datetime", clock.now),
+        mock.patch("dagster._time._mockable_get_current_timestamp", clock.timestamp),
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,11 @@ numbers (plotted by the UI over runs) and names up to 20 failing orders in `exam
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import dagster as dg
 
+from shopee_pipeline import clock
 from shopee_pipeline.warehouse import quality, tables
 from shopee_pipeline.warehouse.quality import CheckOutcome
 from shopee_pipeline.warehouse.store import Warehouse
@@ -101,7 +102,7 @@ def order_check_results(warehouse: Warehouse, shop_ids: list[int]) -> Iterator[d
 
 def escrow_check_results(warehouse: Warehouse, shop_ids: list[int]) -> Iterator[dg.AssetCheckResult]:
     """Results of `ESCROW_CHECKS` over the given shops."""
-    day_ago = datetime.now(UTC) - timedelta(days=1)
+    day_ago = clock.now() - timedelta(days=1)
     with warehouse.connect() as conn:
         yield _result(
             "completed_orders_have_escrow",

@@ -5,10 +5,12 @@ keeps them forever), and a 15-minute sync writes about 100 runs a day. This job 
 events, older than `RUN_RETENTION_DAYS`. Synced data is untouched: it lives in the warehouse.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+
+from shopee_pipeline import clock
 
 RUN_RETENTION_DAYS = 30
 BATCH = 500
@@ -34,7 +36,7 @@ def purge_runs_before(instance: dg.DagsterInstance, cutoff: datetime) -> int:
 @dg.op(description=f"Delete finished runs (and their events) older than {RUN_RETENTION_DAYS} days.")
 def purge_old_runs(context: dg.OpExecutionContext) -> None:
     """Delete old runs so the event log stays bounded."""
-    cutoff = datetime.now(UTC) - timedelta(days=RUN_RETENTION_DAYS)
+    cutoff = clock.now() - timedelta(days=RUN_RETENTION_DAYS)
     context.log.info(
         f"deleted {purge_runs_before(context.instance, cutoff)} runs created before {cutoff:%Y-%m-%d}"
     )

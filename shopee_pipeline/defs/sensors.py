@@ -9,11 +9,12 @@ is clamped to the nearest one (the run re-reads the pushed records by key whatev
 """
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 from sqlalchemy import Connection
 
+from shopee_pipeline import clock
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.shops import shops_materialization
@@ -143,7 +144,7 @@ def _apply_shop_update(conn: Connection, event: WebhookEvent) -> None:
         conn.execute(
             shops_table.update()
             .where(shops_table.c.shop_id == event.shop_id)
-            .values(authorization_expiry_warned_at=datetime.now(UTC))
+            .values(authorization_expiry_warned_at=clock.now())
         )
     mark_processed(conn, [event.event_id], f"shop update (code {event.code})")
 
@@ -252,7 +253,7 @@ def shop_authorization_watch(
 ) -> dg.SkipReason:
     """Raise with every shop whose access to Shopee ends within 7 days."""
     with warehouse.get().connect() as conn:
-        expiring = shops_expiring_before(conn, datetime.now(UTC) + AUTHORIZATION_WARNING)
+        expiring = shops_expiring_before(conn, clock.now() + AUTHORIZATION_WARNING)
     if expiring:
         listing = ", ".join(f"{s.shop_id} ({s.shop_name or 'unnamed'})" for s in expiring)
         raise dg.Failure(

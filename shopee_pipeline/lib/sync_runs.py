@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from sqlalchemy import Table
 
+from shopee_pipeline import clock
 from shopee_pipeline.lib.metadata import api_metadata, partition_metadata, write_counts_metadata
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.permanent_errors import permanent_error
@@ -108,7 +109,7 @@ def plan_run(
         if config.only:
             return RunPlan(days, {}, {next(iter(days)): list(config.only)})
         marks = high_water_marks(conn, stream.name, list(days))
-    now = datetime.now(UTC)
+    now = clock.now()
     overlap = timedelta(minutes=settings.overlap_minutes)
     windows = {
         shop: shop_windows(shop_days, settings.timezone, now, marks.get(shop), overlap, config.full_resync)

@@ -5,8 +5,10 @@
 ``GET /_sandbox/shops``, ``GET /_sandbox/now``, ``GET /_sandbox/anomalies``,
 ``POST /_sandbox/anomalies {"shop_id": N, "order_sn": S, "kinds": [...]}``,
 ``POST /_sandbox/anomalies/clear``, ``POST /_sandbox/clock/freeze`` (a ticking clock stops; answers
-``{"now": N}``), ``GET /_sandbox/truth`` (every order, package, booking and return, and the escrow of
-returned orders, as the sandbox holds them: ``SandboxEngine.truth``). Never counted, never faulted.
+``{"now": N}``), ``POST /_sandbox/clock {"now": T, "wait_pushes": false}`` (the clock moves forward to
+Unix time T, as ``advance`` would, and ticks on if it ticked), ``GET /_sandbox/truth`` (every order,
+package, booking and return, and the escrow of returned orders, as the sandbox holds them:
+``SandboxEngine.truth``). Never counted, never faulted.
 """
 
 from __future__ import annotations
@@ -49,6 +51,16 @@ def _advance(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
         raise ControlError(400, "seconds must be a non-negative number")
     return {"now": engine.advance(float(seconds), wait_pushes=bool(body.get("wait_pushes", True)))}
+
+
+def _set_clock(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
+    at = body.get("now")
+    if not isinstance(at, int | float) or isinstance(at, bool):
+        raise ControlError(400, "now must be a Unix time in seconds")
+    current = engine.now()
+    if at < current:
+        raise ControlError(400, f"the simulated clock only moves forward (it shows {current})")
+    return {"now": engine.advance(float(at - current), wait_pushes=bool(body.get("wait_pushes", False)))}
 
 
 def _faults(engine: SandboxEngine, body: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +122,7 @@ def handle_control(engine: SandboxEngine, method: str, path: str, raw_body: byte
         ("POST", "/_sandbox/anomalies"): lambda: _inject(engine, _body(raw_body)),
         ("POST", "/_sandbox/anomalies/clear"): lambda: _clear_anomalies(engine),
         ("POST", "/_sandbox/clock/freeze"): lambda: {"now": engine.freeze_clock()},
+        ("POST", "/_sandbox/clock"): lambda: _set_clock(engine, _body(raw_body)),
         ("GET", "/_sandbox/truth"): engine.truth,
     }
     action = routes.get((method, path.rstrip("/")))

@@ -10,6 +10,8 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass
 
+from shopee_pipeline.clock import timestamp as current_timestamp
+
 from .anomalies import Anomalies
 from .api import ROUTES, Services
 from .clock import SimClock
@@ -49,7 +51,8 @@ class SandboxEngine:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.clock = SimClock(
-            config.start_time if config.start_time is not None else int(time.time()), config.clock_rate
+            config.start_time if config.start_time is not None else int(current_timestamp()),
+            config.clock_rate,
         )
         self.world = World(config, self.clock)
         self.tokens = TokenStore(

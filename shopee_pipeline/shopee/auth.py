@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from shopee_pipeline.clock import timestamp as clock_timestamp
 from shopee_pipeline.shopee.config import ShopeeConfig
 from shopee_pipeline.shopee.errors import BadRequestError
 from shopee_pipeline.shopee.signing import common_params
@@ -36,7 +37,7 @@ class Authorizer:
         config: ShopeeConfig,
         transport: Transport,
         stats: ClientStats,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock_timestamp,
     ) -> None:
         self._config = config
         self._transport = transport

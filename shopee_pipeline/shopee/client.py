@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from shopee_pipeline.clock import timestamp as clock_timestamp
 from shopee_pipeline.shopee.auth import Authorizer
 from shopee_pipeline.shopee.config import ShopeeConfig
 from shopee_pipeline.shopee.errors import BadRequestError, TokenError, bare_code
@@ -206,7 +207,7 @@ class ShopeeClient:
         config: ShopeeConfig,
         token_store: TokenStore,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock_timestamp,
         sleep: Callable[[float], None] = time.sleep,
         shared_budget: SharedBudget | None = None,
     ) -> None:

@@ -1,7 +1,8 @@
 """Cluster test: the scheduled tick fanned out over several run workers at once, each its own process.
 
-Separate processes under one libfaketime offset chosen so that the stack's clock shows 15:00 in
-Asia/Jakarta `LEAD_S` from now, whatever the hour the test runs: the embedded Postgres, the webhook
+Separate processes under one libfaketime offset, whatever the hour the test runs, starting `SETUP_LEAD_S`
+before 15:00 in Asia/Jakarta and moved to `BEFORE_TICK_S` before it once the daemon has taken up the
+schedule, so that the machine's speed decides nothing: the embedded Postgres, the webhook
 receiver, a sandbox Shopee of 24 shops (its clock frozen at its start), a `dagster api grpc` code server
 with `SHOPEE_SHOPS_PER_RUN=5`, and a `dagster-daemon run` whose workspace points at that server and
 whose instance is the repository's dagster.yaml (QueuedRunCoordinator, `max_concurrent_runs: 4`, the
@@ -42,9 +43,6 @@ from shopee_pipeline_tests.integration.cluster_helpers.cluster import (
     boot_cluster,
     expected_runs,
     free_port,
-    offset_before,
-    wait_for_schedule_state,
-    wait_for_tick_runs,
     wait_until_finished,
 )
 from shopee_pipeline_tests.integration.cluster_helpers.figures import (
@@ -55,13 +53,20 @@ from shopee_pipeline_tests.integration.cluster_helpers.figures import (
     truth_since,
 )
 from shopee_pipeline_tests.integration.soak_helpers.audit import differences, failed_ticks, warehouse_records
-from shopee_pipeline_tests.integration.soak_helpers.stack import FAKETIME_LIBRARY
+from shopee_pipeline_tests.integration.soak_helpers.stack import (
+    FAKETIME_LIBRARY,
+    next_local_time,
+    offset_showing,
+)
+from shopee_pipeline_tests.integration.soak_helpers.ticks import wait_for_schedule_state, wait_for_tick_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 TICK_HOUR = 15  # mid-afternoon: the tick syncs today only, whatever the real hour
-LEAD_S = 60  # the stack's clock starts this long before the tick: setup and the daemon's start
+SETUP_LEAD_S = 10 * 60  # the stack's clock starts this long before the tick (no quarter-hour between)
+BEFORE_TICK_S = 3  # once the daemon is ready, every clock moves to this long before the tick
+READY_TIMEOUT_S = 180
 SHOPS, SHOPS_PER_RUN, MAX_CONCURRENT_RUNS = 24, 5, 4
 SANDBOX = {"shops": SHOPS, "seed": 2411, "orders_per_shop_per_day": 6, "history_days": 1, "latency_ms": 20.0}
 GRPC_INFO_TAG = ".dagster/grpc_info"
@@ -69,12 +74,13 @@ GRPC_INFO_TAG = ".dagster/grpc_info"
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[ClusterStack]:
-    """A cluster whose clock shows 15:00 in Jakarta `LEAD_S` from now; every process stopped afterwards,
-    their logs left in `tmp_path`."""
+    """A cluster whose clock shows `SETUP_LEAD_S` before the next 15:00 in Jakarta; every process stopped
+    afterwards, their logs left in `tmp_path`."""
     if not FAKETIME_LIBRARY.exists():
         pytest.skip(f"libfaketime is not installed ({FAKETIME_LIBRARY}; Debian package faketime)")
     root = Path(tempfile.mkdtemp(prefix="cluster-", dir="/tmp"))  # short: the Postgres socket lives in it
-    stack = ClusterStack(root, tmp_path, offset_before(LEAD_S, JAKARTA, TICK_HOUR), dict(SANDBOX))
+    offset = offset_showing(next_local_time(JAKARTA, TICK_HOUR).timestamp() - SETUP_LEAD_S)
+    stack = ClusterStack(root, tmp_path, offset, dict(SANDBOX))
     try:
         yield stack
     finally:
@@ -106,17 +112,19 @@ def test_tick_fans_out_over_run_workers(cluster: ClusterStack, monkeypatch) -> N
     started = time.monotonic()
     now = datetime.fromtimestamp(cluster.now(), JAKARTA)
     tick = now.replace(hour=TICK_HOUR, minute=0, second=0, microsecond=0)
-    assert 0 < (tick - now).total_seconds() <= LEAD_S + 1
+    assert SETUP_LEAD_S - 5 < (tick - now).total_seconds() <= SETUP_LEAD_S + 1
 
     boot_cluster(cluster, MAX_CONCURRENT_RUNS, SHOPS_PER_RUN, free_port())
     booted_s = time.monotonic() - started
     monkeypatch.setenv("DAGSTER_POSTGRES_URL", cluster.env["DAGSTER_POSTGRES_URL"])
     instance = dg.DagsterInstance.from_config(str(cluster.dagster_home))
     try:
-        wait_for_schedule_state(instance, cluster, by=tick.timestamp() - 1)
+        wait_for_schedule_state(instance, cluster, READY_TIMEOUT_S)
+        assert cluster.now() < tick.timestamp() - BEFORE_TICK_S, f"setup took more than {SETUP_LEAD_S} s"
+        cluster.shift_to(tick.timestamp() - BEFORE_TICK_S)
         with ClusterSampler(cluster.processes["grpc"].pid, cluster.database_url) as sampler:
             tick_runs = wait_for_tick_runs(
-                instance, cluster, tick.timestamp(), expected_runs(SHOPS, SHOPS_PER_RUN), LEAD_S + 90
+                instance, cluster, tick.timestamp(), expected_runs(SHOPS, SHOPS_PER_RUN), READY_TIMEOUT_S
             )
             second_runs = _stand_in_tick(instance, cluster, tick_runs)
             wait_until_finished(instance, cluster, tick_runs + second_runs, 150)

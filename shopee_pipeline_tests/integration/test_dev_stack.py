@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ import psutil
 import pytest
 from sqlalchemy import create_engine, text
 
+from shopee_pipeline import clock
 from shopee_pipeline.lib.partitions import partition_key
 
 pytestmark = pytest.mark.slow
@@ -158,8 +159,9 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
     try:
         with engine.connect() as conn:
             shop_id = conn.execute(text("SELECT shop_id FROM shopee.shops")).scalar_one()
-            # Two days back in Jakarta: inside the sandbox's three days of history at any hour of the day.
-            day = datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=2)
+            # Two days back in Jakarta on the pipeline's clock, which dev's sandbox starts from: inside its
+            # three days of history at any hour of the day.
+            day = clock.now().astimezone(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=2)
             completed = _materialize_from_a_second_shell(exports, partition_key(day, shop_id))
             assert completed.returncode == 0, completed.stderr[-3000:]
             count = text("SELECT count(*) FROM shopee.orders WHERE shop_id = :shop")

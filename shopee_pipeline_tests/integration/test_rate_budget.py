@@ -28,7 +28,8 @@ def test_two_processes_share_one_rate(warehouse) -> None:
     # 120 requests at 40/s with a one-second burst (40) need at least (120 - 40) / 40 = 2 s.
     assert len(taken) == 120
     assert elapsed >= 1.8
-    assert elapsed < 6
+    # Not a speed figure: a generous bound that only a budget granting far below its rate would cross.
+    assert elapsed < 30
 
 
 def test_another_name_has_its_own_budget(warehouse) -> None:

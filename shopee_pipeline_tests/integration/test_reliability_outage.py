@@ -132,7 +132,7 @@ def test_postgres_down_during_a_run(
             embedded_database_url(outage_dir)  # back up, same socket
             restarted = time.monotonic()
             while (status := _push(hook, n)) != 200:
-                assert time.monotonic() - restarted < 15, f"the receiver still answers {status}"
+                assert time.monotonic() - restarted < 60, f"the receiver still answers {status}"
                 time.sleep(0.1)
             recovered_in = time.monotonic() - restarted
             assert requests.get(f"{hook}/healthz", timeout=10).status_code == 200

@@ -16,6 +16,7 @@ from shopee_pipeline.sandbox import SandboxConfig, SandboxHandle, start_sandbox
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 DAY = 86400
+HOUR = 3600
 LIST = "/api/v2/order/get_order_list"
 DETAIL = "/api/v2/order/get_order_detail"
 ESCROW_BATCH = "/api/v2/payment/get_escrow_detail_batch"
@@ -592,3 +593,10 @@ def test_advancing_the_clock_changes_orders() -> None:
         after = get(sb, fresh, DETAIL, order_sn_list=",".join(sns)).json()["response"]["order_list"]
         assert sum(o["order_status"] != before[o["order_sn"]] for o in after) > 10
         assert json.loads(requests.get(sb.url + "/_sandbox/now", timeout=5).text)["now"] == sb.now()
+        # The clock set to an instant: forward only, one line when asked to go back.
+        target = sb.now() + HOUR
+        moved = requests.post(sb.url + "/_sandbox/clock", json={"now": target}, timeout=30)
+        assert moved.json() == {"now": target} and sb.now() == target
+        back = requests.post(sb.url + "/_sandbox/clock", json={"now": target - 1}, timeout=5)
+        assert back.status_code == 400 and "only moves forward" in back.json()["error"]
+        assert requests.post(sb.url + "/_sandbox/clock", json={"now": "soon"}, timeout=5).status_code == 400

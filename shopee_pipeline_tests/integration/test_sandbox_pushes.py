@@ -292,11 +292,11 @@ def test_unreachable_receiver_loses_pushes_without_blocking() -> None:
     with start_sandbox(config(push_url=url, shops=1, push_retry_delays=())) as sb:
         started = time.monotonic()
         sb.advance(3 * HOUR)
-        assert time.monotonic() - started < 10
+        # Generous: three hours of pushes, each refused at once, must not wait out a delivery timeout each.
+        assert time.monotonic() - started < 60
         assert sb.push_stats()["lost"] > 0 and sb.push_stats()["delivered"] == 0
 
 
-@pytest.mark.timed_waits
 def test_a_ticking_clock_sends_pushes_on_its_own() -> None:
     with start_sandbox(config(shops=1, orders_per_shop_per_day=200, clock_rate=7200.0)) as sb:
         began = sb.now()

@@ -1,13 +1,15 @@
 """Soak test of the live loop: the whole service, as separate processes, across a Jakarta midnight.
 
-Every process runs under one libfaketime offset chosen so that the stack's clock starts `LEAD_S` before
-00:00 in Asia/Jakarta, whatever the hour the test runs: its own embedded Postgres, the webhook receiver, a
-sandbox Shopee whose clock is that same clock (rate 1: a faster one would put changes outside the
-pipeline's incremental windows) and which drops `push_drop_rate` of its pushes into the lost-push store
-and sends `push_duplicate_rate` of them twice, and a real `dagster-daemon` evaluating the schedule and
-sensors and running what they request. The shops are connected and their history backfilled first, as
-a seller's onboarding does. `auto_sync_every_15_minutes` fires at 00:00 (its first-hour branch syncs
-yesterday and today), `webhook_events_sensor` turns pushes into runs every 30 s.
+Every process runs under one libfaketime offset, whatever the hour the test runs: its own embedded
+Postgres, the webhook receiver, a sandbox Shopee whose clock is that same clock (rate 1: a faster one
+would put changes outside the pipeline's incremental windows) and which drops `push_drop_rate` of its
+pushes into the lost-push store and sends `push_duplicate_rate` of them twice, and a real
+`dagster-daemon` evaluating the schedule and sensors and running what they request. The stack's clock
+starts `SETUP_LEAD_S` before 00:00 in Asia/Jakarta; the shops are connected and their history backfilled
+first, as a seller's onboarding does, then the daemon starts, and only once it has taken up the schedule
+is every clock (and the sandbox's simulated one) moved to `BEFORE_MIDNIGHT_S` before midnight: however
+slow the machine, the daemon is running when midnight comes. `auto_sync_every_15_minutes` fires at 00:00
+(its first-hour branch syncs yesterday and today), `webhook_events_sensor` turns pushes into runs.
 
 At the end the sandbox's clock is frozen, the hourly `recover_lost_pushes_hourly` tick (cron `7 * * * *`,
 it would not fire within these minutes) is stood in for by a launch of `recover_lost_pushes_job`, and the
@@ -55,16 +57,23 @@ from shopee_pipeline_tests.integration.soak_helpers.audit import (
 from shopee_pipeline_tests.integration.soak_helpers.stack import (
     FAKETIME_LIBRARY,
     LiveStack,
-    offset_before_midnight,
+    next_local_time,
+    offset_showing,
+)
+from shopee_pipeline_tests.integration.soak_helpers.ticks import (
+    schedule_ticks,
+    wait_for_schedule_state,
+    wait_for_tick_runs,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-LEAD_S = 75  # the stack's clock starts this long before midnight: setup, backfill, the daemon's start
-DAEMON_BY_S = 25  # the daemon starts at the latest this long before midnight, backfill done or not
+SETUP_LEAD_S = 14 * 60  # the stack's clock starts this long before midnight (no quarter-hour tick between)
+BEFORE_MIDNIGHT_S = 15  # once the daemon is ready, every clock moves to this long before midnight
 LIVE_AFTER_MIDNIGHT_S = 45
 SETTLE_TIMEOUT_S = 200
+READY_TIMEOUT_S = 240
 SANDBOX = {
     "shops": 3,
     "seed": 1201,
@@ -74,6 +83,9 @@ SANDBOX = {
     "push_drop_rate": 0.15,
     "push_duplicate_rate": 0.3,
     "push_timeout": 10.0,
+    # Each process re-reads the moved clock within about two seconds: a request signed meanwhile by a
+    # process already moved must still be accepted by a sandbox not yet moved.
+    "future_timestamp_tolerance": SETUP_LEAD_S + 60,
 }
 
 
@@ -85,12 +97,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[LiveStack]:
-    """A stack whose clock shows 00:00 in Jakarta `LEAD_S` from now; every process stopped afterwards,
-    their logs left in `tmp_path`."""
+    """A stack whose clock shows `SETUP_LEAD_S` before the next 00:00 in Jakarta; every process stopped
+    afterwards, their logs left in `tmp_path`."""
     if not FAKETIME_LIBRARY.exists():
         pytest.skip(f"libfaketime is not installed ({FAKETIME_LIBRARY}; Debian package faketime)")
     root = Path(tempfile.mkdtemp(prefix="soak-", dir="/tmp"))  # short: the Postgres socket lives in it
-    live = LiveStack(root, tmp_path, offset_before_midnight(LEAD_S, JAKARTA), dict(SANDBOX))
+    offset = offset_showing(next_local_time(JAKARTA, 0).timestamp() - SETUP_LEAD_S)
+    live = LiveStack(root, tmp_path, offset, dict(SANDBOX))
     try:
         yield live
     finally:
@@ -139,7 +152,7 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
     started = time.monotonic()
     now = datetime.fromtimestamp(stack.now(), JAKARTA)
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=JAKARTA)
-    assert timedelta(seconds=LEAD_S - 5) < midnight - now <= timedelta(seconds=LEAD_S + 1)
+    assert timedelta(seconds=SETUP_LEAD_S - 5) < midnight - now <= timedelta(seconds=SETUP_LEAD_S + 1)
 
     stack.start_database()
     engine = create_warehouse_engine(stack.database_url)
@@ -151,16 +164,20 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
     stack.start_receiver_and_sandbox(_free_port())
     stack.connect_shops()
     stack.start_backfill()
-    backfill = stack.processes["backfill"]
-    while backfill.poll() is None and stack.now() < midnight.timestamp() - DAEMON_BY_S:
-        time.sleep(0.5)
+    stack.wait("backfill", READY_TIMEOUT_S)
+    backfilled = datetime.fromtimestamp(stack.now(), JAKARTA)
     stack.start_daemon()
     daemon_started = stack.now()
     instance = dg.DagsterInstance.from_config(str(stack.dagster_home))
     try:
-        stack.wait("backfill", 150)
-        backfilled = datetime.fromtimestamp(stack.now(), JAKARTA)
-
+        wait_for_schedule_state(instance, stack, READY_TIMEOUT_S)
+        assert stack.now() < midnight.timestamp() - BEFORE_MIDNIGHT_S, (
+            f"setup took more than {SETUP_LEAD_S} s: raise SETUP_LEAD_S"
+        )
+        moved_from = stack.now()
+        stack.shift_to(midnight.timestamp() - BEFORE_MIDNIGHT_S)
+        stack.sandbox_control("POST", "clock", {"now": int(stack.now())})
+        wait_for_tick_runs(instance, stack, midnight.timestamp(), 1, READY_TIMEOUT_S)
         time.sleep(max(0.0, midnight.timestamp() + LIVE_AFTER_MIDNIGHT_S - stack.now()))
         frozen = stack.sandbox_control("POST", "clock/freeze")["now"]
         deadline = time.monotonic() + 60
@@ -191,12 +208,7 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
         pushes = stack.sandbox_control("GET", "calls")["pushes"]
         runs = _synced(instance.get_run_records())
         ticks, tick_failures = failed_ticks(instance)
-        schedule_ticks = [
-            t
-            for s in instance.all_instigator_state()
-            if s.instigator_name == "auto_sync_every_15_minutes"
-            for t in instance.get_ticks(s.instigator_origin_id, s.selector_id)
-        ]
+        midnight_ticks = [t for t in schedule_ticks(instance) if t.timestamp == midnight.timestamp()]
     finally:
         instance.dispose()
     expected_orders, expected_bookings = truth_records(truth)
@@ -218,6 +230,7 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
         "clock_wib": f"{now:%Y-%m-%d %H:%M:%S} .. {datetime.fromtimestamp(frozen, JAKARTA):%H:%M:%S}",
         "backfill_done_wib": f"{backfilled:%H:%M:%S}",
         "daemon_started_wib": f"{datetime.fromtimestamp(daemon_started, JAKARTA):%H:%M:%S}",
+        "clock_moved_from_wib": f"{datetime.fromtimestamp(moved_from, JAKARTA):%H:%M:%S}",
         "events": {
             "received": events.by_source["push"],
             "deliveries": pushes["delivered"],
@@ -257,6 +270,6 @@ def test_live_loop_across_a_jakarta_midnight(stack: LiveStack, monkeypatch) -> N
         "a delivered push is missing"
     )
     # The soak exercised what it claims: the midnight tick, dropped, recovered and duplicated pushes.
-    assert any(t.timestamp == midnight.timestamp() and t.run_ids for t in schedule_ticks), "no tick at 00:00"
+    assert any(t.run_ids for t in midnight_ticks), "no tick at 00:00"
     assert pushes["dropped"] and events.by_source["lost_push"] and pushes["duplicated"]
     assert kinds["push"] and kinds["recovery"] == 1 and kinds["final_sync"] == 1

@@ -44,6 +44,7 @@ def test_push_key_defaults_to_partner_key_and_secrets_stay_out_of_repr() -> None
         ("SHOPEE_WEBHOOK_URL", "nowhere"),
         ("SHOPEE_PUSH_SENSOR_SECONDS", "0"),
         ("SHOPEE_PUSH_SENSOR_SECONDS", "10s"),
+        ("SHOPEE_CLOCK_OFFSET_SECONDS", "one hour"),
     ],
 )
 def test_bad_value_names_the_variable_in_one_line(variable: str, value: str) -> None:

@@ -57,7 +57,6 @@ def test_an_unexpected_error_reaches_the_consumer() -> None:
         list(FetchStream([(1, 0)], work, normalize_orders(0, []), 1))
 
 
-@pytest.mark.timed_waits
 def test_a_consumer_that_stops_stops_the_threads_and_memory_stays_bounded() -> None:
     produced = 0
     lock = threading.Lock()
@@ -77,7 +76,7 @@ def test_a_consumer_that_stops_stops_the_threads_and_memory_stays_bounded() -> N
     assert produced <= MAX_PENDING_BATCHES + 4
     started = time.monotonic()
     iterator.close()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60  # generous: a producer left blocked would hang until the timeout
     assert produced < 2000
 
 

@@ -3,8 +3,8 @@ it and a `dagster-daemon run` on that workspace, with the repository's run coord
 `max_concurrent_runs` chosen here) over Postgres storage. The daemon's DefaultRunLauncher asks the code
 server to start each run, and the code server starts it as a run worker process of its own.
 
-`boot_cluster` brings up everything, in order, under one libfaketime offset: database and migrations,
-the webhook receiver and the sandbox, the shops' onboarding, the code server and the daemon.
+`boot_cluster` brings up everything, in order, under one libfaketime offset (`LiveStack`): database and
+migrations, the webhook receiver and the sandbox, the shops' onboarding, the code server and the daemon.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ import math
 import socket
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import yaml
-from dagster._core.scheduler.instigation import TickStatus
 
 from shopee_pipeline.defs.schedules import IN_FLIGHT
 from shopee_pipeline.warehouse.database import (
@@ -32,11 +30,9 @@ from shopee_pipeline_tests.integration.soak_helpers.stack import (
     BIN,
     REPO_ROOT,
     LiveStack,
-    offset_before_midnight,
 )
 
 LOCATION = "shopee_pipeline"
-SCHEDULE = "auto_sync_every_15_minutes"
 SCHEDULE_TAG = "dagster/schedule_name"
 
 
@@ -45,12 +41,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def offset_before(lead_s: float, tz: ZoneInfo, hour: int, minute: int = 0) -> int:
-    """Whole seconds to add to the real clock so that, `lead_s` from now, it shows `hour`:`minute` in
-    `tz` (a quarter-hour boundary, so the 15-minute schedule ticks then), whatever the real hour."""
-    return offset_before_midnight(lead_s, tz) - (24 - hour) * 3600 + minute * 60
 
 
 class ClusterStack(LiveStack):
@@ -115,43 +105,6 @@ def boot_cluster(
     stack.connect_shops()
     stack.wait_for_code_server()
     stack.start_cluster_daemon()
-
-
-def schedule_ticks(instance: dg.DagsterInstance) -> list:
-    """The ticks of the auto-sync schedule, newest first."""
-    return [
-        tick
-        for state in instance.all_instigator_state()
-        if state.instigator_name == SCHEDULE
-        for tick in instance.get_ticks(state.instigator_origin_id, state.selector_id)
-    ]
-
-
-def wait_for_schedule_state(instance: dg.DagsterInstance, stack: ClusterStack, by: float) -> None:
-    """Until the daemon has taken up the schedule (its state stored); AssertionError when the stack's
-    clock reaches `by` first (a tick before that state exists would never fire)."""
-    while not any(s.instigator_name == SCHEDULE for s in instance.all_instigator_state()):
-        assert stack.now() < by, f"the daemon did not take up {SCHEDULE} in time:\n{stack.log_tail('daemon')}"
-        time.sleep(0.5)
-
-
-def wait_for_tick_runs(
-    instance: dg.DagsterInstance, stack: ClusterStack, tick_at: float, runs: int, timeout_s: float
-) -> list[str]:
-    """The run ids of the tick at `tick_at` (Unix seconds of the stack's clock), once it has submitted
-    `runs` runs."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        tick = next((t for t in schedule_ticks(instance) if t.timestamp == tick_at), None)
-        if tick is not None and len(tick.run_ids) >= runs:
-            return list(tick.run_ids)
-        assert tick is None or tick.status != TickStatus.FAILURE, (
-            f"the tick at {tick_at} failed: {tick.error}"
-        )
-        assert time.monotonic() < deadline, (
-            f"no tick at {tick_at} with {runs} runs ({tick and tick.status}):\n{stack.log_tail('daemon')}"
-        )
-        time.sleep(0.3)
 
 
 def wait_until_finished(

@@ -7,9 +7,13 @@ onboarding (`connect_main`), a `dagster asset materialize` of the shops' history
 `dagster-daemon run` on the repository's `dagster.yaml` (Postgres storage, queued run coordinator).
 `stop()` ends every group it started (`stop_groups`), the database last.
 
-A relative offset (`FAKETIME=+Ns`) makes every process, and every process they start (code server, run
-workers, the Postgres server), read the same shifted clock; this process keeps its own and converts with
-`now()`. The monotonic clock is left alone and `faketime_site` patches `time.sleep` (see there why).
+A relative offset (`+Ns`) makes every process, and every process they start (code server, run workers,
+the Postgres server), read the same shifted clock; this process keeps its own and converts with `now()`.
+The offset lives in a file (`FAKETIME_TIMESTAMP_FILE`, re-read by every process at most a second or two
+after it changes), so a test can start the stack well before the instant it is about (a midnight, a
+quarter-hour tick), wait for the daemon to be ready however long that takes, and only then move every
+clock to just before that instant (`shift_to`): the machine's speed decides nothing. The monotonic clock
+is left alone and `faketime_site` patches `time.sleep` (see there why).
 """
 
 from __future__ import annotations
@@ -38,21 +42,16 @@ HELPERS = "shopee_pipeline_tests.integration.soak_helpers"
 STOP_GRACE_S = 15.0
 
 
-def own_offset() -> int:
-    """The libfaketime offset this process already runs under (`make test-at`), else 0."""
-    found = (
-        re.fullmatch(r"([+-]\d+)s?", os.environ.get("FAKETIME", "")) if os.environ.get("LD_PRELOAD") else None
-    )
-    return int(found.group(1)) if found else 0
+def next_local_time(tz: ZoneInfo, hour: int, minute: int = 0) -> datetime:
+    """The next instant after the real now at which the clock of `tz` shows `hour`:`minute`."""
+    local_now = datetime.fromtimestamp(time.time(), tz)
+    at = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return at if at > local_now else at + timedelta(days=1)
 
 
-def offset_before_midnight(lead_s: float, tz: ZoneInfo) -> int:
-    """Whole seconds to add to the real clock so that, `lead_s` from now, it shows the next midnight in
-    `tz` (an offset between 0 and one day, plus this process's own)."""
-    at = time.time() + lead_s
-    local = datetime.fromtimestamp(at, tz)
-    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    return round(midnight.timestamp() - at) + own_offset()
+def offset_showing(instant: float) -> int:
+    """Whole seconds to add to the real clock so that it shows `instant` (Unix seconds) now."""
+    return round(instant - time.time())
 
 
 @dataclass
@@ -80,9 +79,28 @@ class LiveStack:
         """The Dagster instance folder (its dagster.yaml is the repository's)."""
         return self.root / "dagster_home"
 
+    @property
+    def clock_file(self) -> Path:
+        """The file holding every process's clock offset (`FAKETIME_TIMESTAMP_FILE`)."""
+        return self.root / "faketime.rc"
+
     def now(self) -> float:
         """The stack's clock, in Unix seconds."""
-        return time.time() - own_offset() + self.offset
+        return time.time() + self.offset
+
+    def _write_offset(self) -> None:
+        staged = self.clock_file.with_suffix(".new")
+        staged.write_text(f"{self.offset:+d}s\n")
+        staged.replace(self.clock_file)
+
+    def shift_to(self, instant: float) -> None:
+        """Move the clock of every process of the stack to `instant` (Unix seconds; forward only, as a
+        real clock goes). Each process re-reads the offset within about two seconds: what runs across
+        that change must tolerate clocks that disagree by the jump for so long."""
+        offset = offset_showing(instant)
+        assert offset >= self.offset, f"the clock only moves forward ({self.offset:+d}s -> {offset:+d}s)"
+        self.offset = offset
+        self._write_offset()
 
     # -- processes ------------------------------------------------------------------------------------
 
@@ -93,9 +111,12 @@ class LiveStack:
             if not k.startswith(("SHOPEE_", "DAGSTER_", "FAKETIME"))
             and k not in ("DATABASE_URL", "LD_PRELOAD")
         }
+        if self.shift_clock:
+            self._write_offset()
         shifted = {
             "LD_PRELOAD": str(FAKETIME_LIBRARY),
-            "FAKETIME": f"{self.offset:+d}s",
+            "FAKETIME_TIMESTAMP_FILE": str(self.clock_file),
+            "FAKETIME_CACHE_DURATION": "1",
             "FAKETIME_DONT_FAKE_MONOTONIC": "1",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKETIME_SITE), os.environ.get("PYTHONPATH")])),
         }
@@ -237,8 +258,8 @@ class LiveStack:
         command += ["--location", "shopee_pipeline", "-j", job]
         return self.spawn(name, command + (["--tags", json.dumps(tags)] if tags else []))
 
-    def sandbox_control(self, method: str, path: str) -> dict:
+    def sandbox_control(self, method: str, path: str, body: dict | None = None) -> dict:
         """One `/_sandbox/` control request."""
-        answer = requests.request(method, f"{self.sandbox_url}/_sandbox/{path}", timeout=120)
+        answer = requests.request(method, f"{self.sandbox_url}/_sandbox/{path}", json=body, timeout=120)
         answer.raise_for_status()
         return answer.json()
