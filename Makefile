@@ -10,6 +10,9 @@ SYSTEM_PACKAGES := faketime pgbouncer
 # at the nearest hh:mm in Asia/Jakarta; `make test` also runs the tests marked `clock` at SHIFTED_HOURS.
 WIB ?= 00:05
 PYTEST_ARGS ?=
+# Test workers (pytest-xdist), each with its own embedded Postgres: the tests mostly wait on subprocesses,
+# the sandbox and Postgres, so more workers than cores pay off. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 4
 SHIFTED_HOURS ?= 00:05 23:55
 # The suite runs without DAGSTER_HOME: no test may touch the instance in the user's data folder.
 PYTEST := env -u DAGSTER_HOME $(BIN)/pytest
@@ -47,7 +50,7 @@ system-deps:
 	  echo "system-deps: apt-get install$$missing failed"; exit 1; }
 
 test: system-deps lint
-	$(PYTEST)
+	$(PYTEST) -n $(TEST_WORKERS)
 	$(MAKE) --no-print-directory test-shifted
 
 # The hours run side by side (each its own pytest, embedded Postgres and clock; their tests mostly wait on

@@ -22,6 +22,12 @@ from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The `slow` tests first (in file order): on several workers (`make test` runs pytest-xdist) the
+    longest ones then overlap the rest instead of starting last and running alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _dagster_reads_the_shifted_clock() -> Iterator[None]:
     """Under `make test-at` (`SHOPEE_CLOCK_OFFSET_SECONDS` set), Dagster's clock in this process follows
