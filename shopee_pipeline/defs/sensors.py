@@ -19,14 +19,10 @@ from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.shops import shops_materialization
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
+from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP_TAG, TRIGGER_TAG
 from shopee_pipeline.settings import get_settings
-from shopee_pipeline.sync.pushes import (
-    AUTHORIZATION_EXPIRING,
-    SHOP_AUTHORIZATION_CANCELED,
-    ShopSync,
-    plan_pushes,
-)
+from shopee_pipeline.sync.pushes import ShopSync, plan_pushes
 from shopee_pipeline.sync.streams import STREAMS, followers
 from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names, shops_expiring_before
 from shopee_pipeline.warehouse.tables import shops as shops_table
