@@ -19,12 +19,13 @@ from shopee_pipeline.defs.orders import build_orders_asset
 from shopee_pipeline.defs.partitions import build_partitions
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.schedules import build_auto_sync_schedule
-from shopee_pipeline.defs.sensors import (
-    build_webhook_events_sensor,
-    shop_authorization_watch,
-    shop_partitions_sensor,
+from shopee_pipeline.defs.sensors import build_webhook_events_sensor, shop_partitions_sensor
+from shopee_pipeline.defs.shops import (
+    authorization_not_expiring,
+    build_shop_authorization_daily,
+    shop_authorization_check_job,
+    shops_asset,
 )
-from shopee_pipeline.defs.shops import shops_asset
 from shopee_pipeline.defs.stream_assets import build_stream_asset
 from shopee_pipeline.settings import Settings, get_settings
 from shopee_pipeline.sync.streams import STREAMS
@@ -43,16 +44,17 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_orders_asset(partitions.shop_day),
             *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.asset_description),
         ],
-        jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],
+        asset_checks=[authorization_not_expiring],
+        jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job, shop_authorization_check_job],
         schedules=[
             build_auto_sync_schedule(tz, settings.shops_per_run),
             build_recover_lost_pushes_hourly(tz),
             build_purge_old_runs_daily(tz),
+            build_shop_authorization_daily(tz),
         ],
         sensors=[
             shop_partitions_sensor,
             build_webhook_events_sensor(partitions.daily, settings.push_sensor_seconds),
-            shop_authorization_watch,
             alert_on_run_failure,
         ],
         resources={

@@ -1,4 +1,4 @@
-"""Sensors: shop partitions follow the `shops` table; pushes become targeted syncs; authorization watch.
+"""Sensors: shop partitions follow the `shops` table; pushes become targeted syncs.
 
 The push sensor never loses a push. Each tick it (a) marks processed the events given to a run of an
 earlier tick once that run exists in the instance (tag `dagster/run_key`), (b) gives the new events to
@@ -9,7 +9,7 @@ is clamped to the nearest one (the run re-reads the pushed records by key whatev
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 from sqlalchemy import Connection
@@ -24,13 +24,12 @@ from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import ShopSync, plan_pushes
 from shopee_pipeline.sync.streams import STREAMS, followers
-from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names, shops_expiring_before
+from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names
 from shopee_pipeline.warehouse.tables import shops as shops_table
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
 
 EVENTS_PER_TICK = 500
 RUN_KEY_TAG = "dagster/run_key"
-AUTHORIZATION_WARNING = timedelta(days=7)
 
 
 def _routing() -> str:
@@ -235,25 +234,3 @@ def build_webhook_events_sensor(
         )
 
     return webhook_events_sensor
-
-
-@dg.sensor(
-    name="shop_authorization_watch",
-    minimum_interval_seconds=3600,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Fails its tick, listing the shops, when a shop's refresh token or authorization ends "
-    "within 7 days: the seller must re-authorize the app before syncing stops.",
-)
-def shop_authorization_watch(
-    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
-) -> dg.SkipReason:
-    """Raise with every shop whose access to Shopee ends within 7 days."""
-    with warehouse.get().connect() as conn:
-        expiring = shops_expiring_before(conn, clock.now() + AUTHORIZATION_WARNING)
-    if expiring:
-        listing = ", ".join(f"{s.shop_id} ({s.shop_name or 'unnamed'})" for s in expiring)
-        raise dg.Failure(
-            f"Authorization ends within 7 days for shops {listing}: the seller must open "
-            "`shopee-pipeline auth-url` and re-authorize the app, then run `shopee-pipeline shops connect`."
-        )
-    return dg.SkipReason("every active shop is authorized for more than 7 days")
