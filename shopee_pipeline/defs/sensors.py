@@ -10,6 +10,7 @@ is clamped to the nearest one (the run re-reads the pushed records by key whatev
 
 from collections import defaultdict
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 from sqlalchemy import Connection
@@ -21,7 +22,6 @@ from shopee_pipeline.defs.shops import shops_materialization
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
 from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP_TAG, TRIGGER_TAG
-from shopee_pipeline.settings import get_settings
 from shopee_pipeline.sync.pushes import ShopSync, plan_pushes
 from shopee_pipeline.sync.streams import STREAMS, followers
 from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names
@@ -162,7 +162,7 @@ def existing_run(instance: dg.DagsterInstance, run_key: str) -> dg.DagsterRun | 
 
 
 def _settle_assigned(
-    context: dg.SensorEvaluationContext, conn: Connection, known: set[int], connected: set[int]
+    context: dg.SensorEvaluationContext, conn: Connection, known: set[int], connected: set[int], tz: ZoneInfo
 ) -> dict[str, ShopSync]:
     """Mark processed the assigned events whose run exists (outcome names the run); return the syncs
     still to request, by run key. Events whose shop lost its partition meanwhile are ignored."""
@@ -175,7 +175,7 @@ def _settle_assigned(
         if run is not None:
             mark_processed(conn, [e.event_id for e in events], f"synced by run {run.run_id} ({run_key})")
             continue
-        plan = plan_pushes(events, get_settings().timezone, known, connected)
+        plan = plan_pushes(events, tz, known, connected)
         for event, reason in plan.ignored:
             mark_processed(conn, [event.event_id], f"ignored: {reason}")
         unconfirmed.update((run_key, sync) for sync in plan.syncs)
@@ -186,7 +186,9 @@ def build_webhook_events_sensor(
     daily: dg.TimeWindowPartitionsDefinition, interval_seconds: int
 ) -> dg.SensorDefinition:
     """`webhook_events_sensor`, clamping pushed days to `daily` (the assets' days), evaluated every
-    `interval_seconds` (SHOPEE_PUSH_SENSOR_SECONDS)."""
+    `interval_seconds` (SHOPEE_PUSH_SENSOR_SECONDS). Pushed times fall on days of `daily`'s timezone,
+    passed in with it where the definitions are built (no settings read at tick time)."""
+    tz = ZoneInfo(daily.timezone)
 
     @dg.sensor(
         name="webhook_events_sensor",
@@ -206,9 +208,9 @@ def build_webhook_events_sensor(
         with store.begin() as conn:
             connected = set(active_shop_ids(conn))
             names = shop_names(conn, connected)
-            requested = _settle_assigned(context, conn, known, connected)
+            requested = _settle_assigned(context, conn, known, connected, tz)
             events = pending_events(conn, limit=EVENTS_PER_TICK)
-            plan = plan_pushes(events, get_settings().timezone, known, connected)
+            plan = plan_pushes(events, tz, known, connected)
             queued = shops_with_queued_push_runs(context.instance)
             held = [sync for sync in plan.syncs if sync.shop_id in queued]
             for sync in plan.syncs:
