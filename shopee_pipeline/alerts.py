@@ -1,4 +1,5 @@
-"""Run-failure alerts to a Slack-compatible incoming webhook: the message, and posting it. No Dagster."""
+"""Alerts to a Slack-compatible incoming webhook: the message of a failed run (with the checks that failed
+in it), and posting it. No Dagster: one path for every failure an operator must hear of."""
 
 from __future__ import annotations
 
@@ -15,19 +16,34 @@ MAX_ERROR_CHARACTERS = 1500
 
 
 @dataclass(frozen=True)
+class FailedCheck:
+    """An asset check that did not pass: `check` on `asset`, what it said, and the shops it names."""
+
+    asset: str
+    check: str
+    description: str
+    shops: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FailedRun:
-    """What an operator needs to know about a failed run: which run, which shops and days, and why."""
+    """What an operator needs to know about a failed run: which run, which shops and days, and why (its
+    step errors and the checks that failed in it)."""
 
     run_id: str
     job_name: str
     tags: Mapping[str, str]
     errors: list[str]
+    failed_checks: tuple[FailedCheck, ...] = ()
 
     def shops(self) -> str:
-        """The run's shops as its tags name them (a push run's, a tick's slice, a partition's)."""
+        """The run's shops as its tags name them (a push run's, a tick's slice, a partition's), else the
+        shops its failed checks name."""
         shops = self.tags.get(SHOPS_TAG) or self.tags.get(SHOP_TAG)
         if not shops and "|" in self.tags.get(PARTITION, ""):
             shops = self.tags[PARTITION].split("|")[-1]
+        if not shops:
+            shops = ",".join(dict.fromkeys(shop for check in self.failed_checks for shop in check.shops))
         return shops.replace(",", ", ") if shops else "no shop tag"
 
     def partition(self) -> str:
@@ -40,9 +56,11 @@ class FailedRun:
 
 
 def alert_text(run: FailedRun, secrets: Iterable[str | None] = ()) -> str:
-    """One Slack message: run, job, trigger, shops, partition and the errors, secrets masked."""
+    """One Slack message: run, job, trigger, shops, partition, each failed check (asset, check, what it
+    said) and the errors, secrets masked."""
     trigger = run.tags.get(TRIGGER_TAG, "manual")
-    errors = "\n".join(run.errors) or "no step error recorded (the run process may have crashed)"
+    checks = [f"check `{c.asset}:{c.check}` failed: {c.description}" for c in run.failed_checks]
+    errors = "\n".join(checks + run.errors) or "no step error recorded (the run process may have crashed)"
     if len(errors) > MAX_ERROR_CHARACTERS:
         errors = errors[:MAX_ERROR_CHARACTERS] + " ..."
     text = (

@@ -5,8 +5,14 @@ A location of its own (workspace.yaml) so that the sync's run workers never impo
 still joins: each dbt source is keyed as the Shopee asset that writes its table (`ShopeeDbtTranslator`).
 The models refresh by Declarative Automation after the syncs they depend on land (`AFTER_SYNCS`,
 evaluated by `shopee_analytics_automation`), on no schedule.
+
+Dagster loads it through the lazy entry point `shopee_analytics_definitions` (`@dg.definitions`): importing
+this module neither parses the dbt project nor builds anything; the manifest is made ready (`dbt parse` when
+it is missing or stale, `prepared_project`) when the definitions are first built. `defs` (a module
+`__getattr__`) gives the built object.
 """
 
+import functools
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -54,4 +60,20 @@ def build_definitions(project: DbtProject | None = None) -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+@functools.cache
+def loaded_definitions() -> dg.Definitions:
+    """The location for this package's dbt project, its manifest prepared, built on the first call only."""
+    return build_definitions()
+
+
+@dg.definitions
+def shopee_analytics_definitions() -> dg.Definitions:
+    """The entry point Dagster loads (`-m shopee_pipeline.analytics.definitions`, workspace.yaml)."""
+    return loaded_definitions()
+
+
+def __getattr__(name: str) -> dg.Definitions:
+    """`defs`: the built location (`loaded_definitions()`), for `from ... import defs`."""
+    if name == "defs":
+        return loaded_definitions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Sensors: shop partitions follow the `shops` table; pushes become targeted syncs; authorization watch.
+"""Sensors: shop partitions follow the `shops` table; pushes become targeted syncs.
 
 The push sensor never loses a push. Each tick it (a) marks processed the events given to a run of an
 earlier tick once that run exists in the instance (tag `dagster/run_key`), (b) gives the new events to
@@ -9,7 +9,8 @@ is clamped to the nearest one (the run re-reads the pushed records by key whatev
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 from sqlalchemy import Connection
@@ -19,22 +20,16 @@ from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.shops import shops_materialization
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
+from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP_TAG, TRIGGER_TAG
-from shopee_pipeline.settings import get_settings
-from shopee_pipeline.sync.pushes import (
-    AUTHORIZATION_EXPIRING,
-    SHOP_AUTHORIZATION_CANCELED,
-    ShopSync,
-    plan_pushes,
-)
+from shopee_pipeline.sync.pushes import ShopSync, plan_pushes
 from shopee_pipeline.sync.streams import STREAMS, followers
-from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names, shops_expiring_before
+from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names
 from shopee_pipeline.warehouse.tables import shops as shops_table
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
 
 EVENTS_PER_TICK = 500
 RUN_KEY_TAG = "dagster/run_key"
-AUTHORIZATION_WARNING = timedelta(days=7)
 
 
 def _routing() -> str:
@@ -167,7 +162,7 @@ def existing_run(instance: dg.DagsterInstance, run_key: str) -> dg.DagsterRun | 
 
 
 def _settle_assigned(
-    context: dg.SensorEvaluationContext, conn: Connection, known: set[int], connected: set[int]
+    context: dg.SensorEvaluationContext, conn: Connection, known: set[int], connected: set[int], tz: ZoneInfo
 ) -> dict[str, ShopSync]:
     """Mark processed the assigned events whose run exists (outcome names the run); return the syncs
     still to request, by run key. Events whose shop lost its partition meanwhile are ignored."""
@@ -180,7 +175,7 @@ def _settle_assigned(
         if run is not None:
             mark_processed(conn, [e.event_id for e in events], f"synced by run {run.run_id} ({run_key})")
             continue
-        plan = plan_pushes(events, get_settings().timezone, known, connected)
+        plan = plan_pushes(events, tz, known, connected)
         for event, reason in plan.ignored:
             mark_processed(conn, [event.event_id], f"ignored: {reason}")
         unconfirmed.update((run_key, sync) for sync in plan.syncs)
@@ -191,7 +186,9 @@ def build_webhook_events_sensor(
     daily: dg.TimeWindowPartitionsDefinition, interval_seconds: int
 ) -> dg.SensorDefinition:
     """`webhook_events_sensor`, clamping pushed days to `daily` (the assets' days), evaluated every
-    `interval_seconds` (SHOPEE_PUSH_SENSOR_SECONDS)."""
+    `interval_seconds` (SHOPEE_PUSH_SENSOR_SECONDS). Pushed times fall on days of `daily`'s timezone,
+    passed in with it where the definitions are built (no settings read at tick time)."""
+    tz = ZoneInfo(daily.timezone)
 
     @dg.sensor(
         name="webhook_events_sensor",
@@ -211,9 +208,9 @@ def build_webhook_events_sensor(
         with store.begin() as conn:
             connected = set(active_shop_ids(conn))
             names = shop_names(conn, connected)
-            requested = _settle_assigned(context, conn, known, connected)
+            requested = _settle_assigned(context, conn, known, connected, tz)
             events = pending_events(conn, limit=EVENTS_PER_TICK)
-            plan = plan_pushes(events, get_settings().timezone, known, connected)
+            plan = plan_pushes(events, tz, known, connected)
             queued = shops_with_queued_push_runs(context.instance)
             held = [sync for sync in plan.syncs if sync.shop_id in queued]
             for sync in plan.syncs:
@@ -239,25 +236,3 @@ def build_webhook_events_sensor(
         )
 
     return webhook_events_sensor
-
-
-@dg.sensor(
-    name="shop_authorization_watch",
-    minimum_interval_seconds=3600,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Fails its tick, listing the shops, when a shop's refresh token or authorization ends "
-    "within 7 days: the seller must re-authorize the app before syncing stops.",
-)
-def shop_authorization_watch(
-    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
-) -> dg.SkipReason:
-    """Raise with every shop whose access to Shopee ends within 7 days."""
-    with warehouse.get().connect() as conn:
-        expiring = shops_expiring_before(conn, clock.now() + AUTHORIZATION_WARNING)
-    if expiring:
-        listing = ", ".join(f"{s.shop_id} ({s.shop_name or 'unnamed'})" for s in expiring)
-        raise dg.Failure(
-            f"Authorization ends within 7 days for shops {listing}: the seller must open "
-            "`shopee-pipeline auth-url` and re-authorize the app, then run `shopee-pipeline shops connect`."
-        )
-    return dg.SkipReason("every active shop is authorized for more than 7 days")

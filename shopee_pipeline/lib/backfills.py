@@ -5,6 +5,10 @@ A backfill launched from the UI over many shops becomes one run per day holding 
 date whole, so that `dagster asset materialize --partition-range` works). This asks Dagster for several
 backfills instead, one per slice of consecutive shops; the daemon's backfill loop and the run queue launch
 their runs as for any backfill.
+
+Dagster 1.13.27 has no public Python API to submit an asset backfill (the UI goes through GraphQL), so this
+uses the private `PartitionBackfill` and `make_new_backfill_id` with the public `add_backfill`;
+`shopee_pipeline_tests/unit/test_backfill_private_api.py` pins what it relies on, for upgrades.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from shopee_pipeline.normalize import convert
 from shopee_pipeline.normalize.convert import Converter
-
-BOOKKEEPING_COLUMNS = frozenset({"synced_at"})
+from shopee_pipeline.warehouse.tables import BOOKKEEPING_COLUMNS
 
 
 def columns_of(table: Table) -> list[str]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PRODUCTION_BASE_URL = "https://partner.shopeemobile.com"
+# Shopee's limit of keys per call of get_order_detail, get_booking_detail, get_escrow_detail_batch and
+# get_mass_tracking_number (docs/shopee-api-notes.md#rate-limits): the client's largest batch, and the
+# batch the sync plans its detail calls in.
+DETAIL_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -29,15 +33,15 @@ class ShopeeConfig:
     partner_rate_per_second: float = 50.0
     max_concurrency: int = 8
     page_size: int = 100
-    batch_size: int = 50
+    batch_size: int = DETAIL_BATCH
     refresh_margin_seconds: float = 300.0
     return_first_page_no: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= 100:
             raise ValueError("page_size must be between 1 and 100")
-        if not 1 <= self.batch_size <= 50:
-            raise ValueError("batch_size must be between 1 and 50")
+        if not 1 <= self.batch_size <= DETAIL_BATCH:
+            raise ValueError(f"batch_size must be between 1 and {DETAIL_BATCH}")
         if self.return_first_page_no not in (0, 1):
             raise ValueError("return_first_page_no must be 0 or 1")
         if self.max_attempts < 1 or self.max_concurrency < 1:

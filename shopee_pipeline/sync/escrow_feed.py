@@ -17,7 +17,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from shopee_pipeline.sync.fetch import DETAIL_BATCH
+from shopee_pipeline.shopee.config import DETAIL_BATCH
 from shopee_pipeline.warehouse.lookups import ESCROW_CANDIDATE_COLUMNS
 
 # Given candidate orders (ESCROW_CANDIDATE_COLUMNS), those whose escrow is due, with the version it must

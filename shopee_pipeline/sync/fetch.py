@@ -27,6 +27,7 @@ from shopee_pipeline.normalize.escrow import EscrowRows, escrow_parents, normali
 from shopee_pipeline.normalize.orders import OrderRows, normalize_orders, order_parents
 from shopee_pipeline.normalize.returns import ReturnRows, normalize_returns, return_parents
 from shopee_pipeline.shopee import ShopeeClient, ShopeeError, ShopFatalError
+from shopee_pipeline.shopee.config import DETAIL_BATCH
 from shopee_pipeline.sync.windows import Window
 
 logger = logging.getLogger(__name__)
@@ -35,9 +36,6 @@ logger = logging.getLogger(__name__)
 TRACKED_STATUSES = frozenset(
     {"PROCESSED", "RETRY_SHIP", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"}
 )
-# Shopee's limit of keys per call of get_order_detail, get_escrow_detail_batch and get_mass_tracking_number
-# (docs/shopee-api-notes.md#rate-limits).
-DETAIL_BATCH = 50
 # Normalised batches waiting for the consumer before the fetching threads pause.
 MAX_PENDING_BATCHES = 16
 

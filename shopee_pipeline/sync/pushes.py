@@ -16,10 +16,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED, SHOP_AUTHORIZED
 from shopee_pipeline.sync.streams import PUSHED_BY_CODE, StreamSpec, followers
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent
 
-SHOP_AUTHORIZED, SHOP_AUTHORIZATION_CANCELED, AUTHORIZATION_EXPIRING = 1, 2, 12
 SHOP_CODES = frozenset({SHOP_AUTHORIZED, SHOP_AUTHORIZATION_CANCELED, AUTHORIZATION_EXPIRING})
 SYNCED_CODES = frozenset(PUSHED_BY_CODE)
 

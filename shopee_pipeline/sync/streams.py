@@ -16,6 +16,13 @@ from shopee_pipeline.normalize.bookings import BookingRows
 from shopee_pipeline.normalize.escrow import EscrowRows
 from shopee_pipeline.normalize.orders import OrderRows
 from shopee_pipeline.normalize.returns import ReturnRows
+from shopee_pipeline.push_codes import (
+    BOOKING_STATUS_PUSH,
+    BOOKING_TRACKING_NO_PUSH,
+    ORDER_STATUS_PUSH,
+    ORDER_TRACKING_NO_PUSH,
+    RETURN_UPDATES_PUSH,
+)
 from shopee_pipeline.sync.fetch import (
     FetchStream,
     stream_bookings,
@@ -23,14 +30,7 @@ from shopee_pipeline.sync.fetch import (
     stream_orders,
     stream_returns,
 )
-
-# Shopee push codes (`code` of a push): order_status_push, order_trackingno_push, the booking ones, and
-# return_updates_push.
-ORDER_STATUS, ORDER_TRACKING_NO = 3, 4
-BOOKING_STATUS, BOOKING_TRACKING_NO = 23, 24
-RETURN_UPDATES = 29
-# Escrow cannot change while an order is unpaid; any later status may change it.
-STATUSES_WITHOUT_ESCROW_CHANGE = frozenset({"UNPAID"})
+from shopee_pipeline.warehouse.lookups import NO_ESCROW_STATUSES
 
 # Given a push's `code`, its `data` and the key it named, the keys a following stream re-reads (none:
 # the push cannot have changed that stream).
@@ -91,7 +91,7 @@ class StreamSpec:
 
 def _escrow_of_pushed_order(code: int, data: Mapping[str, Any], order_sn: str) -> list[str]:
     """An order status push can change the order's escrow (unless the order is still unpaid)."""
-    changed = code == ORDER_STATUS and data.get("status") not in STATUSES_WITHOUT_ESCROW_CHANGE
+    changed = code == ORDER_STATUS_PUSH and data.get("status") not in NO_ESCROW_STATUSES
     return [order_sn] if changed else []
 
 
@@ -112,7 +112,7 @@ ORDERS = StreamSpec(
     rows=OrderRows,
     child_tables=("order_items", "logistics"),
     child_assets=("order_items", "logistics"),
-    push_codes=frozenset({ORDER_STATUS, ORDER_TRACKING_NO}),
+    push_codes=frozenset({ORDER_STATUS_PUSH, ORDER_TRACKING_NO_PUSH}),
     push_key_fields=("ordersn", "order_sn"),
     money=("gmv", "total_amount"),
     status_column="order_status",
@@ -138,7 +138,7 @@ BOOKINGS = StreamSpec(
     fetch=stream_bookings,
     rows=BookingRows,
     child_tables=("booking_items",),
-    push_codes=frozenset({BOOKING_STATUS, BOOKING_TRACKING_NO}),
+    push_codes=frozenset({BOOKING_STATUS_PUSH, BOOKING_TRACKING_NO_PUSH}),
     push_key_fields=("booking_sn",),
     status_column="booking_status",
     asset_description=(
@@ -156,7 +156,7 @@ RETURNS = StreamSpec(
     fetch=stream_returns,
     rows=ReturnRows,
     child_tables=("return_items",),
-    push_codes=frozenset({RETURN_UPDATES}),
+    push_codes=frozenset({RETURN_UPDATES_PUSH}),
     push_key_fields=("return_sn",),
     money=("refunds", "refund_amount"),
     status_column="status",

@@ -1,5 +1,5 @@
 """Reads the sync needs from the warehouse: known tracking numbers, the orders whose escrow is due, a
-partition's rows, the rows a push names."""
+partition's figures."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from sqlalchemy import (
 
 from shopee_pipeline.warehouse.tables import escrow, logistics, orders, returns
 
-# Escrow cannot exist before an order is paid.
+# Escrow cannot exist (nor change) before an order is paid: the escrow query skips these orders, and an
+# order status push to one of them re-reads no escrow (sync/streams.py).
 NO_ESCROW_STATUSES = ("UNPAID",)
 Windows = Iterable[tuple[int, datetime, datetime]]
 
@@ -146,38 +147,6 @@ def _in_window(table: Table, column: str, shop_id: int, start: datetime, end: da
 def _text_array(values: Iterable[str]) -> BindParameter:
     """One array parameter: a query whose text does not grow (nor need parsing anew) with its keys."""
     return bindparam(None, sorted(set(values)), type_=ARRAY(Text))
-
-
-def rows_in_windows(
-    conn: Connection,
-    table: Table,
-    time_column: str,
-    windows: Iterable[tuple[int, datetime, datetime]],
-    columns: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Rows of `table` whose `time_column` falls in `[start, end)` of one of `(shop_id, start, end)`."""
-    selected = [table.c[name] for name in columns] if columns else list(table.c)
-    clauses = [_in_window(table, time_column, shop_id, start, end) for shop_id, start, end in windows]
-    if not clauses:
-        return pd.DataFrame(columns=[c.name for c in selected], dtype=object)
-    return _frame(conn, select(*selected).where(or_(*clauses)), selected)
-
-
-def rows_with_keys(
-    conn: Connection,
-    table: Table,
-    key_column: str,
-    keys: Iterable[str],
-    shop_ids: Iterable[int],
-    columns: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Rows of `table` of the given shops whose `key_column` is one of `keys`, whatever day they fall on
-    (what a push names: its day may lie outside the run's partitions)."""
-    selected = [table.c[name] for name in columns] if columns else list(table.c)
-    query = select(*selected).where(
-        table.c[key_column] == any_(_text_array(keys)), table.c.shop_id.in_(sorted(set(shop_ids)))
-    )
-    return _frame(conn, query, selected)
 
 
 def _frame(conn: Connection, query: Select, selected: Sequence[ColumnElement]) -> pd.DataFrame:

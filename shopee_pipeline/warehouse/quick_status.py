@@ -34,8 +34,8 @@ class StatusColumn:
     status_column: str
 
 
-ORDER_STATUS = StatusColumn(orders, "order_sn", "order_status")
-BOOKING_STATUS = StatusColumn(bookings, "booking_sn", "booking_status")
+ORDER_STATUS_COLUMN = StatusColumn(orders, "order_sn", "order_status")
+BOOKING_STATUS_COLUMN = StatusColumn(bookings, "booking_sn", "booking_status")
 
 
 def update_status_only(

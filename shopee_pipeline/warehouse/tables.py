@@ -46,6 +46,11 @@ def _money(name: str, comment: str) -> Column:
     return Column(name, Numeric, comment=f"{comment}, in the shop's currency")
 
 
+BOOKKEEPING_COLUMNS = frozenset({"synced_at"})
+"""Columns the warehouse fills itself (the database's `now()` at each write), never a normaliser: the
+upserts leave them out of the rows they stage and compare."""
+
+
 def _synced_at() -> Column:
     """The `synced_at` column every synced main table ends with; it means the same everywhere, so it
     carries its own comment."""

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Connection, DateTime, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
-BOOKKEEPING_COLUMNS = frozenset({"synced_at"})
+from shopee_pipeline.warehouse.tables import BOOKKEEPING_COLUMNS
 
 _stage_names = itertools.count()
 

@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from shopee_pipeline.push_codes import BOOKING_STATUS_PUSH, ORDER_STATUS_PUSH
 from shopee_pipeline.warehouse.quick_status import (
-    BOOKING_STATUS,
-    ORDER_STATUS,
+    BOOKING_STATUS_COLUMN,
+    ORDER_STATUS_COLUMN,
     StatusColumn,
     update_status_only,
 )
@@ -49,8 +50,8 @@ class _StatusPush:
 # order_status_push and booking_status_push, by the `data` fields each carries
 # (docs/shopee-api-notes.md#pushes).
 _STATUS_PUSHES = {
-    3: _StatusPush(ORDER_STATUS, ("ordersn", "order_sn"), "status"),
-    23: _StatusPush(BOOKING_STATUS, ("booking_sn",), "booking_status"),
+    ORDER_STATUS_PUSH: _StatusPush(ORDER_STATUS_COLUMN, ("ordersn", "order_sn"), "status"),
+    BOOKING_STATUS_PUSH: _StatusPush(BOOKING_STATUS_COLUMN, ("booking_sn",), "booking_status"),
 }
 
 

@@ -129,7 +129,7 @@ def run_seed(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) ->
     from shopee_pipeline.defs.resources import ShopeeResource
     from shopee_pipeline.normalize.escrow import normalize_escrow
     from shopee_pipeline.normalize.orders import normalize_orders
-    from shopee_pipeline.sync.fetch import DETAIL_BATCH
+    from shopee_pipeline.shopee.config import DETAIL_BATCH
     from shopee_pipeline.warehouse import tables
 
     resource = ShopeeResource(shop_concurrency=1)

@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 import yaml
 from dagster._config import process_config
+from dagster._core.errors import DagsterInvalidConfigError
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.run_coordinator import QueuedRunCoordinator
@@ -35,6 +36,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 INSTANCE_FILES = ("dagster.docker.yaml", "dagster.k8s.yaml")
 FAKE_API_SERVER = ("10.96.0.1", "443")
+# deploy/'s run queue: `concurrency: runs: max_concurrent_runs` (docs/production.md's arithmetic).
+MAX_CONCURRENT_RUNS = 4
 
 
 def _yaml(path: Path) -> Any:
@@ -91,13 +94,12 @@ def _settings_variables() -> set[str]:
 
 @pytest.fixture
 def deploy_env(monkeypatch, pg_url: str, pg_engine) -> Iterator[dict[str, str]]:
-    """The environment of the compose services (deploy/.env.example's values, the image's default of
-    DAGSTER_MAX_CONCURRENT_RUNS), Dagster's storage on the session's Postgres."""
+    """The environment of the compose services (deploy/.env.example's values), Dagster's storage on the
+    session's Postgres."""
     ensure_schema(pg_engine, DAGSTER_SCHEMA)
     compose_env = _compose()["services"]["dagster_daemon"]["environment"]
     daemon_env = {key: "" if value is None else str(value) for key, value in compose_env.items()}
     env = {**daemon_env, "DAGSTER_POSTGRES_URL": dagster_storage_url(pg_url)}
-    env["DAGSTER_MAX_CONCURRENT_RUNS"] = _dockerfile_env("DAGSTER_MAX_CONCURRENT_RUNS")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     yield env
@@ -118,13 +120,18 @@ def fake_pod(monkeypatch, tmp_path: Path) -> None:
 
 
 def _repo_tag_limits() -> list[dict[str, Any]]:
-    return _yaml(REPO / "dagster.yaml")["run_coordinator"]["config"]["tag_concurrency_limits"]
+    """The per-shop limits of the repository's dagster.yaml (`concurrency: runs:`, else its
+    `run_coordinator` config)."""
+    config = _yaml(REPO / "dagster.yaml")
+    runs = config.get("concurrency", {}).get("runs") or config["run_coordinator"]["config"]
+    return runs["tag_concurrency_limits"]
 
 
 def _assert_queue_monitoring_and_retries(instance: dg.DagsterInstance, max_runs: int) -> None:
-    coordinator = instance.run_coordinator
-    assert isinstance(coordinator, QueuedRunCoordinator)
-    queue = coordinator.get_run_queue_config()
+    assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
+    # What the daemon's queue reads (QueuedRunCoordinatorDaemon): `concurrency: runs:` over the coordinator.
+    queue = instance.get_concurrency_config().run_queue_config
+    assert queue is not None
     assert queue.max_concurrent_runs == max_runs
     assert list(queue.tag_concurrency_limits) == _repo_tag_limits()
     assert instance.run_monitoring_enabled
@@ -154,16 +161,17 @@ def _instance(filename: str, home: Path) -> dg.DagsterInstance:
 def test_instance_config_validates_and_keeps_the_repo_limits(filename: str, deploy_env) -> None:
     config, custom_class = dagster_instance_config(str(DEPLOY), config_filename=filename)
     assert custom_class is None
-    assert config["run_coordinator"]["config"]["tag_concurrency_limits"] == _repo_tag_limits()
-    assert config["run_coordinator"]["config"]["max_concurrent_runs"] == {
-        "env": "DAGSTER_MAX_CONCURRENT_RUNS"
-    }
+    # The queue's limits live under `concurrency: runs:`, the coordinator is named without config.
+    assert config["concurrency"]["runs"]["tag_concurrency_limits"] == _repo_tag_limits()
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == MAX_CONCURRENT_RUNS
+    assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    assert not config["run_coordinator"].get("config")
     assert config["storage"]["postgres"]["postgres_url"] == {"env": "DAGSTER_POSTGRES_URL"}
 
 
 def test_docker_instance_builds_with_its_launcher(deploy_env, tmp_path: Path) -> None:
     with _instance("dagster.docker.yaml", tmp_path) as instance:
-        _assert_queue_monitoring_and_retries(instance, int(_dockerfile_env("DAGSTER_MAX_CONCURRENT_RUNS")))
+        _assert_queue_monitoring_and_retries(instance, MAX_CONCURRENT_RUNS)
         launcher = instance.run_launcher
         assert isinstance(launcher, DockerRunLauncher)
         compose = _compose()
@@ -178,17 +186,36 @@ def test_docker_instance_builds_with_its_launcher(deploy_env, tmp_path: Path) ->
         assert passed["SHOPEE_PARTNER_KEY"] == deploy_env["SHOPEE_PARTNER_KEY"]
 
 
-def test_max_concurrent_runs_follows_its_variable(deploy_env, monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("DAGSTER_MAX_CONCURRENT_RUNS", "2")
-    with _instance("dagster.docker.yaml", tmp_path) as instance:
-        assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 2
+def _instance_from(config: Mapping[str, Any], home: Path) -> dg.DagsterInstance:
+    """The instance of `config` written as home/dagster.yaml, loaded as `DagsterInstance.get()` loads it."""
+    (home / "dagster.yaml").write_text(yaml.safe_dump(dict(config)))
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+
+
+def test_concurrency_runs_is_the_queue_dagster_loads(deploy_env, tmp_path: Path) -> None:
+    """Dagster 1.13.27 takes `concurrency: runs:` as the queue's settings; its `max_concurrent_runs` is a
+    plain number (why deploy/ no longer reads DAGSTER_MAX_CONCURRENT_RUNS), and the old `run_coordinator`
+    config beside it is refused."""
+    config = _yaml(DEPLOY / "dagster.docker.yaml")
+    config["concurrency"]["runs"]["max_concurrent_runs"] = 2
+    with _instance_from(config, tmp_path) as instance:
+        queue = instance.get_concurrency_config().run_queue_config
+        assert queue is not None and queue.max_concurrent_runs == 2
+        assert list(queue.tag_concurrency_limits) == _repo_tag_limits()
+    config["concurrency"]["runs"]["max_concurrent_runs"] = {"env": "DAGSTER_MAX_CONCURRENT_RUNS"}
+    with pytest.raises(DagsterInvalidConfigError):
+        _instance_from(config, tmp_path)
+    config["concurrency"]["runs"]["max_concurrent_runs"] = 2
+    config["run_coordinator"]["config"] = {"max_concurrent_runs": 3}
+    with pytest.raises(DagsterInvalidConfigError, match="incompatible with the `concurrency > runs`"):
+        _instance_from(config, tmp_path)
 
 
 def test_k8s_instance_builds_with_its_launcher_in_a_pod(deploy_env, fake_pod, tmp_path: Path) -> None:
     import kubernetes
 
     with _instance("dagster.k8s.yaml", tmp_path) as instance:
-        _assert_queue_monitoring_and_retries(instance, int(_dockerfile_env("DAGSTER_MAX_CONCURRENT_RUNS")))
+        _assert_queue_monitoring_and_retries(instance, MAX_CONCURRENT_RUNS)
         launcher = instance.run_launcher
         assert isinstance(launcher, K8sRunLauncher)
         assert launcher.env_secrets == ["shopee-pipeline-env"]
@@ -207,19 +234,22 @@ def _helm_values() -> dict[str, Any]:
 
 def _rendered_instance(values: Mapping[str, Any]) -> dict[str, Any]:
     """The dagster.yaml pieces the chart renders from `values` (its instance ConfigMap and helpers:
-    configmap-instance.yaml, _run-coordinator.tpl, _run-launcher.tpl for K8sRunLauncher)."""
+    configmap-instance.yaml, _run-coordinator.tpl, _concurrency.tpl, _run-launcher.tpl for
+    K8sRunLauncher). The chart refuses queue limits both under the coordinator and under `concurrency`,
+    and renders the coordinator's `config` only when it has values."""
     daemon = values["dagsterDaemon"]
     queued = daemon["runCoordinator"]["config"]["queuedRunCoordinator"]
+    assert not queued, "queue limits belong under `concurrency.runs` (the chart refuses both)"
+    runs = values["concurrency"]["runs"]
     monitoring, retries = daemon["runMonitoring"], daemon["runRetries"]
     k8s = values["runLauncher"]["config"]["k8sRunLauncher"]
     return {
-        "run_coordinator": {
-            "module": "dagster.core.run_coordinator",
-            "class": "QueuedRunCoordinator",
-            "config": {
-                "max_concurrent_runs": queued["maxConcurrentRuns"],
-                "tag_concurrency_limits": queued["tagConcurrencyLimits"],
-            },
+        "run_coordinator": {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator"},
+        "concurrency": {
+            "runs": {
+                "max_concurrent_runs": runs["maxConcurrentRuns"],
+                "tag_concurrency_limits": runs["tagConcurrencyLimits"],
+            }
         },
         "run_launcher": {
             "module": "dagster_k8s",
@@ -266,11 +296,11 @@ def test_helm_values_render_the_k8s_instance(tmp_path: Path, fake_pod) -> None:
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(_rendered_instance(values)))
     rendered, _ = dagster_instance_config(str(tmp_path))
     expected, _ = dagster_instance_config(str(DEPLOY), config_filename="dagster.k8s.yaml")
-    for section in ("run_monitoring", "run_retries", "retention", "python_logs", "telemetry"):
+    for section in ("concurrency", "run_monitoring", "run_retries", "retention", "python_logs", "telemetry"):
         assert rendered[section] == expected[section], section
-    queued = rendered["run_coordinator"]["config"]
-    assert queued["tag_concurrency_limits"] == _repo_tag_limits()
-    assert queued["max_concurrent_runs"] == int(_dockerfile_env("DAGSTER_MAX_CONCURRENT_RUNS"))
+    runs = rendered["concurrency"]["runs"]
+    assert runs["tag_concurrency_limits"] == _repo_tag_limits()
+    assert runs["max_concurrent_runs"] == MAX_CONCURRENT_RUNS
     # The chart's launcher config builds a K8sRunLauncher, with the same env sources as dagster.k8s.yaml.
     launcher_config = rendered["run_launcher"]
     launcher = ConfigurableClassData(
@@ -303,12 +333,53 @@ def test_helm_storage_is_the_external_postgres_with_its_schema(monkeypatch) -> N
     assert url.endswith("/postgres?sslmode=require&options=-c%20search_path%3D" + DAGSTER_SCHEMA)
 
 
+def _repo_locations() -> dict[str, str]:
+    """The repository's workspace.yaml: module by location name (what `make dev` loads)."""
+    entries = _yaml(REPO / "workspace.yaml")["load_from"]
+    return {e["python_module"]["location_name"]: e["python_module"]["module_name"] for e in entries}
+
+
+def _served_location(args: list[str]) -> tuple[str, str]:
+    """`(location name, module)` of `dagster api grpc` arguments."""
+    return args[args.index("--location-name") + 1], args[args.index("-m") + 1]
+
+
+def test_deploy_ships_every_code_location_of_the_workspace() -> None:
+    """compose, its workspace and the Helm values serve both locations of workspace.yaml
+    (`shopee_pipeline` and the dbt one, `shopee_analytics`), each from the image."""
+    locations = _repo_locations()
+    assert set(locations) == {"shopee_pipeline", "shopee_analytics"}
+    services = _compose()["services"]
+    grpc = {name: s for name, s in services.items() if s.get("command", [])[:3] == ["dagster", "api", "grpc"]}
+    served = dict(_served_location(s["command"]) for s in grpc.values())
+    assert served == locations
+    workspace = _yaml(DEPLOY / "workspace.yaml")
+    assert ensure_workspace_config(workspace, str(DEPLOY / "workspace.yaml"))
+    for entry in workspace["load_from"]:
+        server = entry["grpc_server"]
+        command = services[server["host"]]["command"]
+        assert _served_location(command)[0] == server["location_name"]
+        assert command[command.index("-p") + 1] == str(server["port"])
+        assert "DAGSTER_CURRENT_IMAGE" in services[server["host"]]["environment"]
+    assert {e["grpc_server"]["location_name"] for e in workspace["load_from"]} == set(locations)
+    # The webserver and the daemon wait for both servers.
+    for name in ("dagster_webserver", "dagster_daemon"):
+        assert {host for host in services[name]["depends_on"] if host in grpc} == set(grpc)
+    deployments = _helm_values()["dagster-user-deployments"]["deployments"]
+    assert dict(_served_location(d["dagsterApiGrpcArgs"]) for d in deployments) == locations
+    for deployment in deployments:
+        assert deployment["envSecrets"] == [{"name": "shopee-pipeline-env"}]
+        assert deployment["includeConfigInLaunchedRuns"]["enabled"] is True
+
+
 def test_helm_user_deployment_serves_the_code_location_as_compose_does() -> None:
-    (deployment,) = _helm_values()["dagster-user-deployments"]["deployments"]
-    code_command = _compose()["services"]["shopee_code"]["command"]
-    assert code_command[:3] == ["dagster", "api", "grpc"]
-    assert deployment["dagsterApiGrpcArgs"] == code_command[7:]
-    assert deployment["envSecrets"] == [{"name": "shopee-pipeline-env"}]
+    deployments = _helm_values()["dagster-user-deployments"]["deployments"]
+    services = _compose()["services"]
+    for deployment, service in zip(deployments, ("shopee_code", "shopee_analytics"), strict=True):
+        code_command = services[service]["command"]
+        assert code_command[:3] == ["dagster", "api", "grpc"]
+        assert deployment["dagsterApiGrpcArgs"] == code_command[7:]
+        assert deployment["envSecrets"] == [{"name": "shopee-pipeline-env"}]
 
 
 def _image_path_to_repo(argument: str) -> str:
@@ -345,15 +416,16 @@ def test_compose_services_run_real_commands() -> None:
     commands = {name: _parse_command(spec["command"]) for name, spec in services.items() if "command" in spec}
     assert commands == {
         "shopee_code": "dagster api grpc",
+        "shopee_analytics": "dagster api grpc",
         "dagster_webserver": "dagster-webserver -h",
         "dagster_daemon": "dagster-daemon run",
         "shopee_webhook": "shopee-pipeline webhook",
     }
     assert services["dagster_postgres"]["profiles"] == ["local-postgres"]
     assert ensure_workspace_config(_yaml(DEPLOY / "workspace.yaml"), str(DEPLOY / "workspace.yaml"))
-    (server,) = _yaml(DEPLOY / "workspace.yaml")["load_from"]
-    assert server["grpc_server"]["host"] in services
-    assert str(server["grpc_server"]["port"]) in services["shopee_code"]["command"]
+    for entry in _yaml(DEPLOY / "workspace.yaml")["load_from"]:
+        server = entry["grpc_server"]
+        assert str(server["port"]) in services[server["host"]]["command"]
 
 
 def test_compose_refuses_to_start_without_the_secrets() -> None:

@@ -1,18 +1,21 @@
 """A failed run reaches the operators' webhook: shop, partition and the step's one-line error, no secret;
-a webhook that fails fails the sensor's tick (so the run is posted again); unset, nothing is sent."""
+a webhook that fails fails the sensor's tick (so the run is posted again); unset, nothing is sent. A failed
+check (the daily authorization check on `shops`) takes the same path, naming the check and its shops."""
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import dagster as dg
 import pytest
 
-from shopee_pipeline.alerts import FailedRun, alert_text
+from shopee_pipeline.alerts import FailedCheck, FailedRun, alert_text
 from shopee_pipeline.defs.alerts import alert_on_run_failure
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.warehouse.shops import set_active
 from shopee_pipeline_tests.integration.test_assets_e2e import materialize, today
+from shopee_pipeline_tests.integration.test_triggers import authorization_ending, run_authorization_check
 
 
 class _Webhook:
@@ -115,3 +118,36 @@ def test_the_alert_names_a_tick_slice_and_masks_secrets() -> None:
     assert "run 01234567 of `sync_shopee` (auto_sync)" in text
     assert "shops: 11, 12, 13" in text and "partition: 2026-11-25|11 .. 2026-11-25|13" in text
     assert key not in text and "abcdef0123456789" not in text and "shop 12: error_auth" in text
+
+
+def test_a_failed_check_is_posted_with_its_check_and_shops(pipeline, monkeypatch) -> None:
+    webhook = _Webhook()
+    shop = pipeline.sandbox.shop_ids[1]
+    try:
+        monkeypatch.setenv("SHOPEE_ALERT_WEBHOOK_URL", webhook.url)
+        get_settings.cache_clear()
+        with authorization_ending(pipeline, shop, timedelta(days=2)):
+            result, evaluation = run_authorization_check(pipeline)
+        assert not result.success and not evaluation.passed
+        alert_on_run_failure(_failure_context(pipeline, result.run_id))
+        [message] = webhook.received
+        text = message["text"]
+        assert result.run_id[:8] in text and "shop_authorization_check_job" in text
+        assert "check `shops:authorization_not_expiring` failed" in text
+        assert f"shops: {shop}\n" in text and "re-authorize" in text
+        assert pipeline.sandbox.partner_key not in text and "secret-path" not in text
+    finally:
+        webhook.stop()
+        get_settings.cache_clear()
+
+
+def test_the_alert_names_failed_checks_and_their_shops_and_masks_secrets() -> None:
+    key = "partner-key-0123456789abcdef"
+    check = FailedCheck(
+        "shops", "authorization_not_expiring", f"shops 7 (A), 9 (B) expire; key {key}", ("7", "9")
+    )
+    text = alert_text(FailedRun("fedcba9876543210", "shop_authorization_check_job", {}, [], (check,)), [key])
+    assert "run fedcba98 of `shop_authorization_check_job` (manual) failed" in text
+    assert "shops: 7, 9\npartition: not partitioned" in text
+    assert "check `shops:authorization_not_expiring` failed: shops 7 (A), 9 (B) expire" in text
+    assert key not in text

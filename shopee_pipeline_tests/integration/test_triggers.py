@@ -2,7 +2,9 @@
 and one push carried end to end: receiver -> webhook_events -> sensor -> run -> new status in orders."""
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
@@ -10,13 +12,15 @@ import requests
 from dagster._core.test_utils import create_run_for_test
 from sqlalchemy import select
 
+from shopee_pipeline import clock
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.schedules import build_auto_sync_schedule
 from shopee_pipeline.defs.sensors import shop_partitions_sensor
+from shopee_pipeline.defs.shops import AUTHORIZATION_CHECK, EXPIRING_SHOPS_METADATA
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_TAG, SHOPS_TAG
 from shopee_pipeline.warehouse import tables
-from shopee_pipeline.warehouse.shops import set_active
+from shopee_pipeline.warehouse.shops import set_active, set_authorization_expiry
 from shopee_pipeline.warehouse.webhook_events import insert_event
 from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
@@ -267,22 +271,54 @@ def test_lost_pushes_are_recovered_and_confirmed(pipeline) -> None:
         assert len(list(conn.execute(select(tables.webhook_events.c.event_id)).scalars())) == lost_before
 
 
-def test_authorization_watch_names_expiring_shops(pipeline) -> None:
-    from datetime import timedelta
+def run_authorization_check(pipeline) -> tuple[dg.ExecuteInProcessResult, dg.AssetCheckEvaluation]:
+    """One run of `shop_authorization_check_job` (what `shop_authorization_daily` launches) and its
+    check's evaluation."""
+    result = defs.resolve_job_def("shop_authorization_check_job").execute_in_process(
+        instance=pipeline.instance, raise_on_error=False
+    )
+    [evaluation] = result.get_asset_check_evaluations()
+    return result, evaluation
 
-    from shopee_pipeline.defs.sensors import shop_authorization_watch
-    from shopee_pipeline.warehouse.shops import set_authorization_expiry
 
-    quiet = evaluate(shop_authorization_watch, pipeline)
-    assert isinstance(quiet, dg.SkipReason)
-    soon = pipeline.sandbox.shop_ids[2]
+@contextmanager
+def authorization_ending(pipeline, shop: int, after: timedelta) -> Iterator[None]:
+    """`shop`'s authorization ends `after` from the pipeline's now; restored on exit."""
     with pipeline.warehouse.begin() as conn:
-        set_authorization_expiry(conn, soon, datetime.now(UTC) + timedelta(days=3))
+        set_authorization_expiry(conn, shop, clock.now() + after)
     try:
-        evaluate(shop_authorization_watch, pipeline)
-        raise AssertionError("the watch should fail its tick")
-    except dg.Failure as failure:
-        assert str(soon) in failure.description and "re-authorize" in failure.description
+        yield
+    finally:
+        with pipeline.warehouse.begin() as conn:
+            set_authorization_expiry(conn, shop, None)
+
+
+def test_authorization_check_on_shops_fails_only_for_a_shop_expiring_within_7_days(pipeline) -> None:
+    result, evaluation = run_authorization_check(pipeline)
+    assert result.success and evaluation.passed
+    assert evaluation.asset_key == dg.AssetKey("shops") and evaluation.check_name == AUTHORIZATION_CHECK
+    soon = pipeline.sandbox.shop_ids[2]
+    with authorization_ending(pipeline, soon, timedelta(days=8)):
+        result, evaluation = run_authorization_check(pipeline)
+        assert result.success and evaluation.passed
+    with authorization_ending(pipeline, soon, timedelta(days=3)):
+        result, evaluation = run_authorization_check(pipeline)
+    # Blocking with ERROR severity: the run fails, so the run-failure alert hears of it.
+    assert not result.success and not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    assert str(soon) in (evaluation.description or "") and "re-authorize" in (evaluation.description or "")
+    assert evaluation.metadata[EXPIRING_SHOPS_METADATA].value == str(soon)
+    others = [str(shop) for shop in pipeline.sandbox.shop_ids if shop != soon]
+    assert not any(shop in (evaluation.description or "") for shop in others)
+
+
+def test_authorization_check_runs_daily_on_its_schedule(pipeline) -> None:
+    schedule = defs.resolve_schedule_def("shop_authorization_daily")
+    assert schedule.cron_schedule == "0 8 * * *"
+    assert schedule.execution_timezone == pipeline.settings.timezone.key
+    assert schedule.job_name == "shop_authorization_check_job"
+    checks = defs.resolve_job_def("shop_authorization_check_job").asset_layer.asset_graph.asset_check_keys
+    assert dg.AssetCheckKey(dg.AssetKey("shops"), AUTHORIZATION_CHECK) in checks
 
 
 def test_purge_deletes_old_runs_with_their_events(pipeline) -> None:

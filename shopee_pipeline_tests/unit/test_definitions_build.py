@@ -70,3 +70,50 @@ def test_build_definitions_honours_the_timezone_and_start_date_it_is_given() -> 
     other = build_definitions(load_settings({"SHOPEE_TIMEZONE": "Asia/Jakarta"}))
     assert _daily(other, "orders").timezone == "Asia/Jakarta"
     assert other.get_schedule_def("auto_sync_every_15_minutes").execution_timezone == "Asia/Jakarta"
+
+
+_IMPORT_ONLY = """
+import sys
+import shopee_pipeline.analytics.definitions as analytics
+import shopee_pipeline.definitions as sync
+from dagster._core.workspace.autodiscovery import loadable_targets_from_python_module
+
+built = sync.loaded_definitions.cache_info().currsize + analytics.loaded_definitions.cache_info().currsize
+targets = [
+    target.attribute
+    for module in ("shopee_pipeline.definitions", "shopee_pipeline.analytics.definitions")
+    for target in loadable_targets_from_python_module(module, None)
+]
+print(built, *targets)
+"""
+
+
+def test_importing_the_locations_builds_nothing_and_dagster_finds_lazy_entry_points(tmp_path) -> None:
+    """Both code locations are `@dg.definitions` entry points: importing them (as Dagster's loader does
+    before it calls the entry point) builds no definitions and runs no `dbt parse` (the target folder
+    stays empty)."""
+    import os
+    import subprocess
+
+    target = tmp_path / "dbt_target"
+    target.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPEE_")}
+    env["SHOPEE_DBT_TARGET_DIR"] = str(target)
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_ONLY],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "shopee_pipeline_definitions", "shopee_analytics_definitions"]
+    assert not any(target.iterdir())
+
+
+def test_defs_is_the_definitions_the_entry_point_loads() -> None:
+    from shopee_pipeline import definitions
+
+    assert isinstance(definitions.defs, dg.Definitions)
+    assert definitions.shopee_pipeline_definitions() is definitions.defs
