@@ -215,9 +215,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
     """Keep the whole stack running until interrupted."""
-    from shopee_pipeline.launcher import dev
+    from shopee_pipeline.launcher import PortInUseError, dev
 
-    if dev(shops=args.shops, ui_port=args.ui_port, receiver_port=args.receiver_port) != 0:
+    try:
+        status = dev(shops=args.shops, ui_port=args.ui_port, receiver_port=args.receiver_port)
+    except PortInUseError as exc:
+        raise CommandError(str(exc)) from None
+    if status != 0:
         raise CommandError("the stack stopped because one of its processes exited")
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -33,6 +35,7 @@ from shopee_pipeline.warehouse.store import Warehouse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SYNC_SELECTION = ",".join(SYNC_ASSET_KEYS)
+DAGSTER_HOME_NAME = "dagster_home"
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,70 @@ def prepare_stack(settings: Settings) -> LocalStack:
     warehouse = Warehouse.from_settings(settings)
     upgrade(warehouse.engine, settings.db_schema)
     ensure_schema(warehouse.engine, DAGSTER_SCHEMA)
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.symlink_to(REPO_ROOT / "dagster.yaml")
+    home = dagster_home(settings)
+    link_instance_config(home)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ["DAGSTER_POSTGRES_URL"] = dagster_storage_url(url)
     return LocalStack(warehouse, home, os.environ["DAGSTER_POSTGRES_URL"])
+
+
+def dagster_home(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
+    """The Dagster home of the local stack: `DAGSTER_HOME` when set, else `SHOPEE_DATA_DIR/dagster_home`.
+
+    The Makefile's `DAGSTER_HOME ?=` line states the same rule, so `make demo`, `make dev` and
+    `shopee-pipeline demo`/`dev` always meet in one instance."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("DAGSTER_HOME") or settings.data_dir / DAGSTER_HOME_NAME)
+
+
+def link_instance_config(home: Path) -> Path:
+    """Make `home/dagster.yaml` a link to this clone's `dagster.yaml`, creating `home` if needed.
+
+    A link that points anywhere else (a deleted clone's, another live clone's) is replaced, never
+    followed; a regular file the user wrote stays as it is. Returns the config's path."""
+    home.mkdir(parents=True, exist_ok=True)
+    config, target = home / "dagster.yaml", REPO_ROOT / "dagster.yaml"
+    if config.is_symlink():
+        if Path(os.readlink(config)) == target:
+            return config
+    elif config.exists():
+        return config
+    fresh = home / f".dagster.yaml.{os.getpid()}"
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(target)
+    os.replace(fresh, config)  # atomic: a process reading the instance never finds no config
+    return config
+
+
+class PortInUseError(RuntimeError):
+    """A port the stack needs is taken; the message names it and how to choose another."""
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether `host:port` cannot be bound, as the webserver and the receiver bind it (SO_REUSEADDR, so
+    a socket of an earlier run in TIME_WAIT does not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports(ui_port: int, receiver_port: int) -> None:
+    """Raise `PortInUseError` when the UI's or the receiver's port is taken (or both are one port)."""
+    if ui_port == receiver_port:
+        raise PortInUseError(f"the Dagster UI and the webhook receiver cannot share port {ui_port}")
+    for port, what, option in (
+        (ui_port, "the Dagster UI", "--ui-port (make dev UI_PORT=...)"),
+        (receiver_port, "the webhook receiver", "--receiver-port (make dev RECEIVER_PORT=...)"),
+    ):
+        if port_in_use(port):
+            raise PortInUseError(
+                f"port {port} for {what} is already in use: "
+                f"stop what holds it or choose another with {option}"
+            )
 
 
 def use_sandbox(url: str, partner_id: int, partner_key: str, first_day: date | None = None) -> Settings:
@@ -192,9 +251,11 @@ def second_shell_exports(
 def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_port: int = 8000) -> int:
     """The stack kept running until SIGTERM or Ctrl-C: Dagster UI and daemon on `ui_port` (schedule and
     sensors on), the webhook receiver on `receiver_port`, and a sandbox whose clock runs `clock_rate` times
-    faster, pushing to the receiver. On exit every process it started is stopped, Postgres last."""
+    faster, pushing to the receiver. On exit every process it started is stopped, Postgres last. A port
+    already in use raises `PortInUseError` before anything starts."""
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 
+    check_ports(ui_port, receiver_port)  # before anything starts: nothing to stop when one is taken
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack as Ctrl-C does
     settings = get_settings()
     key_as_set, url_as_set = settings.partner_key is not None, settings.database_url is not None
