@@ -225,26 +225,62 @@ def sandbox_credentials(
     return {name: value for name, value in chosen.items() if value is not None}
 
 
+SECOND_SHELL_NAMES = (
+    "SHOPEE_API_BASE_URL",
+    "SHOPEE_PARTNER_ID",
+    "SHOPEE_PARTNER_KEY",
+    "SHOPEE_SYNC_START_DATE",
+    "SHOPEE_WEBHOOK_URL",
+    "SHOPEE_UI_URL",
+    "DATABASE_URL",
+    "SHOPEE_DB_SCHEMA",
+    "SHOPEE_DATA_DIR",
+    "DAGSTER_HOME",
+    "DAGSTER_POSTGRES_URL",
+)
+"""What a second shell needs of `dev`'s environment, in the order `dev` prints it."""
+SECRET_NAMES = frozenset({"SHOPEE_PUSH_PARTNER_KEY", "SHOPEE_ALERT_WEBHOOK_URL"})
+"""Secrets only the user sets: named among the exports, never printed."""
+
+
 def second_shell_exports(
     settings: Settings, stack: LocalStack, key_as_set: bool, url_as_set: bool
 ) -> list[str]:
-    """The `export` lines a second shell pastes to run `dagster asset materialize` against this stack.
+    """The lines a second shell pastes to work on this stack as the UI sees it (`shopee-pipeline sync`,
+    `dagster asset materialize`): every variable `dev` set (the sandbox's, the first partition
+    `SHOPEE_SYNC_START_DATE`, the UI's address), any other `SHOPEE_*` variable of this shell, and the
+    venv's bin first on `PATH`.
 
-    A partner key or database URL the user set (a real secret) is named, never printed."""
-    names = ["SHOPEE_API_BASE_URL", "SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY", "DATABASE_URL"]
-    names += ["SHOPEE_DB_SCHEMA", "SHOPEE_DATA_DIR", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL"]
+    A partner key, database URL or other secret the user set is named, never printed."""
     values = {
-        **{name: os.environ.get(name, "") for name in names},
+        **{name: os.environ.get(name, "") for name in SECOND_SHELL_NAMES},
+        "SHOPEE_SYNC_START_DATE": settings.sync_start_date.isoformat(),
         "SHOPEE_DB_SCHEMA": settings.db_schema,
         "SHOPEE_DATA_DIR": str(settings.data_dir),
         "DAGSTER_HOME": str(stack.dagster_home),
         "DAGSTER_POSTGRES_URL": stack.dagster_url,
     }
-    hidden = {"SHOPEE_PARTNER_KEY"} if key_as_set else set()
+    names = [*SECOND_SHELL_NAMES]
+    names += sorted(n for n in os.environ if n.startswith("SHOPEE_") and n not in SECOND_SHELL_NAMES)
+    hidden = set(SECRET_NAMES) | ({"SHOPEE_PARTNER_KEY"} if key_as_set else set())
     hidden |= {"DATABASE_URL", "DAGSTER_POSTGRES_URL"} if url_as_set else set()
-    return [
-        f"# {name}: as set in this shell" if name in hidden else f"export {name}={shlex.quote(values[name])}"
+    lines = [
+        f"# {name}: as set in this shell"
+        if name in hidden
+        else f"export {name}={shlex.quote(values.get(name) or os.environ[name])}"
         for name in names
+    ]
+    return [*lines, f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"']
+
+
+def example_commands(settings: Settings, sandbox) -> list[str]:
+    """A `shopee-pipeline sync` and the `dagster asset materialize` it stands for, on the first partition
+    of the first sandbox shop."""
+    day, shop = settings.sync_start_date.isoformat(), sandbox.shop_ids[0]
+    return [
+        f"shopee-pipeline sync --shop {shop} --date {day}",
+        f"dagster asset materialize -m shopee_pipeline.definitions --select {SYNC_SELECTION} "
+        f"--partition '{day}|{shop}'",
     ]
 
 
@@ -263,6 +299,7 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
     # Children use the URL as given: they never join (or start) an embedded server of their own.
     os.environ["DATABASE_URL"] = resolve_database_url(settings)
     os.environ["SHOPEE_WEBHOOK_URL"] = webhook_url = f"http://127.0.0.1:{receiver_port}/api/webhook"
+    os.environ["SHOPEE_UI_URL"] = f"http://127.0.0.1:{ui_port}"  # links `shopee-pipeline sync` prints
     config = SandboxConfig(
         shops=shops, push_url=webhook_url, clock_rate=clock_rate, **sandbox_credentials(settings)
     )
@@ -277,8 +314,14 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
         ui += ["-w", str(REPO_ROOT / "workspace.yaml")]
         ui += ["-p", str(ui_port), "--log-level", "info"]
         print(f"dev: Dagster UI http://127.0.0.1:{ui_port}, receiver {webhook_url}, sandbox {sandbox.url}")
-        print("dev: a second shell runs `dagster asset materialize -m shopee_pipeline.definitions` after:")
-        print("\n".join(second_shell_exports(settings, stack, key_as_set, url_as_set)), flush=True)
+        print("dev: paste these lines into a second shell to work on this stack as the UI shows it:")
+        print("\n".join(second_shell_exports(settings, stack, key_as_set, url_as_set)))
+        print(
+            "dev: then, e.g. (the first day and a shop of this stack):",
+            *example_commands(settings, sandbox),
+            sep="\n  ",
+        )
+        sys.stdout.flush()
         children: list[subprocess.Popen] = []
         try:
             children.append(start_group([*cli, "webhook", "serve", "--port", str(receiver_port)]))
