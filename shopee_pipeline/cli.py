@@ -167,15 +167,8 @@ def _run_sync(settings: Settings, shop_id: int, days: Days, assets: Sequence[str
 
 def _print_run(report: RunReport, what: str) -> None:
     """`run <id> succeeded: <what>`, then the rows it wrote per table and its Shopee calls."""
-    from shopee_pipeline.sync.streams import SYNCED_TABLES
-    from shopee_pipeline.text_table import render_table
-
     print(f"run {report.run_id} succeeded: {what}")
-    order = {table: i for i, table in enumerate(SYNCED_TABLES)}
-    tables = sorted(report.rows, key=lambda table: order.get(table, len(order)))
-    rows = [[t, report.rows[t].written, report.rows[t].inserted, report.rows[t].updated] for t in tables]
-    print("\n".join(render_table(["table", "rows written", "inserted", "updated"], rows, indent="  ")))
-    print(f"  Shopee API calls: {report.api_calls}")
+    print("\n".join(report.table_lines()))
 
 
 def cmd_db_revision(args: argparse.Namespace, settings: Settings) -> None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START
+from shopee_pipeline.sync.streams import SYNCED_TABLES
+from shopee_pipeline.text_table import render_table
 
 # The run's events stay in its event log (and the UI); the console keeps to the command's own summary.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -41,6 +43,15 @@ class RunReport:
     rows: dict[str, TableRows] = field(default_factory=dict)
     api_calls: int = 0
     failure: str | None = None
+
+    def table_lines(self, indent: str = "  ") -> list[str]:
+        """The rows written per table as an aligned table, tables in the stream registry's order, then
+        the Shopee calls."""
+        order = {table: i for i, table in enumerate(SYNCED_TABLES)}
+        tables = sorted(self.rows, key=lambda table: order.get(table, len(order)))
+        rows = [[t, self.rows[t].written, self.rows[t].inserted, self.rows[t].updated] for t in tables]
+        header = ["table", "rows written", "inserted", "updated"]
+        return [*render_table(header, rows, indent=indent), f"{indent}Shopee API calls: {self.api_calls}"]
 
 
 def _value(metadata: Mapping[str, dg.MetadataValue], name: str) -> int | None:
