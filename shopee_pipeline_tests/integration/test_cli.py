@@ -31,8 +31,15 @@ def test_connect_list_deactivate(cli_env, sandbox, warehouse, capsys) -> None:
     shop = sandbox.shop_ids[0]
     assert main(["db", "upgrade"]) == 0
     assert main(["shops", "connect", "--shop-id", str(shop), "--code", sandbox.authorize(shop)]) == 0
+    capsys.readouterr()
     assert main(["shops", "list"]) == 0
-    assert str(shop) in capsys.readouterr().out
+    header, row, footer = capsys.readouterr().out.splitlines()
+    assert str(shop) in row and footer == "1 shops; times in Asia/Jakarta"
+    for column in ("name", "active", "token expires", "authorization ends", "last sync"):
+        start = header.index(column)  # each value starts under its column's name
+        assert row[start - 1] == " " and row[start] != " ", column
+    expiry = row[header.index("token expires") : header.index("authorization ends")].strip()
+    assert expiry.endswith(" WIB") and "+00:00" not in row  # SHOPEE_TIMEZONE, never UTC
     assert main(["shops", "deactivate", "--shop-id", str(shop)]) == 0
     with warehouse.connect() as conn:
         assert (
@@ -192,3 +199,147 @@ def test_every_option_has_help_and_shows_its_default() -> None:
             if action.default is not None and not action.required:
                 assert f"(default: {action.default})" in help_text, f"{name} {action.option_strings[0]}"
     assert checked >= 20
+
+
+# `shopee-pipeline sync`: a second shell's way to sync a shop's days now, through Dagster.
+
+UI = "http://127.0.0.1:3999"
+
+
+@pytest.fixture
+def sync_shell(pipeline, pg_url, pg_engine, tmp_path, monkeypatch):
+    """The environment of a second shell: the pipeline's variables, a fresh Dagster home on the session's
+    database (which holds no shop partition yet) and the UI's address."""
+    from shopee_pipeline_tests.integration.test_dagster_project import _dagster_env
+
+    env = _dagster_env(pg_url, tmp_path, pg_engine) | {"SHOPEE_UI_URL": UI}
+    for name in ("DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "SHOPEE_UI_URL"):
+        monkeypatch.setenv(name, env[name])
+    return env
+
+
+def _sync(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "shopee_pipeline.cli", "sync", *argv]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _printed_rows(stdout: str) -> dict[str, int]:
+    """`table -> rows written` from the table `sync` prints."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:3] == ["table", "rows", "written"])
+    rows = {}
+    for line in lines[start + 1 :]:
+        parts = line.split()
+        if not parts or not parts[1].isdigit():
+            break
+        rows[parts[0]] = int(parts[1])
+    return rows
+
+
+def _run_of(stdout: str, tmp_home: str):
+    import dagster as dg
+
+    run_id = stdout.splitlines()[0].split()[1]
+    with dg.DagsterInstance.from_config(tmp_home) as instance:
+        return instance.get_run_by_id(run_id)
+
+
+def _count(warehouse, table: str, shop: int) -> int:
+    from sqlalchemy import func
+
+    with warehouse.connect() as conn:
+        t = tables.metadata.tables[table]
+        return conn.execute(select(func.count()).select_from(t).where(t.c.shop_id == shop)).scalar_one()
+
+
+def test_sync_runs_one_partition_through_dagster_and_reports_it(pipeline, sync_shell) -> None:
+    import dagster as dg
+
+    from shopee_pipeline_tests.pinned_clock import sandbox_day
+
+    shop = pipeline.sandbox.shop_ids[0]
+    day = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
+    completed = _sync(sync_shell, "--shop", str(shop), "--date", day.isoformat())
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    print(f"\n{completed.stdout}")
+    assert completed.stderr == ""
+    run = _run_of(completed.stdout, sync_shell["DAGSTER_HOME"])
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags["dagster/partition"] == f"{day.isoformat()}|{shop}"
+    assert (
+        completed.stdout.splitlines()[0]
+        == f"run {run.run_id} succeeded: shop {shop} (" + (completed.stdout.splitlines()[0].split("(", 1)[1])
+    )
+    assert completed.stdout.strip().splitlines()[-1] == f"{UI}/runs/{run.run_id}"
+    printed = _printed_rows(completed.stdout)
+    assert set(printed) >= {"orders", "order_items", "logistics", "escrow", "bookings", "returns"}
+    for table in ("orders", "logistics", "escrow", "bookings"):
+        assert printed[table] == _count(pipeline.warehouse, table, shop), table  # the schema was empty
+    assert printed["orders"] > 0
+    for other in pipeline.sandbox.shop_ids[1:]:
+        assert _count(pipeline.warehouse, "orders", other) == 0
+
+
+def test_sync_of_a_range_and_some_assets(pipeline, sync_shell) -> None:
+    from datetime import timedelta
+
+    from shopee_pipeline_tests.pinned_clock import sandbox_day
+
+    shop = pipeline.sandbox.shop_ids[1]
+    last = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
+    days = f"{(last - timedelta(days=1)).isoformat()}..{last.isoformat()}"
+    completed = _sync(
+        sync_shell, "--shop", str(shop), "--date", days, "--assets", "orders,order_items,logistics"
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    run = _run_of(completed.stdout, sync_shell["DAGSTER_HOME"])
+    assert (
+        run.tags["dagster/asset_partition_range_start"] == f"{(last - timedelta(days=1)).isoformat()}|{shop}"
+    )
+    assert run.tags["dagster/asset_partition_range_end"] == f"{last.isoformat()}|{shop}"
+    printed = _printed_rows(completed.stdout)
+    assert set(printed) == {"orders", "order_items", "logistics"}
+    assert printed["orders"] == _count(pipeline.warehouse, "orders", shop) > 0
+    assert _count(pipeline.warehouse, "bookings", shop) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["--date", "2026-11-01"],
+            "2026-11-01 is before the first partition 2026-11-10 (SHOPEE_SYNC_START_DATE)",
+        ),
+        (["--date", "2026-11-12..2026-11-11"], "the range 2026-11-12..2026-11-11 ends before it starts"),
+        (["--date", "2026-13-01"], "'2026-13-01' is not a YYYY-MM-DD date"),
+        (["--date", "2999-01-01"], "2999-01-01 is after today's partition"),
+        (
+            ["--date", "2026-11-12", "--assets", "orders,orderz"],
+            "unknown asset 'orderz'; the synced assets are",
+        ),
+        (["--date", "2026-11-12", "--shop", "999"], "shop 999 is not connected; connected: "),
+    ],
+)
+def test_sync_answers_bad_input_in_one_line_before_any_run(
+    pipeline, sync_shell, monkeypatch, capsys, argv, expected
+) -> None:
+    import dagster as dg
+
+    monkeypatch.setenv("SHOPEE_SYNC_START_DATE", "2026-11-10")
+    get_settings.cache_clear()
+    if "--shop" not in argv:
+        argv = [*argv, "--shop", str(pipeline.sandbox.shop_ids[0])]
+    with dg.DagsterInstance.get() as instance:  # the session's storage may hold other tests' runs
+        runs_before = instance.get_runs_count()
+    try:
+        code = main(["sync", *argv])
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and expected in err, err
+    if "999" in argv:  # every connected shop, named
+        names = [f"{shop} (" for shop in pipeline.sandbox.shop_ids]
+        assert all(name in err for name in names), err
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_runs_count() == runs_before

@@ -4,6 +4,7 @@ exports it prints, and SIGTERM or Ctrl-C stops every process it started, the emb
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import signal
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,10 +50,37 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def _export_lines(console: str) -> list[str]:
+    return [line for line in console.splitlines() if line.startswith("export ")]
+
+
 def _exports(console: str) -> dict[str, str]:
-    """The `export NAME=value` lines `dev` printed, as a shell would read them."""
-    lines = [line for line in console.splitlines() if line.startswith("export ")]
-    return dict(shlex.split(line)[1].split("=", 1) for line in lines)
+    """The `export NAME=value` lines `dev` printed, as a shell would read them (PATH aside)."""
+    pairs = (shlex.split(line)[1].split("=", 1) for line in _export_lines(console))
+    return {name: value for name, value in pairs if name != "PATH"}
+
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def _in_a_second_shell(console: str, script: str) -> subprocess.CompletedProcess:
+    """`script` run by bash after the export lines `dev` printed, pasted as they are, in a new shell's
+    environment whose PATH lacks the venv."""
+    path = ":".join(p for p in os.environ["PATH"].split(":") if p and Path(p) != VENV_BIN)
+    pasted = "\n".join([*_export_lines(console), script])
+    env = _clean_env(PATH=path)
+    return subprocess.run(["bash", "-c", pasted], env=env, capture_output=True, text=True, timeout=300)
+
+
+def _run_status_in_the_ui(ui_port: int, run_id: str) -> str:
+    """The run's status as the UI's GraphQL answers it."""
+    query = "query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } } }"
+    body = json.dumps({"query": query, "variables": {"id": run_id}}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{ui_port}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["data"]["runOrError"].get("status", "")
 
 
 def _living(processes: list[psutil.Process]) -> list[psutil.Process]:
@@ -132,10 +160,13 @@ def dev_stack(tmp_path):
         stack.kill_leftovers()
 
 
-def _materialize_from_a_second_shell(exports: dict[str, str], key: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "shopee_pipeline.definitions"]
-    command += ["--select", "orders,order_items,logistics", "--partition", key]
-    return subprocess.run(command, env=_clean_env(**exports), capture_output=True, text=True, timeout=120)
+def _materialize_from_a_second_shell(console: str, key: str) -> subprocess.CompletedProcess:
+    """`dagster asset materialize`, found on the PATH the pasted lines set."""
+    script = f'test "$(command -v dagster)" = {shlex.quote(str(VENV_BIN / "dagster"))} || exit 97\n'
+    script += (
+        "dagster asset materialize -m shopee_pipeline.definitions --select orders,order_items,logistics "
+    )
+    return _in_a_second_shell(console, script + f"--partition {shlex.quote(key)}")
 
 
 def _step_successes(exports: dict[str, str], monkeypatch) -> int:
@@ -154,7 +185,10 @@ def _step_successes(exports: dict[str, str], monkeypatch) -> int:
 def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stack, monkeypatch) -> None:
     exports = _exports(dev_stack.console)
     assert {"SHOPEE_API_BASE_URL", "SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY", "DATABASE_URL"} <= set(exports)
-    assert {"SHOPEE_DATA_DIR", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL"} <= set(exports)
+    assert {"SHOPEE_DATA_DIR", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "SHOPEE_SYNC_START_DATE"} <= set(
+        exports
+    )
+    assert exports["SHOPEE_UI_URL"] == f"http://127.0.0.1:{dev_stack.ui_port}"
     engine = create_engine(exports["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:
@@ -162,7 +196,7 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
             # Two days back in Jakarta on the pipeline's clock, which dev's sandbox starts from: inside its
             # three days of history at any hour of the day.
             day = clock.now().astimezone(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=2)
-            completed = _materialize_from_a_second_shell(exports, partition_key(day, shop_id))
+            completed = _materialize_from_a_second_shell(dev_stack.console, partition_key(day, shop_id))
             assert completed.returncode == 0, completed.stderr[-3000:]
             count = text("SELECT count(*) FROM shopee.orders WHERE shop_id = :shop")
             assert conn.execute(count, {"shop": shop_id}).scalar_one() > 0
@@ -176,6 +210,33 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
 
     assert dev_stack.stop(signal.SIGTERM) == []
     assert dev_stack.process.returncode == 0
+
+
+def test_a_second_shell_syncs_what_the_ui_shows(dev_stack) -> None:
+    """The pasted lines give `shopee-pipeline sync` on PATH, dev's first partition and dev's instance: a
+    day before the first partition is refused in one line, the first one runs and its link's run is in
+    the UI."""
+    exports = _exports(dev_stack.console)
+    first = date.fromisoformat(exports["SHOPEE_SYNC_START_DATE"])
+    sync, materialize = [line.strip() for line in dev_stack.console.splitlines() if line.startswith("  ")][
+        -2:
+    ]
+    assert sync.startswith("shopee-pipeline sync --shop ") and sync.endswith(f" --date {first.isoformat()}")
+    assert materialize.startswith("dagster asset materialize") and f"'{first.isoformat()}|" in materialize
+
+    refused = _in_a_second_shell(dev_stack.console, sync.replace(str(first), str(first - timedelta(days=1))))
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.strip() == (
+        f"shopee-pipeline: {first - timedelta(days=1)} is before the first partition {first} "
+        "(SHOPEE_SYNC_START_DATE)"
+    )
+
+    completed = _in_a_second_shell(dev_stack.console, f"{sync} --assets bookings")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    print(f"\n{completed.stdout}")
+    link = completed.stdout.strip().splitlines()[-1]
+    assert link.startswith(f"http://127.0.0.1:{dev_stack.ui_port}/runs/")
+    assert _run_status_in_the_ui(dev_stack.ui_port, link.rsplit("/", 1)[1]) == "SUCCESS"
 
 
 def test_ctrl_c_stops_every_process(dev_stack) -> None:
