@@ -41,7 +41,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=[
             shops_asset,
             build_orders_asset(partitions.shop_day),
-            *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.asset_description),
+            *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.standard_asset),
         ],
         jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job],
         schedules=[
