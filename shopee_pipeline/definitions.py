@@ -45,7 +45,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=[
             shops_asset,
             build_orders_asset(partitions.shop_day),
-            *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.asset_description),
+            *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.standard_asset),
         ],
         asset_checks=[authorization_not_expiring],
         jobs=[sync_shopee_job, recover_lost_pushes_job, purge_old_runs_job, shop_authorization_check_job],

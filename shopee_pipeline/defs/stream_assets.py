@@ -1,6 +1,6 @@
 """The standard sync asset: a stream listed by `update_time` windows (or re-read by key for a push),
-written with its child tables. One per `StreamSpec` that carries an `asset_description` (bookings,
-returns); orders and escrow have assets of their own."""
+written with its child tables. One per `StreamSpec` with `standard_asset` (bookings, returns); orders and
+escrow have assets of their own."""
 
 from collections.abc import Iterator
 
@@ -50,7 +50,7 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
             store.engine, spec.name, plan.days_by_shop, lock_holder(context), context.log.info
         )
         with locks, shopee.client(store) as client:
-            fetched = spec.fetch(
+            fetched = spec.read(
                 client,
                 plan.windows_by_shop,
                 keys_by_shop=plan.targeted or None,

@@ -208,6 +208,17 @@ def to_utc(value: Any) -> datetime | None:
         return None
 
 
+def text_without_prefix(prefix: str) -> Converter:
+    """A converter to text that drops `prefix` where the text starts with it (Shopee spells some values
+    both with and without a prefix)."""
+
+    def convert(value: Any) -> str | None:
+        text = to_text(value)
+        return text[len(prefix) :] if text and text.startswith(prefix) else text
+
+    return convert
+
+
 def to_json_object(value: Any) -> dict | None:
     """A `jsonb` column that holds an object (recipient_address, invoice_data...): dicts only."""
     return clean_json(value) if type(value) is dict else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from shopee_pipeline.normalize import convert
 from shopee_pipeline.normalize.frames import RowPlan, parents, raw_has_list
+from shopee_pipeline.normalize.records import TableRows
 from shopee_pipeline.warehouse import tables
 
 ESCROW = RowPlan(
@@ -31,15 +31,6 @@ ESCROW_ITEMS = RowPlan(
 )
 
 
-@dataclass
-class EscrowRows:
-    """Frames for `escrow` and `escrow_items` (object dtype, no `synced_at`), plus skip reasons."""
-
-    escrow: pd.DataFrame
-    escrow_items: pd.DataFrame
-    skipped: list[str] = field(default_factory=list)
-
-
 def _unwrap(entry: Any) -> Any:
     """Accept a batch entry `{"escrow_detail": {...}}` as well as the bare `escrow_detail`."""
     if type(entry) is dict and "order_sn" not in entry and type(entry.get("escrow_detail")) is dict:
@@ -49,7 +40,7 @@ def _unwrap(entry: Any) -> Any:
 
 def normalize_escrow(
     shop_id: int, details: Iterable[dict], order_update_times: Mapping[str, datetime]
-) -> EscrowRows:
+) -> TableRows:
     """Turn `escrow_detail` objects of one shop into `escrow` and `escrow_items` rows.
 
     Money columns come from `order_income` under the same names (0 stays `Decimal('0')`);
@@ -115,8 +106,8 @@ def normalize_escrow(
                 skipped.append(f"escrow {order_sn}: item #{line_index} is {convert.describe(item)}")
                 continue
             item_rows.append(ESCROW_ITEMS.row(item, {**parent, "line_index": line_index, "raw": item}))
-    return EscrowRows(
-        escrow=ESCROW.frame(escrow_rows), escrow_items=ESCROW_ITEMS.frame(item_rows), skipped=skipped
+    return TableRows(
+        {"escrow": ESCROW.frame(escrow_rows), "escrow_items": ESCROW_ITEMS.frame(item_rows)}, skipped
     )
 
 

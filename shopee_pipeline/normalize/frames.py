@@ -68,10 +68,14 @@ class RowPlan:
         unknown = (special | overrides.keys()) - set(self.columns)
         if unknown:
             raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
+        self._overrides = overrides
         self._steps: list[tuple[str, Converter | None]] = [
-            (name, None if name in special else overrides.get(name) or converter_for(table.c[name]))
-            for name in self.columns
+            (name, None if name in special else self.converter(name)) for name in self.columns
         ]
+
+    def converter(self, name: str) -> Converter:
+        """How column `name` is converted: its override, else the converter of its SQL type."""
+        return self._overrides.get(name) or converter_for(self.table.c[name])
 
     def row(self, source: Mapping[str, Any], specials: Mapping[str, Any]) -> tuple:
         """One row: special columns from `specials`, the rest converted from `source` by name."""

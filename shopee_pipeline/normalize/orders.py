@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from shopee_pipeline.normalize import convert
 from shopee_pipeline.normalize.frames import RowPlan, latest_by_key, parents, raw_has_list
+from shopee_pipeline.normalize.records import TableRows
 from shopee_pipeline.warehouse import tables
 
 ORDERS = RowPlan(
@@ -38,16 +38,6 @@ LOGISTICS = RowPlan(
 )
 
 
-@dataclass
-class OrderRows:
-    """Frames for `orders`, `order_items` and `logistics` (object dtype, no `synced_at`) and skip reasons."""
-
-    orders: pd.DataFrame
-    order_items: pd.DataFrame
-    logistics: pd.DataFrame
-    skipped: list[str] = field(default_factory=list)
-
-
 def _image_url(item: dict) -> str | None:
     info = item.get("image_info")
     return convert.to_text(info.get("image_url")) if type(info) is dict else None
@@ -60,7 +50,7 @@ def _parcel_weight(package: dict) -> Any:
     return weight
 
 
-def normalize_orders(shop_id: int, details: Iterable[dict]) -> OrderRows:
+def normalize_orders(shop_id: int, details: Iterable[dict]) -> TableRows:
     """Turn `get_order_detail` `order_list[]` objects of one shop into warehouse rows.
 
     One `orders` row per order_sn (a duplicate keeps the greatest `update_time`); one `order_items` row
@@ -126,12 +116,12 @@ def normalize_orders(shop_id: int, details: Iterable[dict]) -> OrderRows:
                         },
                     )
                 )
-    return OrderRows(
-        orders=ORDERS.frame(order_rows),
-        order_items=ORDER_ITEMS.frame(item_rows),
-        logistics=LOGISTICS.frame(package_rows),
-        skipped=skipped,
-    )
+    frames = {
+        "orders": ORDERS.frame(order_rows),
+        "order_items": ORDER_ITEMS.frame(item_rows),
+        "logistics": LOGISTICS.frame(package_rows),
+    }
+    return TableRows(frames, skipped)
 
 
 def order_parents(frame: pd.DataFrame, require: str | None = None) -> list[tuple[str, datetime]]:

@@ -3,14 +3,13 @@ transport, and the paginated/batched endpoints the sync uses. Knows nothing of D
 
 from shopee_pipeline.shopee.auth import Authorizer
 from shopee_pipeline.shopee.client import (
-    BOOKING_DETAIL_OPTIONAL_FIELDS,
-    ORDER_DETAIL_OPTIONAL_FIELDS,
     BatchResult,
     LostPushMessages,
     ShopeeClient,
     TrackingNumbers,
 )
 from shopee_pipeline.shopee.config import ShopeeConfig
+from shopee_pipeline.shopee.endpoints import DetailEndpoint, ListEndpoint, Pager
 from shopee_pipeline.shopee.errors import (
     BadRequestError,
     RetryableError,
@@ -26,15 +25,16 @@ from shopee_pipeline.shopee.tokens import InMemoryTokenStore, ShopTokens, TokenS
 from shopee_pipeline.shopee.windows import split_windows
 
 __all__ = [
-    "BOOKING_DETAIL_OPTIONAL_FIELDS",
-    "ORDER_DETAIL_OPTIONAL_FIELDS",
     "ApiWarning",
     "Authorizer",
     "BadRequestError",
     "BatchResult",
     "ClientStats",
+    "DetailEndpoint",
     "InMemoryTokenStore",
+    "ListEndpoint",
     "LostPushMessages",
+    "Pager",
     "RetryableError",
     "ShopFatalError",
     "ShopTokens",

@@ -15,6 +15,7 @@ from typing import Any
 from shopee_pipeline.clock import timestamp as clock_timestamp
 from shopee_pipeline.shopee.auth import Authorizer
 from shopee_pipeline.shopee.config import ShopeeConfig
+from shopee_pipeline.shopee.endpoints import DetailEndpoint, ListEndpoint, Pager
 from shopee_pipeline.shopee.errors import BadRequestError, TokenError, bare_code
 from shopee_pipeline.shopee.ratelimit import SharedBudget
 from shopee_pipeline.shopee.stats import ClientStats
@@ -24,65 +25,14 @@ from shopee_pipeline.shopee.windows import split_windows
 
 logger = logging.getLogger(__name__)
 
-ORDER_LIST_PATH = "/api/v2/order/get_order_list"
-ORDER_DETAIL_PATH = "/api/v2/order/get_order_detail"
-BOOKING_LIST_PATH = "/api/v2/order/get_booking_list"
-BOOKING_DETAIL_PATH = "/api/v2/order/get_booking_detail"
 ESCROW_DETAIL_PATH = "/api/v2/payment/get_escrow_detail"
 ESCROW_BATCH_PATH = "/api/v2/payment/get_escrow_detail_batch"
 TRACKING_NUMBER_PATH = "/api/v2/logistics/get_tracking_number"
 MASS_TRACKING_NUMBER_PATH = "/api/v2/logistics/get_mass_tracking_number"
-RETURN_LIST_PATH = "/api/v2/returns/get_return_list"
-RETURN_DETAIL_PATH = "/api/v2/returns/get_return_detail"
 SHOP_INFO_PATH = "/api/v2/shop/get_shop_info"
 LOST_PUSH_PATH = "/api/v2/push/get_lost_push_message"
 CONFIRM_LOST_PUSH_PATH = "/api/v2/push/confirm_consumed_lost_push_message"
 
-# `response_optional_fields` of `GET /api/v2/order/get_order_detail` that the warehouse stores.
-ORDER_DETAIL_OPTIONAL_FIELDS = (
-    "buyer_user_id",
-    "buyer_username",
-    "estimated_shipping_fee",
-    "recipient_address",
-    "actual_shipping_fee",
-    "goods_to_declare",
-    "note",
-    "note_update_time",
-    "item_list",
-    "pay_time",
-    "dropshipper",
-    "dropshipper_phone",
-    "split_up",
-    "buyer_cancel_reason",
-    "cancel_by",
-    "cancel_reason",
-    "actual_shipping_fee_confirmed",
-    "fulfillment_flag",
-    "pickup_done_time",
-    "package_list",
-    "shipping_carrier",
-    "payment_method",
-    "total_amount",
-    "invoice_data",
-    "order_chargeable_weight_gram",
-    "return_request_due_date",
-    "edt",
-    "payment_info",
-)
-# Every `response_optional_fields` value of `GET /api/v2/order/get_booking_detail`.
-BOOKING_DETAIL_OPTIONAL_FIELDS = (
-    "item_list",
-    "cancel_by",
-    "cancel_reason",
-    "fulfillment_flag",
-    "pickup_done_time",
-    "shipping_carrier",
-    "recipient_address",
-    "dropshipper",
-    "dropshipper_phone",
-)
-# get_return_list pages one window at most this far: 100,000 returns in 15 days, far beyond any shop.
-MAX_RETURN_PAGES = 1000
 # Whole-batch "not found" answers: the batch is split to isolate the unknown keys (Shopee's docs leave
 # open whether one unknown order_sn fails the batch or only yields a `warning`: see
 # docs/shopee-api-notes.md#orders).
@@ -266,116 +216,84 @@ class ShopeeClient:
 
     # --- lists ------------------------------------------------------------------------------------
 
-    def iter_order_list(
-        self,
-        shop_id: int,
-        time_from: int,
-        time_to: int,
-        time_range_field: str = "update_time",
-        page_size: int | None = None,
+    def iter_list(
+        self, endpoint: ListEndpoint, shop_id: int, time_from: int, time_to: int, page_size: int | None = None
     ) -> Iterator[list[Json]]:
-        """Yield, page by page, ``{order_sn, order_status, booking_sn?}`` of orders whose
-        ``time_range_field`` falls in ``[time_from, time_to]`` (Unix seconds; any span, split into
-        15-day windows). Each order_sn is yielded once."""
-        params = {"time_range_field": time_range_field, "response_optional_fields": "order_status"}
-        return self._iter_pages(
-            ORDER_LIST_PATH, shop_id, time_from, time_to, params, "order_list", "order_sn", page_size
-        )
-
-    def iter_booking_list(
-        self,
-        shop_id: int,
-        time_from: int,
-        time_to: int,
-        time_range_field: str = "update_time",
-        page_size: int | None = None,
-    ) -> Iterator[list[Json]]:
-        """Yield, page by page, ``{booking_sn, order_sn, booking_status}`` of bookings in the range
-        (split into 15-day windows); each booking_sn once."""
-        params = {"time_range_field": time_range_field}
-        return self._iter_pages(
-            BOOKING_LIST_PATH, shop_id, time_from, time_to, params, "booking_list", "booking_sn", page_size
-        )
-
-    def _iter_pages(
-        self,
-        path: str,
-        shop_id: int,
-        time_from: int,
-        time_to: int,
-        params: Json,
-        list_key: str,
-        sn_key: str,
-        page_size: int | None,
-    ) -> Iterator[list[Json]]:
+        """Yield, page by page, the entries of `endpoint` whose time lies in ``[time_from, time_to]`` (Unix
+        seconds; any span, split into the endpoint's longest window), by its pager; each key once (the
+        windows share their boundary second, and a page-numbered list may repeat a page)."""
         seen: set[str] = set()
         size = page_size or self.config.page_size
-        for start, end in split_windows(time_from, time_to):
-            cursor = ""
-            while True:
-                query = {**params, "time_from": start, "time_to": end, "page_size": size}
-                if cursor:
-                    query["cursor"] = cursor
-                response = _payload(self._shop_call("GET", path, shop_id, params=query))
-                entries = _dicts(response.get(list_key))
+        for start, end in split_windows(time_from, time_to, endpoint.max_window_days * 86400):
+            query = {**endpoint.fixed_params, endpoint.time_from_param: start, endpoint.time_to_param: end}
+            if endpoint.time_range_field:
+                query["time_range_field"] = endpoint.time_range_field
+            for entries in self._pages(endpoint, shop_id, query, size):
                 page = []
                 for entry in entries:
-                    if entry.get(sn_key) and entry[sn_key] not in seen:
-                        seen.add(entry[sn_key])
+                    key = entry.get(endpoint.key_field)
+                    if key and key not in seen:
+                        seen.add(key)
                         page.append(entry)
                 if page:
                     yield page
-                # next_cursor sits beside ``more``; get_booking_list's doc puts it in each entry.
-                next_cursor = response.get("next_cursor") or (
-                    entries[-1].get("next_cursor") if entries else ""
-                )
-                if not response.get("more") or not next_cursor:
-                    break
-                if next_cursor == cursor:
-                    raise BadRequestError("cursor did not advance", path=path, shop_id=shop_id)
-                cursor = str(next_cursor)
 
-    def iter_return_list(
-        self, shop_id: int, time_from: int, time_to: int, page_size: int | None = None
-    ) -> Iterator[list[Json]]:
-        """Yield, page by page, the full return objects whose ``update_time`` falls in
-        ``[time_from, time_to]`` (split into 15-day windows); each return_sn once.
-
-        ``get_return_list`` pages by number with only ``more``, and its first page number is unconfirmed:
-        paging starts at ``ShopeeConfig.return_first_page_no`` (0 by default: a 1-based server that reads
-        0 as 1 only repeats page 1, which is deduplicated, while starting at 1 on a 0-based one would lose
-        a page) and stops when ``more`` is false or a page is empty.
-        """
-        seen: set[str] = set()
-        size = page_size or self.config.page_size
-        for start, end in split_windows(time_from, time_to):
-            first = self.config.return_first_page_no
-            for page_no in range(first, first + MAX_RETURN_PAGES):
-                query = {
-                    "page_no": page_no,
-                    "page_size": size,
-                    "update_time_from": start,
-                    "update_time_to": end,
-                }
-                response = _payload(self._shop_call("GET", RETURN_LIST_PATH, shop_id, params=query))
-                entries = _dicts(response.get("return"))
-                page = [e for e in entries if e.get("return_sn") and e["return_sn"] not in seen]
-                seen.update(e["return_sn"] for e in page)
-                if page:
-                    yield page
-                if not response.get("more") or not entries:
-                    break
+    def _pages(self, endpoint: ListEndpoint, shop_id: int, query: Json, size: int) -> Iterator[list[Json]]:
+        """The raw entries of each page of one window, by the endpoint's pager."""
+        position: Any = self._first_position(endpoint)
+        for _ in range(endpoint.max_pages):
+            params = {**query, "page_size": size}
+            if endpoint.pager is Pager.CURSOR:
+                if position:
+                    params["cursor"] = position
             else:
-                raise BadRequestError(
-                    f"more pages after {MAX_RETURN_PAGES}", path=RETURN_LIST_PATH, shop_id=shop_id
-                )
+                params["page_no" if endpoint.pager is Pager.PAGE_NUMBER else "offset"] = position
+            response = _payload(self._shop_call("GET", endpoint.path, shop_id, params=params))
+            entries = _dicts(response.get(endpoint.item_field))
+            yield entries
+            following = self._next_position(endpoint, response, entries, position, size)
+            if following is None:
+                return
+            position = following
+        raise BadRequestError(f"more pages after {endpoint.max_pages}", path=endpoint.path, shop_id=shop_id)
+
+    def _first_position(self, endpoint: ListEndpoint) -> Any:
+        """Where paging starts: no cursor, offset 0, or the first page number (for a list whose numbering
+        Shopee leaves unconfirmed, declared `first_page_no=None`: `ShopeeConfig.return_first_page_no`)."""
+        if endpoint.pager is Pager.CURSOR:
+            return ""
+        if endpoint.pager is Pager.OFFSET:
+            return 0
+        return self.config.return_first_page_no if endpoint.first_page_no is None else endpoint.first_page_no
+
+    @staticmethod
+    def _next_position(
+        endpoint: ListEndpoint, response: Json, entries: list[Json], position: Any, size: int
+    ) -> Any:
+        """The next page's cursor, page number or offset; None when this page was the last."""
+        more = response.get("more", response.get("has_next_page"))
+        if not more or (not entries and endpoint.pager is not Pager.CURSOR):
+            return None
+        if endpoint.pager is Pager.PAGE_NUMBER:
+            return position + 1
+        if endpoint.pager is Pager.OFFSET:
+            return response.get("next_offset") or position + size
+        # next_cursor sits beside ``more``; get_booking_list's doc puts it in each entry.
+        cursor = response.get("next_cursor") or (entries[-1].get("next_cursor") if entries else "")
+        if not cursor:
+            return None
+        if cursor == position:
+            raise BadRequestError("cursor did not advance", path=endpoint.path)
+        return str(cursor)
 
     # --- batched details --------------------------------------------------------------------------
 
-    def _batches(self, keys: Iterable[str], fetch: Callable[[list[str]], BatchResult]) -> BatchResult:
+    def _batches(
+        self, keys: Iterable[str], fetch: Callable[[list[str]], BatchResult], limit: int = 50
+    ) -> BatchResult:
         result = BatchResult()
         unique = _unique(keys)
-        size = self.config.batch_size
+        size = min(self.config.batch_size, limit)
         for i in range(0, len(unique), size):
             result.extend(self._fetch_isolating(unique[i : i + size], fetch))
         return result
@@ -394,42 +312,36 @@ class ShopeeClient:
             result.extend(self._fetch_isolating(batch[middle:], fetch))
             return result
 
-    def get_order_details(self, shop_id: int, order_sns: Iterable[str]) -> BatchResult:
-        """Return the details of ``order_sns`` (batches of 50) with the optional fields the warehouse uses."""
+    def get_details(self, endpoint: DetailEndpoint, shop_id: int, keys: Iterable[str]) -> BatchResult:
+        """The objects `endpoint` answers for `keys`: in batches of its `batch_size` (a whole-batch "not
+        found" is halved to isolate the unknown keys), or one call per key when it takes one key, where a
+        key Shopee refuses (unknown, not available) loses only itself, in ``failed``."""
+        if endpoint.batch_size == 1:
+            return self._details_one_by_one(endpoint, shop_id, keys)
 
         def fetch(batch: list[str]) -> BatchResult:
-            params = {"order_sn_list": batch, "response_optional_fields": ORDER_DETAIL_OPTIONAL_FIELDS}
-            answer = self._shop_call("GET", ORDER_DETAIL_PATH, shop_id, params=params)
-            return _outcome(batch, _dicts(_payload(answer).get("order_list")), "order_sn", answer, {})
+            params = {**endpoint.fixed_params, endpoint.keys_param: batch}
+            answer = self._shop_call("GET", endpoint.path, shop_id, params=params)
+            items = _dicts(_payload(answer).get(endpoint.item_field or ""))
+            return _outcome(batch, items, endpoint.key_field, answer, {})
 
-        return self._batches(order_sns, fetch)
+        return self._batches(keys, fetch, endpoint.batch_size)
 
-    def get_booking_details(self, shop_id: int, booking_sns: Iterable[str]) -> BatchResult:
-        """Return the details of ``booking_sns`` (batches of 50) with every optional field."""
-
-        def fetch(batch: list[str]) -> BatchResult:
-            params = {"booking_sn_list": batch, "response_optional_fields": BOOKING_DETAIL_OPTIONAL_FIELDS}
-            answer = self._shop_call("GET", BOOKING_DETAIL_PATH, shop_id, params=params)
-            return _outcome(batch, _dicts(_payload(answer).get("booking_list")), "booking_sn", answer, {})
-
-        return self._batches(booking_sns, fetch)
-
-    def get_return_details(self, shop_id: int, return_sns: Iterable[str]) -> BatchResult:
-        """Return ``get_return_detail`` objects of ``return_sns``, one call each (the endpoint takes one);
-        a return Shopee refuses (``error_data``, ``error_param``: unknown or not available) loses only
-        itself, in ``failed``."""
+    def _details_one_by_one(self, endpoint: DetailEndpoint, shop_id: int, keys: Iterable[str]) -> BatchResult:
         result = BatchResult()
-        for return_sn in _unique(return_sns):
+        for key in _unique(keys):
+            params = {**endpoint.fixed_params, endpoint.keys_param: key}
             try:
-                answer = self._shop_call("GET", RETURN_DETAIL_PATH, shop_id, params={"return_sn": return_sn})
+                answer = self._shop_call("GET", endpoint.path, shop_id, params=params)
             except BadRequestError as exc:
-                result.failed[return_sn] = f"{exc.error}: {exc.message}"
+                result.failed[key] = f"{exc.error}: {exc.message}"
                 continue
             detail = _payload(answer)
-            if detail.get("return_sn"):
+            detail = detail.get(endpoint.item_field) if endpoint.item_field else detail
+            if isinstance(detail, dict) and detail.get(endpoint.key_field):
                 result.items.append(detail)
             else:
-                result.missing.append(return_sn)
+                result.missing.append(key)
             result.warnings.extend(warnings_of(answer))
         return result
 

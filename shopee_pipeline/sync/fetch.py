@@ -1,5 +1,6 @@
 """Fetch -> normalise for many shops at once, as a stream: orders (with items, packages and tracking
-numbers), escrow, bookings and returns arrive batch by batch while other shops are still being fetched.
+numbers), escrow and every declared stream (`read_records`: bookings, returns) arrive batch by batch while
+other shops are still being fetched.
 
 Shops (or, for escrow, batches of 50 orders) are fetched in parallel threads; the client caps
 concurrency and rate. A bounded queue hands each normalised batch to the consumer, so memory holds a
@@ -8,7 +9,6 @@ shops their rows."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import queue
 import threading
@@ -17,17 +17,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import pandas as pd
 
-from shopee_pipeline.normalize.bookings import BookingRows, booking_parents, normalize_bookings
-from shopee_pipeline.normalize.escrow import EscrowRows, escrow_parents, normalize_escrow
-from shopee_pipeline.normalize.orders import OrderRows, normalize_orders, order_parents
-from shopee_pipeline.normalize.returns import ReturnRows, normalize_returns, return_parents
-from shopee_pipeline.shopee import ShopeeClient, ShopeeError, ShopFatalError
+from shopee_pipeline.normalize.escrow import escrow_parents, normalize_escrow
+from shopee_pipeline.normalize.orders import normalize_orders, order_parents
+from shopee_pipeline.normalize.records import RecordNormaliser, TableRows
+from shopee_pipeline.shopee import BatchResult, ShopeeClient, ShopeeError, ShopFatalError
 from shopee_pipeline.shopee.config import DETAIL_BATCH
+from shopee_pipeline.shopee.endpoints import DetailEndpoint, ListEndpoint, Pager
 from shopee_pipeline.sync.windows import Window
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,54 @@ TRACKED_STATUSES = frozenset(
 # Normalised batches waiting for the consumer before the fetching threads pause.
 MAX_PENDING_BATCHES = 16
 
-# A normaliser's rows dataclass: one frame per table of its stream, and `skipped`.
-Rows = TypeVar("Rows")
+# `response_optional_fields` of `GET /api/v2/order/get_order_detail` that the warehouse stores.
+ORDER_DETAIL_OPTIONAL_FIELDS = (
+    "buyer_user_id",
+    "buyer_username",
+    "estimated_shipping_fee",
+    "recipient_address",
+    "actual_shipping_fee",
+    "goods_to_declare",
+    "note",
+    "note_update_time",
+    "item_list",
+    "pay_time",
+    "dropshipper",
+    "dropshipper_phone",
+    "split_up",
+    "buyer_cancel_reason",
+    "cancel_by",
+    "cancel_reason",
+    "actual_shipping_fee_confirmed",
+    "fulfillment_flag",
+    "pickup_done_time",
+    "package_list",
+    "shipping_carrier",
+    "payment_method",
+    "total_amount",
+    "invoice_data",
+    "order_chargeable_weight_gram",
+    "return_request_due_date",
+    "edt",
+    "payment_info",
+)
+ORDER_LIST = ListEndpoint(
+    path="/api/v2/order/get_order_list",
+    item_field="order_list",
+    key_field="order_sn",
+    pager=Pager.CURSOR,
+    fixed_params={"response_optional_fields": "order_status"},
+)
+ORDER_DETAIL = DetailEndpoint(
+    path="/api/v2/order/get_order_detail",
+    key_field="order_sn",
+    keys_param="order_sn_list",
+    item_field="order_list",
+    batch_size=DETAIL_BATCH,
+    fixed_params={"response_optional_fields": ORDER_DETAIL_OPTIONAL_FIELDS},
+)
+
+Rows = TableRows
 Parent = tuple[str, datetime]
 Package = tuple[str, str]
 KnownTracking = Callable[[list[Package]], dict[Package, str]]
@@ -61,14 +107,14 @@ class ShopFailure:
 
 
 @dataclass
-class Batch(Generic[Rows]):
+class Batch:
     """Normalised rows of one shop's batch, and the parents whose child rows they replace as a whole.
 
     `parents[child_table]` lists `(key, update_time)` pairs: only parents whose API object carried the
     child list (an order fetched without `item_list` must not lose its stored items).
     """
 
-    rows: Rows
+    rows: TableRows
     parents: dict[str, list[Parent]] = field(default_factory=dict)
 
     def parents_of(self, child_table: str) -> list[Parent]:
@@ -77,7 +123,7 @@ class Batch(Generic[Rows]):
 
 
 @dataclass
-class FetchResult(Batch[Rows]):
+class FetchResult(Batch):
     """Every batch of a stream gathered into one: rows, parents, failures and skipped records."""
 
     failures: list[ShopFailure] = field(default_factory=list)
@@ -120,23 +166,18 @@ def _failure(shop_id: int, exc: ShopeeError) -> ShopFailure:
     return ShopFailure(shop_id, str(exc), action)
 
 
-def merge(batches: Sequence[Batch[Rows]]) -> Batch[Rows]:
+def merge(batches: Sequence[Batch]) -> Batch:
     """One batch holding every row and parent of `batches`, frame by frame."""
-    first = batches[0].rows
-    frames = {
-        f.name: pd.concat([getattr(b.rows, f.name) for b in batches], ignore_index=True)
-        for f in dataclasses.fields(first)
-        if f.name != "skipped"
-    }
+    tables = batches[0].rows.frames
+    frames = {table: pd.concat([b.rows[table] for b in batches], ignore_index=True) for table in tables}
     parents: dict[str, list[Parent]] = {}
     for batch in batches:
         for table, pairs in batch.parents.items():
             parents.setdefault(table, []).extend(pairs)
-    rows = type(first)(**frames, skipped=[s for b in batches for s in b.rows.skipped])
-    return Batch(rows, parents)
+    return Batch(TableRows(frames, [s for b in batches for s in b.rows.skipped]), parents)
 
 
-class FetchStream(Generic[Rows]):
+class FetchStream:
     """The batches of many fetch jobs, yielded as they are ready; iterate it once.
 
     `jobs` are `(shop_id, job)` pairs run by `work(shop_id, job)` in at most `concurrency` threads. They
@@ -151,8 +192,8 @@ class FetchStream(Generic[Rows]):
     def __init__(
         self,
         jobs: Iterable[tuple[int, Any]],
-        work: Callable[[int, Any], Iterable[Batch[Rows]]],
-        empty: Rows,
+        work: Callable[[int, Any], Iterable[Batch]],
+        empty: TableRows,
         concurrency: int,
     ) -> None:
         self._jobs = jobs
@@ -160,20 +201,20 @@ class FetchStream(Generic[Rows]):
         self.empty = empty
         sized = len(jobs) if isinstance(jobs, Sequence) else concurrency
         self._concurrency = max(1, min(concurrency, sized))
-        self._observers: list[Callable[[Batch[Rows]], None]] = []
+        self._observers: list[Callable[[Batch], None]] = []
         self.failures: list[ShopFailure] = []
         self.skipped: list[str] = []
 
-    def observe(self, callback: Callable[[Batch[Rows]], None]) -> None:
+    def observe(self, callback: Callable[[Batch], None]) -> None:
         """Call `callback` with every batch as it is handed over (in the consumer's thread)."""
         self._observers.append(callback)
 
-    def __iter__(self) -> Iterator[Batch[Rows]]:
-        handover: queue.Queue[Batch[Rows] | _Finished | _Fed] = queue.Queue(MAX_PENDING_BATCHES)
+    def __iter__(self) -> Iterator[Batch]:
+        handover: queue.Queue[Batch | _Finished | _Fed] = queue.Queue(MAX_PENDING_BATCHES)
         stopped = threading.Event()
         failed: set[int] = set()  # shops whose later jobs are not started
 
-        def put(item: Batch[Rows] | _Finished | _Fed) -> None:
+        def put(item: Batch | _Finished | _Fed) -> None:
             if not _hand_over(handover, item, stopped):
                 raise _Stopped
 
@@ -248,21 +289,21 @@ class FetchStream(Generic[Rows]):
             feeder.join()
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def chunks(self, parent_table: str, max_rows: int) -> Iterator[Batch[Rows]]:
+    def chunks(self, parent_table: str, max_rows: int) -> Iterator[Batch]:
         """The stream regrouped into batches of at least `max_rows` parent rows (the last may be
         smaller): fewer, larger writes, with memory still bounded by one chunk."""
-        held: list[Batch[Rows]] = []
+        held: list[Batch] = []
         count = 0
         for batch in self:
             held.append(batch)
-            count += len(getattr(batch.rows, parent_table))
+            count += len(batch.rows[parent_table])
             if count >= max_rows:
                 yield merge(held)
                 held, count = [], 0
         if held:
             yield merge(held)
 
-    def collect(self) -> FetchResult[Rows]:
+    def collect(self) -> FetchResult:
         """Every batch in one result (for small syncs and tests: it holds all rows in memory)."""
         batches = list(self) or [Batch(self.empty)]
         whole = merge(batches)
@@ -278,23 +319,20 @@ def compact_raw(frame: pd.DataFrame) -> None:
         ]
 
 
-def _compact(rows: Rows) -> Rows:
+def _compact(rows: TableRows) -> TableRows:
     """Every frame of `rows` with its `raw` objects turned into JSON text."""
-    for f in dataclasses.fields(rows):
-        if f.name != "skipped":
-            compact_raw(getattr(rows, f.name))
+    for frame in rows.frames.values():
+        compact_raw(frame)
     return rows
 
 
 def _listed(
-    pages_of: Callable[[int, int, int], Iterable[list[dict]]],
-    shop_id: int,
-    windows: Iterable[Window],
-    key: str,
+    client: ShopeeClient, endpoint: ListEndpoint, shop_id: int, windows: Iterable[Window]
 ) -> Iterator[list[str]]:
-    """The `key` of every entry of every list page of every window, page by page."""
+    """The key of every entry of every list page of every window, page by page."""
+    key = endpoint.key_field
     for window in windows:
-        for page in pages_of(shop_id, window.time_from, window.time_to):
+        for page in client.iter_list(endpoint, shop_id, window.time_from, window.time_to):
             yield [entry[key] for entry in page if entry.get(key)]
 
 
@@ -366,14 +404,14 @@ class _TrackingNumbers:
 
     def __init__(self, client: ShopeeClient, shop_id: int, known: KnownTracking) -> None:
         self._client, self._shop_id, self._known = client, shop_id, known
-        self._held: deque[tuple[Batch[OrderRows], set[str]]] = deque()
+        self._held: deque[tuple[Batch, set[str]]] = deque()
         self._wanted: list[str] = []
         self._asked: list[tuple[set[str], Future[dict[str, str]]]] = []
         self._numbers: dict[Package, str] = {}
         self._fetched: dict[str, str] = {}
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="shopee-tracking")
 
-    def add(self, batch: Batch[OrderRows]) -> Iterator[Batch[OrderRows]]:
+    def add(self, batch: Batch) -> Iterator[Batch]:
         """Hold `batch`; yield the held batches whose tracking numbers are now all known."""
         rows = batch.rows
         pairs = list(zip(rows.logistics["order_sn"], rows.logistics["package_number"], strict=True))
@@ -389,7 +427,7 @@ class _TrackingNumbers:
             self._wanted = self._wanted[DETAIL_BATCH:]
         yield from self._release(wait=False)
 
-    def finish(self) -> Iterator[Batch[OrderRows]]:
+    def finish(self) -> Iterator[Batch]:
         """Ask for what is still wanted; yield every held batch once its numbers are in."""
         if self._wanted:
             self._ask(self._wanted)
@@ -407,7 +445,7 @@ class _TrackingNumbers:
 
         self._asked.append((set(packages), self._pool.submit(ask)))
 
-    def _release(self, wait: bool) -> Iterator[Batch[OrderRows]]:
+    def _release(self, wait: bool) -> Iterator[Batch]:
         while self._asked and (wait or self._asked[0][1].done()):
             _, answer = self._asked.pop(0)
             self._fetched.update(answer.result())
@@ -424,7 +462,7 @@ class _TrackingNumbers:
 
 def _order_batches(
     client: ShopeeClient, shop_id: int, pages: Iterable[list[str]], known: KnownTracking
-) -> Iterator[Batch[OrderRows]]:
+) -> Iterator[Batch]:
     """Details 50 at a time, each batch normalised and compacted at once, released once its packages
     have their tracking numbers."""
     tracking = _TrackingNumbers(client, shop_id, known)
@@ -436,9 +474,9 @@ def _order_batches(
 
 def _detail_batches(
     client: ShopeeClient, shop_id: int, pages: Iterable[list[str]], tracking: _TrackingNumbers
-) -> Iterator[Batch[OrderRows]]:
+) -> Iterator[Batch]:
     for order_sns in full_batches(pages):
-        detail = client.get_order_details(shop_id, order_sns)
+        detail = client.get_details(ORDER_DETAIL, shop_id, order_sns)
         rows = normalize_orders(shop_id, detail.items)
         rows.skipped.extend(
             f"order {sn} of shop {shop_id} not returned by get_order_detail" for sn in detail.missing
@@ -468,13 +506,13 @@ def stream_orders(
     *,
     order_sns_by_shop: Mapping[int, list[str]] | None = None,
     concurrency: int = 4,
-) -> FetchStream[OrderRows]:
+) -> FetchStream:
     """Orders, items and packages of each shop: listed by update_time page by page (or the given
     order_sns), details in batches of 50, tracking numbers for packages that have one."""
 
-    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[OrderRows]]:
+    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch]:
         windows = windows_by_shop.get(shop_id, [])
-        listed = _listed(client.iter_order_list, shop_id, windows, "order_sn")
+        listed = _listed(client, ORDER_LIST, shop_id, windows)
         pages = [targeted] if targeted else prefetched(listed)
         return _order_batches(client, shop_id, pages, known_tracking)
 
@@ -501,13 +539,13 @@ def stream_escrow(
     order_update_times: Mapping[str, datetime],
     *,
     concurrency: int = 4,
-) -> FetchStream[EscrowRows]:
+) -> FetchStream:
     """Escrow details of the orders of `jobs` (`(shop_id, up to 50 order_sns)`: `escrow_jobs`, or an
     `EscrowFeed` while orders are fetched), each job one POST batch (a shop's batches run in parallel
     too); `order_update_times` gives each order's version by the time its job starts. A failed order
     loses only itself."""
 
-    def work(shop_id: int, order_sns: list[str]) -> Iterator[Batch[EscrowRows]]:
+    def work(shop_id: int, order_sns: list[str]) -> Iterator[Batch]:
         detail = client.get_escrow_details(shop_id, order_sns)
         rows = normalize_escrow(shop_id, detail.items, order_update_times)
         rows.skipped.extend(f"escrow of {sn} (shop {shop_id}): {why}" for sn, why in detail.failed.items())
@@ -517,59 +555,41 @@ def stream_escrow(
     return FetchStream(jobs, work, normalize_escrow(0, [], {}), concurrency)
 
 
-def stream_bookings(
+def read_records(
     client: ShopeeClient,
+    listing: ListEndpoint,
+    detail: DetailEndpoint,
+    normaliser: RecordNormaliser,
     windows_by_shop: Mapping[int, list[Window]],
     *,
     keys_by_shop: Mapping[int, list[str]] | None = None,
+    listed_whole: bool = False,
     concurrency: int = 4,
-) -> FetchStream[BookingRows]:
-    """Bookings and their items of each shop, listed by update_time (or the given booking_sns,
-    `keys_by_shop`), details in batches of 50."""
+) -> FetchStream:
+    """A declared stream's records of each shop: `listing` read page by page over the shop's windows,
+    then `detail` asked for the listed keys in batches (or, when the list carries whole objects,
+    `listed_whole`, each page normalised as it is); with `keys_by_shop` the given keys re-read by `detail`.
+    Each batch is normalised by `normaliser`, with the parents whose child lists it replaces."""
 
-    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[BookingRows]]:
-        windows = windows_by_shop.get(shop_id, [])
-        pages = [targeted] if targeted else _listed(client.iter_booking_list, shop_id, windows, "booking_sn")
-        for booking_sns in full_batches(pages):
-            detail = client.get_booking_details(shop_id, booking_sns)
-            rows = normalize_bookings(shop_id, detail.items)
-            rows.skipped.extend(f"booking {sn} of shop {shop_id} not returned" for sn in detail.missing)
-            parents = {"booking_items": booking_parents(rows.bookings, require="item_list")}
-            yield Batch(_compact(rows), parents)
-
-    return FetchStream(
-        _shop_jobs(windows_by_shop, keys_by_shop), work, normalize_bookings(0, []), concurrency
-    )
-
-
-def stream_returns(
-    client: ShopeeClient,
-    windows_by_shop: Mapping[int, list[Window]],
-    *,
-    keys_by_shop: Mapping[int, list[str]] | None = None,
-    concurrency: int = 4,
-) -> FetchStream[ReturnRows]:
-    """Returns and their lines of each shop: listed by update_time page by page (the list carries whole
-    return objects, so no detail call), or the given return_sns (`keys_by_shop`) read one by one with
-    get_return_detail."""
-
-    def batch(rows: ReturnRows) -> Batch[ReturnRows]:
-        parents = {"return_items": return_parents(rows.returns)}
+    def batch(shop_id: int, objects: Iterable[Any], result: BatchResult | None = None) -> Batch:
+        rows = normaliser.normalize(shop_id, objects)
+        if result is not None:
+            kind = normaliser.shape.kind
+            rows.skipped.extend(f"{kind} {key} of shop {shop_id} not returned" for key in result.missing)
+            rows.skipped.extend(f"{kind} {key} of shop {shop_id}: {r}" for key, r in result.failed.items())
+        parents = normaliser.parents(rows)  # read from the raw objects, before they become text
         return Batch(_compact(rows), parents)
 
-    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch[ReturnRows]]:
-        if targeted:
-            for return_sns in full_batches([targeted]):
-                detail = client.get_return_details(shop_id, return_sns)
-                rows = normalize_returns(shop_id, detail.items)
-                rows.skipped.extend(f"return {sn} of shop {shop_id} not returned" for sn in detail.missing)
-                rows.skipped.extend(
-                    f"return {sn} of shop {shop_id}: {why}" for sn, why in detail.failed.items()
-                )
-                yield batch(rows)
+    def work(shop_id: int, targeted: list[str] | None) -> Iterator[Batch]:
+        windows = windows_by_shop.get(shop_id, [])
+        if listed_whole and not targeted:
+            for window in windows:
+                for page in client.iter_list(listing, shop_id, window.time_from, window.time_to):
+                    yield batch(shop_id, page)
             return
-        for window in windows_by_shop.get(shop_id, []):
-            for page in client.iter_return_list(shop_id, window.time_from, window.time_to):
-                yield batch(normalize_returns(shop_id, page))
+        pages = [targeted] if targeted else _listed(client, listing, shop_id, windows)
+        for keys in full_batches(pages, detail.batch_size if detail.batch_size > 1 else DETAIL_BATCH):
+            result = client.get_details(detail, shop_id, keys)
+            yield batch(shop_id, result.items, result)
 
-    return FetchStream(_shop_jobs(windows_by_shop, keys_by_shop), work, normalize_returns(0, []), concurrency)
+    return FetchStream(_shop_jobs(windows_by_shop, keys_by_shop), work, normaliser.empty(), concurrency)

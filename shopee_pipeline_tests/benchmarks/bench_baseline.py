@@ -30,6 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from shopee_pipeline.sync.fetch import ORDER_DETAIL, ORDER_LIST
 from shopee_pipeline_tests.benchmarks.bench_full_day import Harness, pipeline_harness
 
 ALL_SHOPS = 20
@@ -137,13 +138,13 @@ def run_seed(harness: Harness, warehouse: Any, windows: dict[int, list[Any]]) ->
     with resource.client(harness.warehouse) as client, warehouse.begin() as conn:
         for shop_id, shop_windows in sorted(windows.items()):
             for window in shop_windows:
-                pages = client.iter_order_list(
-                    shop_id, window.time_from, window.time_to, page_size=LIST_PAGE_SIZE
+                pages = client.iter_list(
+                    ORDER_LIST, shop_id, window.time_from, window.time_to, page_size=LIST_PAGE_SIZE
                 )
                 for page in pages:
                     order_sns = [entry["order_sn"] for entry in page if entry.get("order_sn")]
                     for i in range(0, len(order_sns), DETAIL_BATCH):
-                        batch = client.get_order_details(shop_id, order_sns[i : i + DETAIL_BATCH])
+                        batch = client.get_details(ORDER_DETAIL, shop_id, order_sns[i : i + DETAIL_BATCH])
                         orders = _seed_batch(client, conn, shop_id, batch.items, normalize_orders, tables)
                         _seed_escrow(client, conn, shop_id, orders, normalize_escrow, tables)
     return {"wall_s": time.perf_counter() - started, "failures": [], "shop_concurrency": 1}

@@ -318,14 +318,16 @@ def test_stored_tracking_numbers_are_not_asked_again(pipeline) -> None:
 def test_escrow_calls_go_out_while_the_orders_are_still_being_fetched(monkeypatch, pg_url, warehouse) -> None:
     from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
     from shopee_pipeline.shopee import ShopeeClient
+    from shopee_pipeline.sync.fetch import ORDER_DETAIL
     from shopee_pipeline_tests.conftest import connected_pipeline
 
     calls: list[str] = []
-    for name in ("get_order_details", "get_escrow_details"):
+    for name in ("get_details", "get_escrow_details"):
         original = getattr(ShopeeClient, name)
 
         def recorded(self, *args, _original=original, _name=name, **kwargs):
-            calls.append(_name)
+            if _name == "get_escrow_details" or args[0] is ORDER_DETAIL:
+                calls.append("get_order_details" if _name == "get_details" else _name)
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(ShopeeClient, name, recorded)

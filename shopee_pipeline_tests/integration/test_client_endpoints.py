@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 
@@ -13,14 +14,9 @@ from shopee_pipeline.shopee import (
     ShopeeClient,
     ShopeeConfig,
 )
-from shopee_pipeline.shopee.client import (
-    BOOKING_DETAIL_PATH,
-    BOOKING_LIST_PATH,
-    ESCROW_BATCH_PATH,
-    MASS_TRACKING_NUMBER_PATH,
-    ORDER_DETAIL_PATH,
-    ORDER_LIST_PATH,
-)
+from shopee_pipeline.shopee.client import ESCROW_BATCH_PATH, MASS_TRACKING_NUMBER_PATH
+from shopee_pipeline.sync.fetch import ORDER_DETAIL, ORDER_LIST
+from shopee_pipeline.sync.streams import BOOKINGS
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 DAY = 86400
@@ -82,17 +78,17 @@ def test_1234_changed_orders_cost_13_list_and_25_detail_calls(sb, client: Shopee
     sb.reset_call_counts()
     sns: list[str] = []
     items = 0
-    for page in client.iter_order_list(shop_id, t0, t1):
+    for page in client.iter_list(ORDER_LIST, shop_id, t0, t1):
         assert len(page) <= 100
         sns.extend(o["order_sn"] for o in page)
-        result = client.get_order_details(shop_id, [o["order_sn"] for o in page])
+        result = client.get_details(ORDER_DETAIL, shop_id, [o["order_sn"] for o in page])
         assert not result.missing and not result.failed
         items += len(result.items)
     counts = sb.call_counts()
     assert sorted(sns) == sorted(sb.world.orders_updated_between(shop_id, t0, t1))
     assert len(set(sns)) == TARGET == items
-    assert counts[ORDER_LIST_PATH] == 13
-    assert counts[ORDER_DETAIL_PATH] == 25
+    assert counts[ORDER_LIST.path] == 13
+    assert counts[ORDER_DETAIL.path] == 25
 
 
 def test_order_details_in_batches_of_50_with_optional_fields(sb, client: ShopeeClient) -> None:
@@ -100,8 +96,8 @@ def test_order_details_in_batches_of_50_with_optional_fields(sb, client: ShopeeC
     now = sb.now()
     sns = sb.world.orders_updated_between(shop_id, now - DAY, now)[:120]
     sb.reset_call_counts()
-    result = client.get_order_details(shop_id, [*sns, "NOT-A-REAL-SN"])
-    assert sb.call_counts()[ORDER_DETAIL_PATH] == math.ceil(121 / 50)
+    result = client.get_details(ORDER_DETAIL, shop_id, [*sns, "NOT-A-REAL-SN"])
+    assert sb.call_counts()[ORDER_DETAIL.path] == math.ceil(121 / 50)
     assert {o["order_sn"] for o in result.items} == set(sns)
     assert result.missing == ["NOT-A-REAL-SN"] or "NOT-A-REAL-SN" in result.failed
     order = result.items[0]
@@ -113,10 +109,11 @@ def test_order_list_longer_than_15_days_is_split(sb, client: ShopeeClient) -> No
     shop_id = sb.shop_ids[0]
     now = sb.now()
     sb.reset_call_counts()
-    pages = list(client.iter_order_list(shop_id, now - 40 * DAY, now, time_range_field="create_time"))
+    by_create_time = dataclasses.replace(ORDER_LIST, time_range_field="create_time")
+    pages = list(client.iter_list(by_create_time, shop_id, now - 40 * DAY, now))
     sns = [o["order_sn"] for page in pages for o in page]
     assert len(sns) == len(set(sns)) > 0
-    assert sb.call_counts()[ORDER_LIST_PATH] >= 3
+    assert sb.call_counts()[ORDER_LIST.path] >= 3
     assert all("order_status" in o for page in pages for o in page)
 
 
@@ -127,14 +124,14 @@ def test_bookings_list_and_details(sb, client: ShopeeClient) -> None:
     sb.reset_call_counts()
     booking_sns = [
         b["booking_sn"]
-        for page in client.iter_booking_list(shop_id, now - 3 * DAY, now, page_size=7)
+        for page in client.iter_list(BOOKINGS.list_endpoint, shop_id, now - 3 * DAY, now, page_size=7)
         for b in page
     ]
     assert sorted(booking_sns) == sorted(expected)
-    assert sb.call_counts()[BOOKING_LIST_PATH] >= math.ceil(len(expected) / 7)
-    details = client.get_booking_details(shop_id, booking_sns)
+    assert sb.call_counts()[BOOKINGS.list_endpoint.path] >= math.ceil(len(expected) / 7)
+    details = client.get_details(BOOKINGS.detail_endpoint, shop_id, booking_sns)
     assert {b["booking_sn"] for b in details.items} == set(booking_sns)
-    assert sb.call_counts().get(BOOKING_DETAIL_PATH, 0) == math.ceil(len(booking_sns) / 50)
+    assert sb.call_counts().get(BOOKINGS.detail_endpoint.path, 0) == math.ceil(len(booking_sns) / 50)
 
 
 def test_escrow_batch_and_single(sb, client: ShopeeClient) -> None:
@@ -155,8 +152,8 @@ def test_escrow_batch_and_single(sb, client: ShopeeClient) -> None:
 def test_tracking_numbers_mass_and_single(sb, client: ShopeeClient) -> None:
     shop_id = sb.shop_ids[0]
     now = sb.now()
-    details = client.get_order_details(
-        shop_id, sb.world.orders_updated_between(shop_id, now - 3 * DAY, now)[:60]
+    details = client.get_details(
+        ORDER_DETAIL, shop_id, sb.world.orders_updated_between(shop_id, now - 3 * DAY, now)[:60]
     )
     packages = [
         (o["order_sn"], p["package_number"]) for o in details.items for p in o.get("package_list") or []

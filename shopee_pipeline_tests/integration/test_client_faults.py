@@ -20,7 +20,7 @@ from shopee_pipeline.shopee import (
     ShopeeError,
     ShopFatalError,
 )
-from shopee_pipeline.shopee.client import ORDER_LIST_PATH
+from shopee_pipeline.sync.fetch import ORDER_DETAIL, ORDER_LIST
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -62,7 +62,9 @@ def make_client(sb: Any, store: InMemoryTokenStore | None = None, **overrides: A
 
 def list_orders(sb: Any, client: ShopeeClient) -> list[str]:
     now = sb.now()
-    return [o["order_sn"] for page in client.iter_order_list(sb.shop_ids[0], now - 86400, now) for o in page]
+    return [
+        o["order_sn"] for page in client.iter_list(ORDER_LIST, sb.shop_ids[0], now - 86400, now) for o in page
+    ]
 
 
 @pytest.mark.parametrize("kind", ["rate_limit", "error_server", "http_500", "drop", "stall"])
@@ -73,7 +75,7 @@ def test_every_transient_fault_is_retried_and_counted(sb: Any, kind: str) -> Non
     assert list_orders(sb, client) == clean
     snap = client.stats.snapshot()
     assert snap.retries > 0 and snap.backoff_seconds > 0
-    assert snap.calls[ORDER_LIST_PATH] == sb.call_counts()[ORDER_LIST_PATH] or kind in ("drop", "stall")
+    assert snap.calls[ORDER_LIST.path] == sb.call_counts()[ORDER_LIST.path] or kind in ("drop", "stall")
 
 
 def test_persistent_faults_give_up_as_retryable_within_bounds(sb: Any) -> None:
@@ -82,9 +84,9 @@ def test_persistent_faults_give_up_as_retryable_within_bounds(sb: Any) -> None:
     with pytest.raises(RetryableError) as info:
         list_orders(sb, client)
     assert (
-        info.value.request_id and info.value.path == ORDER_LIST_PATH and info.value.shop_id == sb.shop_ids[0]
+        info.value.request_id and info.value.path == ORDER_LIST.path and info.value.shop_id == sb.shop_ids[0]
     )
-    assert client.stats.snapshot().calls[ORDER_LIST_PATH] == 3  # one per attempt
+    assert client.stats.snapshot().calls[ORDER_LIST.path] == 3  # one per attempt
 
 
 def test_wrong_partner_key_is_a_bad_request_never_retried(sb: Any) -> None:
@@ -176,7 +178,7 @@ def test_whole_batch_not_found_loses_only_the_unknown_order() -> None:
         client = make_client(sandbox)
         now = sandbox.now()
         sns = sandbox.world.orders_updated_between(sandbox.shop_ids[0], now - 86400, now)[:40]
-        result = client.get_order_details(sandbox.shop_ids[0], [*sns[:20], "UNKNOWN-SN", *sns[20:]])
+        result = client.get_details(ORDER_DETAIL, sandbox.shop_ids[0], [*sns[:20], "UNKNOWN-SN", *sns[20:]])
         assert {o["order_sn"] for o in result.items} == set(sns)
         assert list(result.failed) == ["UNKNOWN-SN"] and "error_not_found" in result.failed["UNKNOWN-SN"]
     finally:

@@ -10,11 +10,11 @@ import pytest
 
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.shopee import ShopeeClient, ShopeeConfig, ShopFatalError
+from shopee_pipeline.sync.fetch import ORDER_LIST
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START
 
 REFRESH_PATH = "/api/v2/auth/access_token/get"
-ORDER_LIST_PATH = "/api/v2/order/get_order_list"
 TTL = 1200
 
 
@@ -48,7 +48,7 @@ def test_token_expiring_mid_run_is_refreshed_proactively(sb, warehouse) -> None:
     client.connect_shop(shop_id, sb.authorize(shop_id))
     sb.reset_call_counts()
     now = sb.now()
-    pages = client.iter_order_list(shop_id, now - 86400, now, page_size=20)
+    pages = client.iter_list(ORDER_LIST, shop_id, now - 86400, now, page_size=20)
     first = next(pages)
     sb.advance(TTL - 200)  # under 5 minutes left: the next page refreshes first
     rest = [o for page in pages for o in page]
@@ -56,7 +56,7 @@ def test_token_expiring_mid_run_is_refreshed_proactively(sb, warehouse) -> None:
     counts = sb.call_counts()
     assert counts[REFRESH_PATH] == 1 and client.stats.snapshot().refreshes == 1
     sb.advance(TTL + 60)  # now fully expired
-    next(client.iter_order_list(shop_id, now - 86400, sb.now(), page_size=20))
+    next(client.iter_list(ORDER_LIST, shop_id, now - 86400, sb.now(), page_size=20))
     assert sb.call_counts()[REFRESH_PATH] == 2
 
 
@@ -69,9 +69,9 @@ def test_refused_token_is_refreshed_once_and_the_call_retried(sb, warehouse) -> 
     sb.advance(TTL + 10)
     sb.reset_call_counts()
     now = sb.now()
-    assert next(client.iter_order_list(shop_id, now - 3600, now))
+    assert next(client.iter_list(ORDER_LIST, shop_id, now - 3600, now))
     counts = sb.call_counts()
-    assert counts[REFRESH_PATH] == 1 and counts[ORDER_LIST_PATH] == 2
+    assert counts[REFRESH_PATH] == 1 and counts[ORDER_LIST.path] == 2
 
 
 def test_rotation_old_refresh_token_is_refused(sb, warehouse) -> None:

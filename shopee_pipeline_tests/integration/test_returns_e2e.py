@@ -14,6 +14,7 @@ from shopee_pipeline.onboarding import shopee_config
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
 from shopee_pipeline.shopee import ShopeeClient
+from shopee_pipeline.sync.streams import RETURNS
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.lookups import orders_needing_escrow
@@ -204,7 +205,11 @@ def test_paging_by_number_lists_every_return_once(
             config = shopee_config(pipeline.settings, return_first_page_no=client_first, page_size=3)
             client = ShopeeClient(config, PostgresTokenStore(warehouse.engine, warehouse.schema))
             with client:
-                pages = list(client.iter_return_list(shop, int(start.timestamp()), int(end.timestamp())))
+                pages = list(
+                    client.iter_list(
+                        RETURNS.list_endpoint, shop, int(start.timestamp()), int(end.timestamp())
+                    )
+                )
             listed = [r["return_sn"] for page in pages for r in page]
             expected = [r["return_sn"] for r in _truth(pipeline, shop)["returns"]]
             assert len(listed) == len(set(listed)) and set(listed) == set(expected)

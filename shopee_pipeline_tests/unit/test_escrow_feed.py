@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from shopee_pipeline.normalize.orders import OrderRows, normalize_orders
+from shopee_pipeline.normalize.orders import normalize_orders
 from shopee_pipeline.sync.escrow_feed import EscrowFeed
 from shopee_pipeline.sync.fetch import Batch, FetchStream
 
@@ -33,7 +33,7 @@ def test_full_batches_go_out_before_the_feed_closes_and_each_order_once() -> Non
     jobs: list[tuple[int, list[str]]] = []
     first_job = threading.Event()
 
-    def work(shop: int, order_sns: list[str]) -> Iterator[Batch[OrderRows]]:
+    def work(shop: int, order_sns: list[str]) -> Iterator[Batch]:
         jobs.append((shop, order_sns))
         first_job.set()
         yield Batch(normalize_orders(shop, []))

@@ -1,10 +1,11 @@
-"""normalize_bookings: get_booking_detail objects -> bookings, booking_items frames."""
+"""The bookings declaration's normaliser: get_booking_detail objects -> bookings, booking_items frames."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from shopee_pipeline.normalize.bookings import BookingRows, booking_parents, normalize_bookings
+from shopee_pipeline.normalize.records import TableRows
+from shopee_pipeline.sync.streams import BOOKINGS
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001
@@ -55,8 +56,8 @@ def booking(**overrides: Any) -> dict[str, Any]:
 
 def test_booking_rows() -> None:
     entry = booking()
-    rows = normalize_bookings(SHOP_ID, [entry])
-    assert isinstance(rows, BookingRows)
+    rows = BOOKINGS.normaliser.normalize(SHOP_ID, [entry])
+    assert isinstance(rows, TableRows)
     assert rows.skipped == []
     row = rows.bookings.iloc[0].to_dict()
     assert row["booking_sn"] == "BK2601010001"
@@ -76,11 +77,13 @@ def test_booking_rows() -> None:
     assert items.iloc[1]["item_name"] == "Gula Aren 🍯"
     assert rows.bookings.columns.tolist() == _columns(tables.bookings)
     assert rows.booking_items.columns.tolist() == _columns(tables.booking_items)
-    assert booking_parents(rows.bookings) == [("BK2601010001", datetime(2026, 1, 2, tzinfo=UTC))]
+    assert BOOKINGS.normaliser.parents(rows)["booking_items"] == [
+        ("BK2601010001", datetime(2026, 1, 2, tzinfo=UTC))
+    ]
 
 
 def test_dedupe_skip_and_unknown_status() -> None:
-    rows = normalize_bookings(
+    rows = BOOKINGS.normaliser.normalize(
         SHOP_ID,
         [
             booking(booking_status="READY_TO_SHIP", update_time=T_UPDATE - 10),
@@ -96,11 +99,11 @@ def test_dedupe_skip_and_unknown_status() -> None:
 
 def test_wrong_types_missing_fields_and_zero_rows() -> None:
     minimal = {"booking_sn": "BK2", "update_time": T_UPDATE, "recipient_address": "text", "region": {"x": 1}}
-    rows = normalize_bookings(SHOP_ID, [minimal])
+    rows = BOOKINGS.normaliser.normalize(SHOP_ID, [minimal])
     row = rows.bookings.iloc[0]
     assert row["recipient_address"] is None and row["region"] is None and row["match_status"] is None
     assert rows.booking_items.empty
-    assert booking_parents(rows.bookings, require="item_list") == []
-    empty = normalize_bookings(SHOP_ID, [])
+    assert BOOKINGS.normaliser.parents(rows)["booking_items"] == []
+    empty = BOOKINGS.normaliser.normalize(SHOP_ID, [])
     assert empty.bookings.columns.tolist() == _columns(tables.bookings)
     assert empty.booking_items.columns.tolist() == _columns(tables.booking_items)

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from shopee_pipeline.normalize.escrow import EscrowRows, escrow_parents, normalize_escrow
+from shopee_pipeline.normalize.escrow import escrow_parents, normalize_escrow
+from shopee_pipeline.normalize.records import TableRows
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001
@@ -99,7 +100,7 @@ def escrow_detail(**income: Any) -> dict[str, Any]:
 def test_escrow_row_and_items() -> None:
     detail = escrow_detail()
     rows = normalize_escrow(SHOP_ID, [detail], TIMES)
-    assert isinstance(rows, EscrowRows)
+    assert isinstance(rows, TableRows)
     assert rows.skipped == []
     row = rows.escrow.iloc[0].to_dict()
     assert row["order_sn"] == "260101ABCD1234"

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from shopee_pipeline.normalize.orders import OrderRows, normalize_orders, order_parents
+from shopee_pipeline.normalize.orders import normalize_orders, order_parents
+from shopee_pipeline.normalize.records import TableRows
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001
@@ -188,7 +189,7 @@ def indonesian_order(**overrides: Any) -> dict[str, Any]:
 def test_realistic_indonesian_order() -> None:
     order = indonesian_order()
     rows = normalize_orders(SHOP_ID, [order])
-    assert isinstance(rows, OrderRows)
+    assert isinstance(rows, TableRows)
     assert rows.skipped == []
     assert len(rows.orders) == 1
     o = rows.orders.iloc[0].to_dict()

@@ -1,5 +1,6 @@
-"""normalize_returns: Shopee's own get_return_list and get_return_detail samples -> returns, return_items
-frames, field for field; the detail's nested statuses, the compensation spelling, and bad entries."""
+"""The returns declaration's normaliser: Shopee's own get_return_list and get_return_detail samples ->
+returns, return_items frames, field for field; the detail's nested statuses, the compensation spelling, and
+bad entries."""
 
 import copy
 import json
@@ -10,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from shopee_pipeline.normalize.returns import normalize_returns, return_parents
+from shopee_pipeline.sync.streams import RETURNS
 from shopee_pipeline.warehouse import tables
 
 SHOP_ID = 226150001
@@ -31,14 +32,14 @@ def _row(frame: pd.DataFrame, index: int = 0) -> dict[str, Any]:
 
 
 def test_frames_have_exactly_the_table_columns() -> None:
-    rows = normalize_returns(SHOP_ID, sample("get_return_list")["return"])
+    rows = RETURNS.normaliser.normalize(SHOP_ID, sample("get_return_list")["return"])
     for frame, table in ((rows.returns, tables.returns), (rows.return_items, tables.return_items)):
         assert list(frame.columns) == [c.name for c in table.columns if c.name != "synced_at"]
 
 
 def test_the_list_sample_lands_field_for_field() -> None:
     entry = sample("get_return_list")["return"][0]
-    rows = normalize_returns(SHOP_ID, [entry])
+    rows = RETURNS.normaliser.normalize(SHOP_ID, [entry])
     row = _row(rows.returns)
     assert row["return_sn"] == "200203171852695" and row["order_sn"] == "200203C6W0AR27"
     assert row["shop_id"] == SHOP_ID
@@ -73,7 +74,7 @@ def test_the_list_sample_lands_field_for_field() -> None:
 
 
 def test_the_detail_sample_reads_its_nested_statuses() -> None:
-    rows = normalize_returns(SHOP_ID, [sample("get_return_detail")])
+    rows = RETURNS.normaliser.normalize(SHOP_ID, [sample("get_return_detail")])
     row = _row(rows.returns)
     assert row["return_sn"] == "2206140TA5PM808" and row["status"] == "ACCEPTED"
     assert row["negotiation_status"] == "PENDING_RESPOND"
@@ -87,7 +88,7 @@ def test_the_detail_sample_reads_its_nested_statuses() -> None:
         1,
         Decimal("10"),
     )
-    assert return_parents(rows.returns) == [("2206140TA5PM808", row["update_time"])]
+    assert RETURNS.normaliser.parents(rows)["return_items"] == [("2206140TA5PM808", row["update_time"])]
 
 
 def test_the_prefixed_compensation_spelling_is_stored_unprefixed() -> None:
@@ -95,7 +96,7 @@ def test_the_prefixed_compensation_spelling_is_stored_unprefixed() -> None:
     detail["seller_compensation"]["seller_compensation_status"] = "COMPENSATION_REQUESTED"
     listed = copy.deepcopy(sample("get_return_list")["return"][0])
     listed["seller_compensation_status"] = "COMPENSATION_NOT_REQUIRED"
-    rows = normalize_returns(SHOP_ID, [detail, listed])
+    rows = RETURNS.normaliser.normalize(SHOP_ID, [detail, listed])
     assert list(rows.returns["seller_compensation_status"]) == ["REQUESTED", "NOT_REQUIRED"]
 
 
@@ -104,11 +105,13 @@ def test_a_duplicate_keeps_the_newest_and_bad_entries_are_skipped_with_a_reason(
     newer = {**copy.deepcopy(older), "update_time": older["update_time"] + 60, "status": "ACCEPTED"}
     no_order = {**copy.deepcopy(older), "return_sn": "R2", "order_sn": ""}
     bad_items = {**copy.deepcopy(older), "return_sn": "R3", "item": "nope"}
-    rows = normalize_returns(SHOP_ID, [older, newer, no_order, bad_items, "junk"])
+    rows = RETURNS.normaliser.normalize(SHOP_ID, [older, newer, no_order, bad_items, "junk"])
     assert sorted(rows.returns["return_sn"]) == ["200203171852695", "R3"]
     assert _row(rows.returns)["status"] == "ACCEPTED"
     assert len(rows.return_items) == 1  # R3's lines are skipped, its row kept
-    assert return_parents(rows.returns) == [("200203171852695", _utc(older["update_time"] + 60))]
+    assert RETURNS.normaliser.parents(rows)["return_items"] == [
+        ("200203171852695", _utc(older["update_time"] + 60))
+    ]
     reasons = " | ".join(rows.skipped)
     assert "R2: missing or unusable order_sn" in reasons and "R3: item is not a list" in reasons
     assert "#4: not an object" in reasons

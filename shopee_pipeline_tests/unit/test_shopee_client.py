@@ -11,6 +11,8 @@ import pytest
 import requests
 
 from shopee_pipeline.shopee import InMemoryTokenStore, ShopeeClient, ShopeeConfig, ShopTokens, TokenError
+from shopee_pipeline.sync.fetch import ORDER_DETAIL, ORDER_LIST
+from shopee_pipeline.sync.streams import BOOKINGS
 
 NOW = 1_800_000_000
 SHOP = 77
@@ -71,19 +73,18 @@ def refresh_route(query: dict, body: dict) -> tuple[int, dict]:
 
 
 REFRESH = "/api/v2/auth/access_token/get"
-ORDER_LIST = "/api/v2/order/get_order_list"
 
 
 def test_proactive_refresh_when_under_five_minutes_left() -> None:
     client, fake, store = make_client(
         {
             REFRESH: refresh_route,
-            ORDER_LIST: lambda q, b: ok({"order_list": [], "more": False, "next_cursor": ""}),
+            ORDER_LIST.path: lambda q, b: ok({"order_list": [], "more": False, "next_cursor": ""}),
         },
         expires_in=299,
     )
-    list(client.iter_order_list(SHOP, NOW - 100, NOW))
-    assert fake.paths() == [REFRESH, ORDER_LIST]
+    list(client.iter_list(ORDER_LIST, SHOP, NOW - 100, NOW))
+    assert fake.paths() == [REFRESH, ORDER_LIST.path]
     assert fake.calls[1][1]["access_token"] == "new-access"
     stored = store.load(SHOP)
     assert stored and stored.refresh_token == "new-refresh"
@@ -101,17 +102,17 @@ def test_refused_token_refreshes_once_and_retries_once() -> None:
             }
         return ok({"order_list": [{"order_sn": "A"}], "more": False, "next_cursor": ""})
 
-    client, fake, _ = make_client({REFRESH: refresh_route, ORDER_LIST: order_list})
-    assert list(client.iter_order_list(SHOP, NOW - 100, NOW)) == [[{"order_sn": "A"}]]
-    assert fake.paths() == [ORDER_LIST, REFRESH, ORDER_LIST]
+    client, fake, _ = make_client({REFRESH: refresh_route, ORDER_LIST.path: order_list})
+    assert list(client.iter_list(ORDER_LIST, SHOP, NOW - 100, NOW)) == [[{"order_sn": "A"}]]
+    assert fake.paths() == [ORDER_LIST.path, REFRESH, ORDER_LIST.path]
 
 
 def test_refused_twice_raises_token_error() -> None:
     refused = (403, {"request_id": "r", "error": "error_auth", "message": "Invalid access_token."})
-    client, fake, _ = make_client({REFRESH: refresh_route, ORDER_LIST: lambda q, b: refused})
+    client, fake, _ = make_client({REFRESH: refresh_route, ORDER_LIST.path: lambda q, b: refused})
     with pytest.raises(TokenError):
-        list(client.iter_order_list(SHOP, NOW - 100, NOW))
-    assert fake.paths() == [ORDER_LIST, REFRESH, ORDER_LIST]
+        list(client.iter_list(ORDER_LIST, SHOP, NOW - 100, NOW))
+    assert fake.paths() == [ORDER_LIST.path, REFRESH, ORDER_LIST.path]
 
 
 def test_order_list_pages_windows_and_duplicates() -> None:
@@ -125,8 +126,8 @@ def test_order_list_pages_windows_and_duplicates() -> None:
         ),
         "c1": ({"order_list": [{"order_sn": "B"}, {"order_sn": "C"}], "more": False, "next_cursor": ""}),
     }
-    client, fake, _ = make_client({ORDER_LIST: lambda q, b: ok(pages[q.get("cursor", "")])})
-    result = list(client.iter_order_list(SHOP, NOW - 20 * 86400, NOW))
+    client, fake, _ = make_client({ORDER_LIST.path: lambda q, b: ok(pages[q.get("cursor", "")])})
+    result = list(client.iter_list(ORDER_LIST, SHOP, NOW - 20 * 86400, NOW))
     # Two 15-day windows, two pages each; every SN once.
     assert [[o["order_sn"] for o in page] for page in result] == [["A", "B"], ["C"]]
     windows = [(q["time_from"], q["time_to"]) for _, q, _ in fake.calls]
@@ -142,7 +143,7 @@ def test_booking_list_reads_next_cursor_inside_the_last_entry() -> None:
     client, _, _ = make_client(
         {"/api/v2/order/get_booking_list": lambda q, b: ok(pages[q.get("cursor", "")])}
     )
-    result = list(client.iter_booking_list(SHOP, NOW - 100, NOW))
+    result = list(client.iter_list(BOOKINGS.list_endpoint, SHOP, NOW - 100, NOW))
     assert [[b["booking_sn"] for b in page] for page in result] == [["B1"], ["B2"]]
 
 
@@ -156,7 +157,7 @@ def test_order_details_batches_reports_missing_and_warnings() -> None:
         )
 
     client, fake, _ = make_client({"/api/v2/order/get_order_detail": detail})
-    result = client.get_order_details(SHOP, [f"S{i}" for i in range(120)] + ["S1"])
+    result = client.get_details(ORDER_DETAIL, SHOP, [f"S{i}" for i in range(120)] + ["S1"])
     assert len(fake.calls) == 3 and len(result.items) == 119
     assert result.missing == ["S7"] and result.warnings == ["S7 missing"] * 3
     assert len(client.stats.snapshot().warnings) == 3
@@ -170,7 +171,7 @@ def test_whole_batch_not_found_is_split_to_isolate_the_unknown_sn() -> None:
         return ok({"order_list": [{"order_sn": sn} for sn in sns]})
 
     client, _, _ = make_client({"/api/v2/order/get_order_detail": detail})
-    result = client.get_order_details(SHOP, ["A", "B", "BAD", "C"])
+    result = client.get_details(ORDER_DETAIL, SHOP, ["A", "B", "BAD", "C"])
     assert sorted(o["order_sn"] for o in result.items) == ["A", "B", "C"]
     assert list(result.failed) == ["BAD"] and result.missing == []
 

@@ -1,10 +1,14 @@
 """The stream registry agrees with the tables and the normalisers: a stream declared with a table that
-does not exist, or whose rows dataclass carries other frames, fails here rather than silently at run time."""
+does not exist, or whose normaliser fills other tables, fails here rather than silently at run time."""
 
 import dataclasses
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from shopee_pipeline.normalize.escrow import normalize_escrow
+from shopee_pipeline.normalize.orders import normalize_orders
 from shopee_pipeline.sync.pushes import SYNCED_CODES, PushTarget, plan_pushes, push_target
 from shopee_pipeline.sync.streams import BY_NAME, STREAMS, SYNC_ASSET_KEYS
 from shopee_pipeline.warehouse import tables
@@ -12,9 +16,10 @@ from shopee_pipeline.warehouse.webhook_events import WebhookEvent
 
 
 def test_every_stream_names_real_tables_and_its_rows_frames() -> None:
+    custom = {"orders": normalize_orders(0, []), "escrow": normalize_escrow(0, [], {})}
     for spec in STREAMS:
-        frames = {f.name for f in dataclasses.fields(spec.rows)} - {"skipped"}
-        assert frames == set(spec.tables), spec.name
+        empty = spec.normaliser.empty() if spec.shape else custom[spec.name]
+        assert set(empty.frames) == set(spec.tables), spec.name
         for name in spec.tables:
             assert name in tables.metadata.tables, name
         assert spec.conflict_key in tables.metadata.tables[spec.table].c
@@ -40,7 +45,7 @@ def test_a_push_routes_to_its_stream_by_its_key_field() -> None:
 def test_a_stream_with_the_standard_asset_is_its_steps_name() -> None:
     # `@dg.asset(key=...)` names its step after the key: run config `ops.<op_name>` must match it.
     for spec in STREAMS:
-        if spec.asset_description:
+        if spec.standard_asset:
             assert spec.op_name == spec.table, spec.name
 
 
@@ -57,3 +62,13 @@ def test_a_return_push_rereads_the_return_and_its_orders_escrow() -> None:
     assert sync.keys_of(BY_NAME["returns"]) == ["R1", "R2"]
     assert sync.keys_of(BY_NAME["escrow"]) == ["O1"]  # R2's push names no order: the next sync finds it
     assert [(event.event_id, reason) for event, reason in plan.ignored] == [(3, "no return_sn in data")]
+
+
+def test_a_declaration_that_cannot_work_is_refused_when_it_is_made() -> None:
+    bookings = BY_NAME["bookings"]
+    with pytest.raises(ValueError, match="its shape fills"):
+        dataclasses.replace(bookings, child_tables=())
+    with pytest.raises(ValueError, match="the standard asset needs"):
+        dataclasses.replace(bookings, asset_description=None)
+    with pytest.raises(ValueError, match="give its own fetch"):
+        dataclasses.replace(bookings, shape=None, standard_asset=False)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shopee_pipeline.normalize.orders import OrderRows, normalize_orders
+from shopee_pipeline.normalize.orders import normalize_orders
 from shopee_pipeline.shopee import ShopFatalError
 from shopee_pipeline.sync.fetch import MAX_PENDING_BATCHES, Batch, FetchStream
 
@@ -18,7 +18,7 @@ def _order(sn: str) -> dict:
     return {"order_sn": sn, "order_status": "READY_TO_SHIP", "update_time": 1_700_000_000}
 
 
-def _batch(shop: int, n: int) -> Batch[OrderRows]:
+def _batch(shop: int, n: int) -> Batch:
     return Batch(normalize_orders(shop, [_order(f"{shop}-{n}-{i}") for i in range(10)]))
 
 
@@ -35,7 +35,7 @@ def test_batches_of_every_shop_arrive_and_chunks_regroup_them() -> None:
 def test_a_failing_shop_is_recorded_once_and_its_later_jobs_are_not_run() -> None:
     started: list[tuple[int, int]] = []
 
-    def work(shop: int, job: int) -> Iterator[Batch[OrderRows]]:
+    def work(shop: int, job: int) -> Iterator[Batch]:
         started.append((shop, job))
         if shop == 2:
             raise ShopFatalError("shop unauthorized", seller_action="Re-authorize.", path="/x", shop_id=shop)
@@ -49,7 +49,7 @@ def test_a_failing_shop_is_recorded_once_and_its_later_jobs_are_not_run() -> Non
 
 
 def test_an_unexpected_error_reaches_the_consumer() -> None:
-    def work(shop: int, job: int) -> Iterator[Batch[OrderRows]]:
+    def work(shop: int, job: int) -> Iterator[Batch]:
         raise RuntimeError("bug")
         yield  # pragma: no cover
 
@@ -61,7 +61,7 @@ def test_a_consumer_that_stops_stops_the_threads_and_memory_stays_bounded() -> N
     produced = 0
     lock = threading.Lock()
 
-    def work(shop: int, job: int) -> Iterator[Batch[OrderRows]]:
+    def work(shop: int, job: int) -> Iterator[Batch]:
         nonlocal produced
         for i in range(1000):
             with lock:
@@ -83,7 +83,7 @@ def test_a_consumer_that_stops_stops_the_threads_and_memory_stays_bounded() -> N
 def test_jobs_not_started_when_the_consumer_stops_never_run() -> None:
     started: list[int] = []
 
-    def work(shop: int, job: int) -> Iterator[Batch[OrderRows]]:
+    def work(shop: int, job: int) -> Iterator[Batch]:
         started.append(job)
         yield _batch(shop, job)
 

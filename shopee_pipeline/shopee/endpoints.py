@@ -1,0 +1,68 @@
+"""Declarations of Shopee's list and detail endpoints: what one generic pager and one generic detail call
+(`ShopeeClient.iter_list`, `ShopeeClient.get_details`) need to read any list-then-detail stream.
+
+A list endpoint pages records changed in a time window by one of Shopee's three pagers; a detail endpoint
+answers whole objects for a batch of keys (or one key per call). Nothing here performs a call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Pager(Enum):
+    """How a list endpoint pages.
+
+    `CURSOR`: `cursor` in, `more` and `next_cursor` out (`next_cursor` beside `more`, or in the last entry
+    as `get_booking_list`'s documentation puts it). `PAGE_NUMBER`: `page_no` from the endpoint's first page
+    number, `more` out. `OFFSET`: `offset` from 0 in steps of the page size, `has_next_page` (or `more`)
+    out, and `next_offset` when the answer carries one.
+    """
+
+    CURSOR = "cursor"
+    PAGE_NUMBER = "page_number"
+    OFFSET = "offset"
+
+
+@dataclass(frozen=True)
+class ListEndpoint:
+    """A list endpoint read by time window.
+
+    `path` answers `item_field` (a list of objects, each naming its record by `key_field`) for the records
+    whose time lies in `[time_from_param, time_to_param]`; windows longer than `max_window_days` are split
+    (Shopee refuses longer ones). `time_range_field`, when set, is sent as the `time_range_field`
+    parameter. `fixed_params` go with every page. `first_page_no` is the first `page_no` of a
+    `PAGE_NUMBER` pager (the client may override it where Shopee's numbering is unconfirmed:
+    `ShopeeConfig.first_page_no`). A pager that still says "more" after `max_pages` pages fails rather
+    than loop.
+    """
+
+    path: str
+    item_field: str
+    key_field: str
+    pager: Pager
+    time_from_param: str = "time_from"
+    time_to_param: str = "time_to"
+    time_range_field: str | None = "update_time"
+    max_window_days: int = 15
+    fixed_params: Mapping[str, Any] = field(default_factory=dict)
+    first_page_no: int | None = 1
+    max_pages: int = 1000
+
+
+@dataclass(frozen=True)
+class DetailEndpoint:
+    """A detail endpoint: `path` answers the objects of up to `batch_size` keys sent as `keys_param` (a
+    list) in `item_field`, each naming itself by `key_field`. With `batch_size` 1 the endpoint takes one
+    key per call as a scalar and answers the object itself (`get_return_detail`). `fixed_params` go with
+    every call (e.g. `response_optional_fields`)."""
+
+    path: str
+    key_field: str
+    keys_param: str
+    item_field: str | None = None
+    batch_size: int = 50
+    fixed_params: Mapping[str, Any] = field(default_factory=dict)
