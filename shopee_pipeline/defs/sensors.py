@@ -226,11 +226,17 @@ def build_webhook_events_sensor(
             context.log.info(
                 f"{len(events)} new events: {new_runs} runs, {len(plan.shop_updates)} shop updates, "
                 f"{len(plan.ignored)} ignored, {len(plan.waiting)} waiting for their shop's partition, "
-                f"{held_events} of {len(held)} shops held until the shop's queued push run starts; "
+                f"{held_events} events of {len(held)} shops held until their shop's queued push run starts; "
                 f"{len(requested) - new_runs} runs of earlier ticks requested again"
             )
         if not requested:
-            return dg.SensorResult(skip_reason="no push waiting for a run")
+            if held:
+                reason = f"every new push waits for its shop's queued push run ({len(held)} shops)"
+            elif events:
+                reason = "no new push needs a run (shop updates, ignored pushes, shops without a partition)"
+            else:
+                reason = "no push waiting for a run"
+            return dg.SensorResult(skip_reason=reason)
         return dg.SensorResult(
             run_requests=[_run_request(context, daily, sync, key, names) for key, sync in requested.items()]
         )

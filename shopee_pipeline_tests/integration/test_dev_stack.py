@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 
 from shopee_pipeline import clock
 from shopee_pipeline.lib.partitions import partition_key
+from shopee_pipeline.run_tags import TRIGGER_TAG
 
 pytestmark = pytest.mark.slow
 
@@ -169,14 +170,16 @@ def _materialize_from_a_second_shell(console: str, key: str) -> subprocess.Compl
     return _in_a_second_shell(console, script + f"--partition {shlex.quote(key)}")
 
 
-def _step_successes(exports: dict[str, str], monkeypatch) -> int:
-    """STEP_SUCCESS events (DEBUG level) of the latest run, read from the stack's Dagster instance."""
+def _step_successes(exports: dict[str, str], monkeypatch, partition: str) -> int:
+    """STEP_SUCCESS events (DEBUG level) of the second shell's run of `partition`, read from the stack's
+    Dagster instance (dev's own schedule, sensors and automation start runs of their own meanwhile)."""
     import dagster as dg
 
     for name in ("DAGSTER_HOME", "DAGSTER_POSTGRES_URL"):
         monkeypatch.setenv(name, exports[name])
     with dg.DagsterInstance.get() as instance:
-        (run,) = instance.get_runs(limit=1)
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": partition}))
+        (run,) = [r for r in runs if TRIGGER_TAG not in r.tags]
         assert run.status == dg.DagsterRunStatus.SUCCESS
         records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records
     return len(records)
@@ -196,7 +199,8 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
             # Two days back in Jakarta on the pipeline's clock, which dev's sandbox starts from: inside its
             # three days of history at any hour of the day.
             day = clock.now().astimezone(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=2)
-            completed = _materialize_from_a_second_shell(dev_stack.console, partition_key(day, shop_id))
+            partition = partition_key(day, shop_id)
+            completed = _materialize_from_a_second_shell(dev_stack.console, partition)
             assert completed.returncode == 0, completed.stderr[-3000:]
             count = text("SELECT count(*) FROM shopee.orders WHERE shop_id = :shop")
             assert conn.execute(count, {"shop": shop_id}).scalar_one() > 0
@@ -204,7 +208,7 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
         engine.dispose()
     output = completed.stdout + completed.stderr
     assert " - DEBUG - " not in output and "BetaWarning" not in output  # the console shows INFO ...
-    assert _step_successes(exports, monkeypatch) >= 1  # ... while the event log keeps every event
+    assert _step_successes(exports, monkeypatch, partition) >= 1  # ... while the event log keeps every event
     assert " - DEBUG - " not in dev_stack.console and "BetaWarning" not in dev_stack.console
     assert "will not be used" not in dev_stack.console
 

@@ -57,7 +57,7 @@ class ClusterStack(LiveStack):
         """The Dagster home's dagster.yaml: the repository's, `max_concurrent_runs` set, storage at
         `dagster_url`."""
         config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
-        config["run_coordinator"]["config"]["max_concurrent_runs"] = max_concurrent_runs
+        config["concurrency"]["runs"]["max_concurrent_runs"] = max_concurrent_runs
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         (self.dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
         self.env["DAGSTER_POSTGRES_URL"] = dagster_url
