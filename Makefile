@@ -12,17 +12,17 @@ RECEIVER_PORT ?= 8000
 # pooler test.
 SYSTEM_PACKAGES := faketime pgbouncer
 # `make test-at WIB=hh:mm` runs the suite (or PYTEST_ARGS) with the pipeline's clock (shopee_pipeline/clock.py)
-# at the nearest hh:mm in Asia/Jakarta; `make test` also runs the tests marked `clock` at SHIFTED_HOURS.
+# at the nearest hh:mm in Asia/Jakarta; within `make test` every test marked `clock` also runs at 00:05 and
+# 23:55 WIB (shopee_pipeline_tests/pinned_clock.py's SHIFTED_HOURS).
 WIB ?= 00:05
 PYTEST_ARGS ?=
 # Test workers (pytest-xdist), each with its own embedded Postgres: the tests mostly wait on subprocesses,
 # the sandbox and Postgres, so more workers than cores pay off. TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 4
-SHIFTED_HOURS ?= 00:05 23:55
+TEST_WORKERS ?= 8
 # The suite runs without DAGSTER_HOME: no test may touch the instance in the user's data folder.
 PYTEST := env -u DAGSTER_HOME $(BIN)/pytest
 
-.PHONY: install system-deps test test-shifted test-at lint format demo dev bench
+.PHONY: install system-deps test test-at lint format demo dev bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,28 +55,16 @@ system-deps:
 	  echo "system-deps: apt-get install$$missing failed"; exit 1; }
 
 test: system-deps lint
-	$(PYTEST) -n $(TEST_WORKERS)
-	$(MAKE) --no-print-directory test-shifted
-
-# The hours run side by side (each its own pytest, embedded Postgres and clock; their tests mostly wait on
-# the sandbox and on subprocesses), each one's output shown once it ends.
-test-shifted: install system-deps
-	@logs=$$(mktemp -d); pids=""; \
-	for hm in $(SHIFTED_HOURS); do \
-	  $(MAKE) --no-print-directory test-at WIB=$$hm PYTEST_ARGS="-m clock" > "$$logs/$$hm.log" 2>&1 & pids="$$pids $$!"; \
-	done; \
-	status=0; for pid in $$pids; do wait $$pid || status=1; done; \
-	for hm in $(SHIFTED_HOURS); do echo "== test-shifted at $$hm WIB"; tail -n 40 "$$logs/$$hm.log"; done; \
-	rm -rf "$$logs"; exit $$status
+	$(PYTEST) -n $(TEST_WORKERS) --durations=25
 
 # SHOPEE_CLOCK_OFFSET_SECONDS shifts the pipeline's clock (and, in pytest's own process, Dagster's) to the
 # nearest WIB=hh:mm (UTC+7 all year); every process the tests start inherits it. No libfaketime: only the
 # soak and cluster tests, whose real dagster-daemon must share a shifted clock, use it, by themselves.
-NEAREST_WIB_OFFSET := h, m = map(int, sys.argv[1].split(":")); d = (h * 3600 + m * 60 - 7 * 3600 - int(time.time())) % 86400; print(d - 86400 if d > 43200 else d)
+NEAREST_WIB_OFFSET := import sys, time; from shopee_pipeline_tests.pinned_clock import nearest_wib_offset; print(nearest_wib_offset(sys.argv[1], time.time()))
 SHOW_WIB := import datetime, zoneinfo; from shopee_pipeline import clock; print(clock.now().astimezone(zoneinfo.ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M:%S %Z"))
 
 test-at: install system-deps
-	@offset=$$($(BIN)/python -c 'import sys, time; $(NEAREST_WIB_OFFSET)' "$(WIB)") || exit 1; \
+	@offset=$$($(BIN)/python -c '$(NEAREST_WIB_OFFSET)' "$(WIB)") || exit 1; \
 	export SHOPEE_CLOCK_OFFSET_SECONDS="$$offset"; \
 	echo "test-at: SHOPEE_CLOCK_OFFSET_SECONDS=$$offset, the pipeline's clock at $$($(BIN)/python -c '$(SHOW_WIB)')"; \
 	$(PYTEST) $(PYTEST_ARGS)

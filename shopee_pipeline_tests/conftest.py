@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from shopee_pipeline.warehouse.database import create_warehouse_engine
 from shopee_pipeline.warehouse.embedded import embedded_database_url, release_embedded_server
 from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
-from shopee_pipeline_tests.pinned_clock import SANDBOX_START
+from shopee_pipeline_tests.pinned_clock import SANDBOX_START, SHIFTED_HOURS, nearest_wib_offset
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -28,19 +29,49 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _dagster_reads_the_shifted_clock() -> Iterator[None]:
-    """Under `make test-at` (`SHOPEE_CLOCK_OFFSET_SECONDS` set), Dagster's clock in this process follows
-    the pipeline's, so that the partitions Dagster offers and the instant a test's schedule context
-    defaults to agree with the hour the suite runs at. Without an offset, nothing is patched."""
-    if not clock.offset_seconds():
-        yield
-        return
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test marked `clock` runs at the real hour and again at each of `SHIFTED_HOURS` in Jakarta,
+    in the same session (on whichever worker is free); under `make test-at`, which shifts the whole
+    session, only at that hour."""
+    if metafunc.definition.get_closest_marker("clock") and not clock.offset_seconds():
+        ids = ["now", *(f"wib{hour.replace(':', '')}" for hour in SHIFTED_HOURS)]
+        metafunc.parametrize("wib_hour", [None, *SHIFTED_HOURS], ids=ids, indirect=True)
+
+
+@contextmanager
+def _dagster_follows_the_pipeline_clock() -> Iterator[None]:
+    """Dagster's clock in this process reads the pipeline's (`shopee_pipeline.clock`), so that the
+    partitions Dagster offers and the instant a schedule context defaults to agree with a shifted hour."""
     with (
         mock.patch("dagster._time._mockable_get_current_datetime", clock.now),
         mock.patch("dagster._time._mockable_get_current_timestamp", clock.timestamp),
     ):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dagster_reads_the_shifted_clock() -> Iterator[None]:
+    """Under `make test-at` (`SHOPEE_CLOCK_OFFSET_SECONDS` set for the session), Dagster's clock in this
+    process follows the pipeline's. Without an offset, nothing is patched."""
+    if not clock.offset_seconds():
+        yield
+        return
+    with _dagster_follows_the_pipeline_clock():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def wib_hour(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """The Jakarta hour a `clock` test runs at (`pytest_generate_tests`): `SHOPEE_CLOCK_OFFSET_SECONDS`
+    set for this test and every process it starts, and Dagster's clock in this process following it.
+    None (the real hour, or the session's under `make test-at`) changes nothing."""
+    hour = getattr(request, "param", None)
+    if hour is None:
+        yield None
+        return
+    monkeypatch.setenv(clock.OFFSET_ENV, str(nearest_wib_offset(hour, time.time())))
+    with _dagster_follows_the_pipeline_clock():
+        yield hour
 
 
 @pytest.fixture(autouse=True)

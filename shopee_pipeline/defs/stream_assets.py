@@ -11,7 +11,6 @@ from shopee_pipeline.defs.shops import SHOPS_ASSET
 from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
 from shopee_pipeline.lib.sync_runs import (
-    StreamOutcome,
     SyncConfig,
     lock_holder,
     plan_run,
@@ -56,8 +55,8 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
                 keys_by_shop=plan.targeted or None,
                 concurrency=shopee.shop_concurrency,
             )
-            results = write_stream(context, store, spec, fetched, client)
+            results, outcome = write_stream(context, store, spec, fetched, client, plan.windows_by_shop)
         yield from results
-        settle(context, store, [StreamOutcome.of(spec.name, fetched, plan.windows_by_shop)])
+        settle(context, store, [outcome])
 
     return sync_stream

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
@@ -25,6 +25,7 @@ from shopee_pipeline.lib.sync_runs import (
     Materialization,
     RunPlan,
     StreamOutcome,
+    StreamWrite,
     SyncConfig,
     lock_holder,
     materializations,
@@ -37,12 +38,11 @@ from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.sync.escrow_feed import EscrowFeed
 from shopee_pipeline.sync.fetch import FetchStream, escrow_jobs
-from shopee_pipeline.sync.streams import ESCROW, ORDERS, StreamSpec
+from shopee_pipeline.sync.streams import BY_NAME, ESCROW, ORDERS
 from shopee_pipeline.warehouse.locks import shop_sync_locks
 from shopee_pipeline.warehouse.lookups import escrow_due, known_tracking_numbers, orders_needing_escrow
 from shopee_pipeline.warehouse.readiness import ensure_syncable
 from shopee_pipeline.warehouse.store import Warehouse
-from shopee_pipeline.warehouse.write import Written
 
 
 class OrdersSyncConfig(SyncConfig):
@@ -62,17 +62,24 @@ class OrdersStepResult:
     shop_ids: list[int]
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Writes:
+    """What the step wrote, by stream name (orders first), and how many orders needed escrow."""
+
+    by_stream: dict[str, StreamWrite]
+    escrow_wanted: int = 0
+
+
+@dataclass(frozen=True)
 class _Step:
-    """One run of the step: its context, client and warehouse, and what it wrote so far."""
+    """One run of the step: its context, client and warehouse. Each way of running it returns what it
+    wrote (`_Writes`); nothing accumulates on the step, so the escrow writer's thread shares nothing
+    with it."""
 
     context: dg.AssetExecutionContext
     client: ShopeeClient
     store: Warehouse
     concurrency: int
-    written: dict[str, dict[str, Written]] = field(default_factory=dict)
-    outcomes: list[StreamOutcome] = field(default_factory=list)
-    escrow_wanted: int = 0
 
     def orders(self, plan: RunPlan) -> FetchStream:
         """The orders stream of the plan's windows (or its pushed orders)."""
@@ -86,19 +93,18 @@ class _Step:
             self.client, plan.windows_by_shop, known, order_sns_by_shop=targeted, concurrency=self.concurrency
         )
 
-    def write(self, spec: StreamSpec, fetched: FetchStream, plan: RunPlan | None = None) -> None:
-        """Write a stream and record its outcome (with the high-water marks of `plan`'s windows)."""
-        self.written[spec.name] = write_rows(self.store, spec, fetched)
-        self.outcomes.append(StreamOutcome.of(spec.name, fetched, plan.windows_by_shop if plan else None))
+    def orders_only(self, plan: RunPlan) -> _Writes:
+        """Orders (with items and packages), no escrow."""
+        return _Writes({ORDERS.name: write_rows(self.store, ORDERS, self.orders(plan), plan.windows_by_shop)})
 
-    def escrow_of(self, due: pd.DataFrame) -> FetchStream:
-        """The escrow stream of the orders of `due` (shop_id, order_sn, update_time as their version)."""
-        self.escrow_wanted = len(due)
+    def escrow_only(self, due: pd.DataFrame) -> _Writes:
+        """The escrow of the orders of `due` (shop_id, order_sn, update_time as their version)."""
         wanted = due.groupby("shop_id")["order_sn"].agg(list).to_dict() if not due.empty else {}
         versions = dict(zip(due["order_sn"], due["update_time"], strict=True))
-        return ESCROW.fetch(self.client, escrow_jobs(wanted), versions, concurrency=self.concurrency)
+        fetched = ESCROW.fetch(self.client, escrow_jobs(wanted), versions, concurrency=self.concurrency)
+        return _Writes({ESCROW.name: write_rows(self.store, ESCROW, fetched)}, len(due))
 
-    def pipelined(self, plan: RunPlan, still_due: Callable[[], pd.DataFrame]) -> None:
+    def pipelined(self, plan: RunPlan, still_due: Callable[[], pd.DataFrame]) -> _Writes:
         """Orders and, as their batches pass, the escrow of those that need it, written side by side;
         then the escrow of the orders `still_due` finds."""
 
@@ -111,28 +117,28 @@ class _Step:
         orders.observe(lambda batch: feed.add(batch.rows.orders))
         escrow = ESCROW.fetch(self.client, feed, feed.versions, concurrency=self.concurrency)
         with ThreadPoolExecutor(1, thread_name_prefix="escrow-writer") as writer:
-            escrow_written = writer.submit(self.write, ESCROW, escrow)
+            escrow_written = writer.submit(write_rows, self.store, ESCROW, escrow)
             try:
-                self.write(ORDERS, orders, plan)
+                orders_written = write_rows(self.store, ORDERS, orders, plan.windows_by_shop)
             except BaseException:
                 feed.close()
                 raise
             feed.close(still_due)
-            escrow_written.result()
-        self.escrow_wanted = len(feed.versions)
+            by_stream = {ORDERS.name: orders_written, ESCROW.name: escrow_written.result()}
+        return _Writes(by_stream, len(feed.versions))
 
-    def report(self, spent: Mapping[str, dg.MetadataValue], selected: set[str]) -> list[Materialization]:
+    def report(
+        self, writes: _Writes, spent: Mapping[str, dg.MetadataValue], selected: set[str]
+    ) -> list[Materialization]:
         """Each written stream's materializations of the selected assets; the step's API calls are
-        reported on its first stream."""
+        reported on its first stream (orders when it ran)."""
         events: list[Materialization] = []
-        # A fixed order: in a pipelined run escrow may finish writing first, yet the calls go on orders.
-        written_specs = [spec for spec in (ORDERS, ESCROW) if spec.name in self.written]
-        for index, spec in enumerate(written_specs):
-            written = self.written[spec.name]
+        for index, (name, done) in enumerate(writes.by_stream.items()):
+            spec = BY_NAME[name]
             extra = dict(spent) if index == 0 else {}
             if spec is ESCROW:
-                extra["run_orders_needing_escrow"] = dg.MetadataValue.int(self.escrow_wanted)
-            events += materializations(self.context, self.store, spec, run_totals(spec, written, extra))
+                extra["run_orders_needing_escrow"] = dg.MetadataValue.int(writes.escrow_wanted)
+            events += materializations(self.context, self.store, spec, run_totals(spec, done.written, extra))
         return [event for event in events if event.asset_key.to_user_string() in selected]
 
 
@@ -163,6 +169,11 @@ def sync_orders_and_escrow(
     those of the run's partitions that need it."""
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     with_orders = bool(selected & set(ORDERS.asset_keys))
+    if with_orders and not set(ORDERS.asset_keys) <= selected:
+        together = ", ".join(ORDERS.asset_keys)
+        raise dg.Failure(
+            f"select {together} together: one read of the orders writes all three", allow_retries=False
+        )
     with_escrow = ESCROW.table in selected
     escrow_keys = list(dict.fromkeys([*config.only, *config.escrow_only]))
     shop_ids = sorted({shop for _, shop in parse_partition_keys(context.partition_keys)})
@@ -182,10 +193,11 @@ def sync_orders_and_escrow(
         before = client.stats.snapshot()
         still_due = _still_due(store, context, escrow_keys, shop_ids)
         if plan is not None and with_escrow:
-            step.pipelined(plan, still_due)
+            writes = step.pipelined(plan, still_due)
         elif plan is not None:
-            step.write(ORDERS, step.orders(plan), plan)
+            writes = step.orders_only(plan)
         else:
-            step.write(ESCROW, step.escrow_of(still_due()))
+            writes = step.escrow_only(still_due())
         spent = api_metadata(client.stats.snapshot().since(before))
-    return OrdersStepResult(step.report(spent, selected), step.outcomes, shop_ids)
+    outcomes = [done.outcome for done in writes.by_stream.values()]
+    return OrdersStepResult(step.report(writes, spent, selected), outcomes, shop_ids)

@@ -137,16 +137,32 @@ def _chunks(fetched: FetchStream, spec: StreamSpec) -> Iterator[Chunk]:
 Materialization = dg.MaterializeResult | dg.AssetMaterialization
 
 
-def write_rows(warehouse: Warehouse, spec: StreamSpec, fetched: FetchStream) -> dict[str, Written]:
+@dataclass(frozen=True)
+class StreamWrite:
+    """What writing one stream did: the rows written per table and how its fetch ended, both known only
+    once the whole stream was consumed."""
+
+    written: dict[str, Written]
+    outcome: StreamOutcome
+
+
+def write_rows(
+    warehouse: Warehouse,
+    spec: StreamSpec,
+    fetched: FetchStream,
+    windows_by_shop: Mapping[int, list[Window]] | None = None,
+) -> StreamWrite:
     """Fetch and write `spec`'s rows chunk by chunk as they arrive (each chunk's children before its
-    parents in one transaction); return what was written per table."""
+    parents in one transaction); then, the stream consumed, what was written per table and the stream's
+    outcome (with the high-water marks of `windows_by_shop` for the shops that did not fail)."""
     parent = _table(spec.table)
     children = {
         name: ChildrenSpec(_table(name), parent, spec.conflict_key, spec.guard_column)
         for name in spec.child_tables
     }
     upsert_spec = UpsertSpec(parent, (spec.conflict_key,), spec.guard_column)
-    return write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec))
+    written = write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec))
+    return StreamWrite(written, StreamOutcome.of(spec.name, fetched, windows_by_shop))
 
 
 def run_totals(
@@ -173,13 +189,15 @@ def write_stream(
     spec: StreamSpec,
     fetched: FetchStream,
     client: ShopeeClient,
-) -> list[Materialization]:
-    """`write_rows`, then report each asset of the stream (`materializations`): the run's write counts
-    and the API calls `client` spent meanwhile, labelled as run totals, and each partition's own figures."""
+    windows_by_shop: Mapping[int, list[Window]],
+) -> tuple[list[Materialization], StreamOutcome]:
+    """`write_rows`, then each asset of the stream reported (`materializations`: the run's write counts
+    and the API calls `client` spent meanwhile, labelled as run totals, and each partition's own
+    figures), with the stream's outcome."""
     before = client.stats.snapshot()
-    written = write_rows(warehouse, spec, fetched)
+    done = write_rows(warehouse, spec, fetched, windows_by_shop)
     spent = api_metadata(client.stats.snapshot().since(before))
-    return materializations(context, warehouse, spec, run_totals(spec, written, spent))
+    return materializations(context, warehouse, spec, run_totals(spec, done.written, spent)), done.outcome
 
 
 def materializations(

@@ -356,3 +356,20 @@ def test_escrow_calls_go_out_while_the_orders_are_still_being_fetched(monkeypatc
                 select(func.count()).select_from(tables.escrow).where(tables.escrow.c.shop_id == shop)
             ).scalar_one()
         assert stored == paid and len(escrow_calls) == ceil(paid / 50)
+
+
+def test_orders_without_their_items_and_packages_is_refused_in_one_line(pipeline) -> None:
+    """One read of the orders writes orders, order_items and logistics: selecting part of them would
+    write tables it does not materialize, so the step fails at once, retrying nothing, writing nothing."""
+    job = defs.resolve_job_def("sync_shopee")
+    result = job.execute_in_process(
+        partition_key=f"{today(pipeline)}|{pipeline.sandbox.shop_ids[0]}",
+        instance=pipeline.instance,
+        asset_selection=[dg.AssetKey("orders"), dg.AssetKey("escrow")],
+        raise_on_error=False,
+    )
+    assert not result.success
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    line = failure.step_failure_data.user_failure_data.description
+    assert line == "select orders, order_items, logistics together: one read of the orders writes all three"
+    assert count(pipeline, tables.orders) == 0 and count(pipeline, tables.escrow) == 0

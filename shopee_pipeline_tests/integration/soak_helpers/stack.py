@@ -30,6 +30,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
+import yaml
 
 from shopee_pipeline.launcher import SYNC_SELECTION
 from shopee_pipeline.process_groups import start_group, stop_groups
@@ -239,9 +240,22 @@ class LiveStack:
         connected = json.loads(output.strip().splitlines()[-1])
         self.shop_ids, self.backfill_range = connected["shop_ids"], connected["backfill"]
 
+    @property
+    def sync_workspace(self) -> Path:
+        """A workspace of the sync location alone (the repository's, less the dbt location, whose models
+        `test_dbt_marts` builds: here its automation would only spend the machine on builds nobody checks)."""
+        path = self.root / "sync_workspace.yaml"
+        if not path.exists():
+            workspace = yaml.safe_load((REPO_ROOT / "workspace.yaml").read_text())
+            sync = [
+                e for e in workspace["load_from"] if e["python_module"]["location_name"] == "shopee_pipeline"
+            ]
+            path.write_text(yaml.safe_dump({"load_from": sync}))
+        return path
+
     def start_daemon(self) -> None:
-        """A real `dagster-daemon run` on the repository's workspace: schedules, sensors, run queue."""
-        self.spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(REPO_ROOT / "workspace.yaml")])
+        """A real `dagster-daemon run` on the sync location: schedules, sensors, run queue."""
+        self.spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(self.sync_workspace)])
 
     def start_backfill(self) -> None:
         """One `dagster asset materialize` of every asset over yesterday and today of every shop: the
@@ -254,7 +268,7 @@ class LiveStack:
     def launch_job(self, name: str, job: str, tags: dict[str, str] | None = None) -> subprocess.Popen:
         """`dagster job launch` of `job` through the instance's run coordinator (the daemon dequeues
         and runs it), as a tick of a schedule would submit it."""
-        command = [str(BIN / "dagster"), "job", "launch", "-w", str(REPO_ROOT / "workspace.yaml")]
+        command = [str(BIN / "dagster"), "job", "launch", "-w", str(self.sync_workspace)]
         command += ["--location", "shopee_pipeline", "-j", job]
         return self.spawn(name, command + (["--tags", json.dumps(tags)] if tags else []))
 
