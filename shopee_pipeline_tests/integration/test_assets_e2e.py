@@ -14,7 +14,7 @@ from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
-pytestmark = pytest.mark.clock  # day and range syncs: the pipeline plans its windows by the real clock
+pytestmark = pytest.mark.clock  # day and range syncs: the pipeline plans its windows by its clock
 
 
 def materialize(pipeline, partition: str, config: dict | None = None) -> dg.ExecuteInProcessResult:

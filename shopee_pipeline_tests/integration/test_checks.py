@@ -16,7 +16,7 @@ from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.warehouse import quality, tables
 from shopee_pipeline_tests.pinned_clock import sandbox_day
 
-pytestmark = pytest.mark.clock  # a day's sync: the pipeline plans its windows by the real clock
+pytestmark = pytest.mark.clock  # a day's sync: the pipeline plans its windows by its clock
 
 
 @pytest.fixture

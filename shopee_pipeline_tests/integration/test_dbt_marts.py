@@ -159,7 +159,6 @@ def _assert_order_economics(pipeline, orders) -> None:
         assert row["fee_share"] == (pytest.approx(total_fees / buyer_paid) if buyer_paid else None)
 
 
-@pytest.mark.clock  # day syncs: the pipeline plans its windows by the real clock
 def test_marts_equal_figures_computed_from_the_sandbox(analytics_pipeline) -> None:
     pipeline = analytics_pipeline
     merged = dg.Definitions.merge(sync_defs, analytics_defs)  # the daemon sees both locations' graph

@@ -13,7 +13,7 @@ from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sync.windows import day_bounds
 from shopee_pipeline_tests.integration.test_assets_e2e import today
 
-pytestmark = pytest.mark.clock  # day syncs: the pipeline plans its windows by the real clock
+pytestmark = pytest.mark.clock  # day syncs: the pipeline plans its windows by its clock
 
 
 def _latest(instance: dg.DagsterInstance, asset: str, partition: str) -> dict:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline_tests.integration.test_assets_e2e import materialize, today
 
-pytestmark = pytest.mark.clock  # a day's sync: the pipeline plans its windows by the real clock
+pytestmark = pytest.mark.clock  # a day's sync: the pipeline plans its windows by its clock
 
 
 def test_push_run_fetches_escrow_of_an_order_outside_its_partition_day(pipeline) -> None:

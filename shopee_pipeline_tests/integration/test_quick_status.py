@@ -263,7 +263,7 @@ def test_push_to_visible_status_latency_over_200_pushes(
         )
 
 
-@pytest.mark.clock  # a day's sync: the pipeline plans its windows by the real clock
+@pytest.mark.clock  # a day's sync: the pipeline plans its windows by its clock
 def test_the_targeted_sync_still_writes_the_full_detail(pipeline) -> None:
     shop = pipeline.sandbox.shop_ids[0]
     day = today(pipeline)

@@ -22,8 +22,6 @@ from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 from shopee_pipeline_tests.conftest import connected_pipeline
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
-pytestmark = pytest.mark.clock  # day syncs: the pipeline plans its windows by the real clock
-
 LIST_PATH = "/api/v2/returns/get_return_list"
 DETAIL_PATH = "/api/v2/returns/get_return_detail"
 ESCROW_PATH = "/api/v2/payment/get_escrow_detail_batch"

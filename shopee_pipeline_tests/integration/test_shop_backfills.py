@@ -20,9 +20,6 @@ from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline_tests.integration.test_assets_e2e import today
 
-pytestmark = pytest.mark.clock  # the runs plan their windows by the real clock
-
-
 # Runs launched in the test's process as they are submitted (no gRPC server, no run worker processes).
 IN_PROCESS = {
     "run_coordinator": {"module": "dagster._core.run_coordinator", "class": "DefaultRunCoordinator"},
