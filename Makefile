@@ -67,7 +67,7 @@ test-at: install system-deps
 	@offset=$$($(BIN)/python -c '$(NEAREST_WIB_OFFSET)' "$(WIB)") || exit 1; \
 	export SHOPEE_CLOCK_OFFSET_SECONDS="$$offset"; \
 	echo "test-at: SHOPEE_CLOCK_OFFSET_SECONDS=$$offset, the pipeline's clock at $$($(BIN)/python -c '$(SHOW_WIB)')"; \
-	$(PYTEST) $(PYTEST_ARGS)
+	$(PYTEST) -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 demo: install
 	$(BIN)/shopee-pipeline demo
