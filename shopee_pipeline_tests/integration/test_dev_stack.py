@@ -185,6 +185,33 @@ def _step_successes(exports: dict[str, str], monkeypatch, partition: str) -> int
     return len(records)
 
 
+def _second_shell_syncs_what_the_ui_shows(dev_stack: DevStack) -> None:
+    """The pasted lines give `shopee-pipeline sync` on PATH, dev's first partition and dev's instance: a
+    day before the first partition is refused in one line, the first one runs and its link's run is in
+    the UI."""
+    exports = _exports(dev_stack.console)
+    first = date.fromisoformat(exports["SHOPEE_SYNC_START_DATE"])
+    sync, materialize = [line.strip() for line in dev_stack.console.splitlines() if line.startswith("  ")][
+        -2:
+    ]
+    assert sync.startswith("shopee-pipeline sync --shop ") and sync.endswith(f" --date {first.isoformat()}")
+    assert materialize.startswith("dagster asset materialize") and f"'{first.isoformat()}|" in materialize
+
+    refused = _in_a_second_shell(dev_stack.console, sync.replace(str(first), str(first - timedelta(days=1))))
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.strip() == (
+        f"shopee-pipeline: {first - timedelta(days=1)} is before the first partition {first} "
+        "(SHOPEE_SYNC_START_DATE)"
+    )
+
+    completed = _in_a_second_shell(dev_stack.console, f"{sync} --assets bookings")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    print(f"\n{completed.stdout}")
+    link = completed.stdout.strip().splitlines()[-1]
+    assert link.startswith(f"http://127.0.0.1:{dev_stack.ui_port}/runs/")
+    assert _run_status_in_the_ui(dev_stack.ui_port, link.rsplit("/", 1)[1]) == "SUCCESS"
+
+
 def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stack, monkeypatch) -> None:
     exports = _exports(dev_stack.console)
     assert {"SHOPEE_API_BASE_URL", "SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY", "DATABASE_URL"} <= set(exports)
@@ -211,36 +238,11 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
     assert _step_successes(exports, monkeypatch, partition) >= 1  # ... while the event log keeps every event
     assert " - DEBUG - " not in dev_stack.console and "BetaWarning" not in dev_stack.console
     assert "will not be used" not in dev_stack.console
+    # One stack for both second-shell checks: starting `dev` costs the suite about 40 s of the machine.
+    _second_shell_syncs_what_the_ui_shows(dev_stack)
 
     assert dev_stack.stop(signal.SIGTERM) == []
     assert dev_stack.process.returncode == 0
-
-
-def test_a_second_shell_syncs_what_the_ui_shows(dev_stack) -> None:
-    """The pasted lines give `shopee-pipeline sync` on PATH, dev's first partition and dev's instance: a
-    day before the first partition is refused in one line, the first one runs and its link's run is in
-    the UI."""
-    exports = _exports(dev_stack.console)
-    first = date.fromisoformat(exports["SHOPEE_SYNC_START_DATE"])
-    sync, materialize = [line.strip() for line in dev_stack.console.splitlines() if line.startswith("  ")][
-        -2:
-    ]
-    assert sync.startswith("shopee-pipeline sync --shop ") and sync.endswith(f" --date {first.isoformat()}")
-    assert materialize.startswith("dagster asset materialize") and f"'{first.isoformat()}|" in materialize
-
-    refused = _in_a_second_shell(dev_stack.console, sync.replace(str(first), str(first - timedelta(days=1))))
-    assert refused.returncode == 1 and refused.stdout == ""
-    assert refused.stderr.strip() == (
-        f"shopee-pipeline: {first - timedelta(days=1)} is before the first partition {first} "
-        "(SHOPEE_SYNC_START_DATE)"
-    )
-
-    completed = _in_a_second_shell(dev_stack.console, f"{sync} --assets bookings")
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    print(f"\n{completed.stdout}")
-    link = completed.stdout.strip().splitlines()[-1]
-    assert link.startswith(f"http://127.0.0.1:{dev_stack.ui_port}/runs/")
-    assert _run_status_in_the_ui(dev_stack.ui_port, link.rsplit("/", 1)[1]) == "SUCCESS"
 
 
 def test_ctrl_c_stops_every_process(dev_stack) -> None:
