@@ -86,7 +86,6 @@ ORDER_DETAIL = DetailEndpoint(
     fixed_params={"response_optional_fields": ORDER_DETAIL_OPTIONAL_FIELDS},
 )
 
-Rows = TableRows
 Parent = tuple[str, datetime]
 Package = tuple[str, str]
 KnownTracking = Callable[[list[Package]], dict[Package, str]]
