@@ -25,7 +25,9 @@ from shopee_pipeline import clock
 from shopee_pipeline.lib.partitions import partition_key
 from shopee_pipeline.run_tags import TRIGGER_TAG
 
-pytestmark = pytest.mark.slow
+# A generous bound: a stack start, two second-shell runs and a stop took over 300 s on a machine running
+# two whole suites at once.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 40.0
