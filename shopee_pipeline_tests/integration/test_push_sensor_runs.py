@@ -31,6 +31,7 @@ from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sync.streams import BOOKINGS, ESCROW, ORDERS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.webhook_events import insert_event
+from shopee_pipeline_tests.conftest import dagster_test_instance
 
 QUEUED = {"run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator"}}
 """Runs are created (queued) by the sensor daemon's code path but never started: the test asserts them."""
@@ -69,7 +70,7 @@ def daemon(pipeline) -> Iterator[Daemon]:
     target = InProcessWorkspaceLoadTarget(
         InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="shopee_pipeline.definitions"))
     )
-    with dg.instance_for_test(overrides=QUEUED) as instance:
+    with dagster_test_instance(overrides=QUEUED) as instance:
         instance.add_dynamic_partitions("shops", [str(s) for s in pipeline.sandbox.shop_ids])
         with WorkspaceProcessContext(instance, target) as context:
             yield Daemon(instance, context)

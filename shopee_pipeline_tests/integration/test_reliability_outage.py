@@ -34,6 +34,7 @@ from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
+from shopee_pipeline_tests.conftest import dagster_test_instance
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 SCHEMA = "shopee"
@@ -98,7 +99,7 @@ def test_postgres_down_during_a_run(
         day = sandbox_day(sandbox, settings.timezone)
 
         with (
-            dg.instance_for_test() as instance,
+            dagster_test_instance() as instance,
             background_server(create_app(warehouse, CALLBACK, KEY)) as hook,
         ):
             instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])

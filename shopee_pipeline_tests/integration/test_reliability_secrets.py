@@ -30,6 +30,7 @@ from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline.warehouse.token_store import PostgresTokenStore
 from shopee_pipeline.webhook import create_app, push_signature
 from shopee_pipeline.webhook.server import background_server
+from shopee_pipeline_tests.conftest import dagster_test_instance
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
 PUSH_KEY = "sandbox-live-push-partner-key-0123"
@@ -110,7 +111,7 @@ def test_no_secret_in_any_log_event_or_error(
             elsewhere.connect_shop(revoked, sandbox.authorize(revoked))
         sandbox.set_faults(fault_rate=0.2, kinds=["rate_limit", "error_server", "http_500", "drop"])
         day = str(sandbox_day(sandbox, settings.timezone))
-        with dg.instance_for_test() as instance:
+        with dagster_test_instance() as instance:
             instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
             runs = [
                 defs.resolve_job_def("sync_shopee").execute_in_process(

@@ -18,6 +18,7 @@ from shopee_pipeline.lib.backfills import request_shop_backfills
 from shopee_pipeline.lib.partitions import parse_partition_key
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.warehouse import tables
+from shopee_pipeline_tests.conftest import dagster_test_instance
 from shopee_pipeline_tests.integration.test_assets_e2e import today
 
 # Runs launched in the test's process as they are submitted (no gRPC server, no run worker processes).
@@ -37,7 +38,7 @@ def test_a_backfill_is_cut_by_shop_and_run_by_dagsters_daemon(pipeline) -> None:
     target = InProcessWorkspaceLoadTarget(
         InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="shopee_pipeline.definitions"))
     )
-    with dg.instance_for_test(overrides=IN_PROCESS) as instance:
+    with dagster_test_instance(overrides=IN_PROCESS) as instance:
         instance.add_dynamic_partitions("shops", shops)
         ids = request_shop_backfills(instance, defs, first, last, shops_per_run=2)
         assert len(ids) == 2  # 3 shops, 2 per backfill

@@ -77,7 +77,7 @@ READY_TIMEOUT_S = 240
 SANDBOX = {
     "shops": 3,
     "seed": 1201,
-    "orders_per_shop_per_day": 1500,
+    "orders_per_shop_per_day": 600,
     "history_days": 1,
     "clock_rate": 1.0,
     "push_drop_rate": 0.15,
