@@ -18,15 +18,14 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
+from shopee_pipeline.analytics import DBT_LOG_FILE_VARIABLE
+
 PROJECT_DIR = Path(__file__).resolve().parent / "dbt_project"
 TARGET_DIR_VARIABLE = "SHOPEE_DBT_TARGET_DIR"
 """Where dbt writes its manifest, artifacts and logs; `dbt_project/target` unless set (an absolute
 folder, for an installation whose package folder is read-only)."""
 MARTS_SCHEMA_VARIABLE = "SHOPEE_MARTS_SCHEMA"
 """The schema of the marts (`dbt_project.yml`), `shopee_marts` unless set."""
-DBT_LOG_FILE_VARIABLE = "SHOPEE_DBT_LOG_FILE"
-"""A file that receives dbt's console lines of every build (appended); unset, they go to the run's
-stdout (the step's stdout in the UI). `shopee-pipeline dev` sets it to keep its console quiet."""
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 """dbt's saved parse: with it, dbt re-parses only the files that changed ("saved manifest not found"
 and a full parse of the project without it)."""

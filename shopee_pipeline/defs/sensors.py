@@ -19,7 +19,7 @@ from shopee_pipeline import clock
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.shops import shops_materialization
-from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
+from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_partition_changes
 from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED
 from shopee_pipeline.run_tags import (
     PRIORITY_TAG,
@@ -32,7 +32,8 @@ from shopee_pipeline.run_tags import (
 )
 from shopee_pipeline.sync.pushes import PushPlan, ShopSync, plan_pushes
 from shopee_pipeline.sync.streams import STREAMS, followers
-from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names
+from shopee_pipeline.text_table import counted
+from shopee_pipeline.warehouse.shops import active_shop_ids, active_shops_named, set_active, shop_names
 from shopee_pipeline.warehouse.tables import shops as shops_table
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
 
@@ -65,27 +66,24 @@ WEBHOOK_SENSOR_DESCRIPTION = (
     name="shop_partitions_sensor",
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Keeps the `shops` partitions equal to the active shops: a shop connected from the CLI "
-    "appears in the UI within 30 seconds, a deactivated one disappears (its data stays).",
+    description="Keeps the `shops` partitions equal to the active shops, in numeric order: a shop connected "
+    "from the CLI appears in the UI within 30 seconds, a deactivated one disappears (its data stays).",
 )
 def shop_partitions_sensor(
     context: dg.SensorEvaluationContext, warehouse: WarehouseResource
 ) -> dg.SensorResult:
-    """Add partitions for new active shops and delete those of deactivated ones; record the change on
-    the `shops` asset."""
+    """Delete the partitions of deactivated shops and add those of new active ones, keeping them in
+    numeric order (`shop_partition_changes`); record the change on the `shops` asset."""
     with warehouse.get().connect() as conn:
-        active_ids = active_shop_ids(conn)
-        names = shop_names(conn, active_ids)
-    active = {str(shop) for shop in active_ids}
-    current = set(context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME))
-    requests = []
-    if added := sorted(active - current, key=int):
-        requests.append(dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME).build_add_request(added))
-    if removed := sorted(current - active):
-        requests.append(
-            dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME).build_delete_request(removed)
-        )
-    changed = [shops_materialization({shop: names.get(shop) for shop in active_ids})] if requests else []
+        active = active_shops_named(conn)
+    current = context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
+    removed, added = shop_partition_changes(current, active)
+    partitions = dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME)
+    requests = [
+        *([partitions.build_delete_request(removed)] if removed else []),
+        *([partitions.build_add_request(added)] if added else []),
+    ]
+    changed = [shops_materialization(active)] if requests else []
     return dg.SensorResult(dynamic_partitions_requests=requests, asset_events=changed)
 
 
@@ -191,11 +189,6 @@ def _settle_assigned(
     return unconfirmed
 
 
-def counted(n: int, singular: str, plural: str | None = None) -> str:
-    """`1 push`, `2 pushes`: `n` with the word in the number it takes."""
-    return f"{n} {singular if n == 1 else plural or singular + 's'}"
-
-
 def tick_summary(pending: int, plan: PushPlan, held: list[ShopSync], requested: int) -> str:
     """One line on what a tick did with the `pending` pushes it read (`plan`): the runs it requested (new
     ones and those of earlier ticks asked again), shop updates, pushes ignored, pushes held back because
@@ -205,7 +198,7 @@ def tick_summary(pending: int, plan: PushPlan, held: list[ShopSync], requested: 
     new_runs = len(plan.syncs) - len(held)
     parts = [
         counted(new_runs, "new run") if new_runs else "",
-        counted(requested - new_runs, "run of an earlier tick") + " requested again"
+        counted(requested - new_runs, "run of an earlier tick", "runs of earlier ticks") + " requested again"
         if requested > new_runs
         else "",
         counted(len(plan.shop_updates), "shop update") if plan.shop_updates else "",

@@ -18,10 +18,11 @@ from shopee_pipeline import clock
 from shopee_pipeline.lib.metadata import api_metadata, partition_metadata, write_counts_metadata
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.permanent_errors import permanent_error
+from shopee_pipeline.run_tags import DAYS_TAG, SHOP_NAME_TAG, SHOPS_TAG, SYNC_TAG
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.sync.fetch import FetchStream, ShopFailure
-from shopee_pipeline.sync.streams import StreamSpec
+from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS, StreamSpec
 from shopee_pipeline.sync.windows import Window, day_bounds, days_by_shop, shop_windows
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.lookups import PartitionFigures, partition_figures
@@ -95,17 +96,58 @@ class RunPlan:
     targeted: dict[int, list[str]]
 
 
+TAG_VALUE_LIMIT = 200
+"""Characters of a run tag value we write (shop names are free text)."""
+
+
+def run_labels(
+    assets: Iterable[str], days: Mapping[int, list[date]], names: Mapping[int, str]
+) -> dict[str, str]:
+    """Tags naming what a sync run covers: its shops (`shopee/shops`, and `shopee/shop_name` for one
+    shop), its days (`shopee/days`) and all of it in words (`shopee/sync`), shops by name."""
+    shops = sorted(days)
+    every_day = sorted({day for shop_days in days.values() for day in shop_days})
+    span = str(every_day[0]) if len(every_day) == 1 else f"{every_day[0]}..{every_day[-1]}"
+    listed = ", ".join(shop_label(shop, names) for shop in shops[:5])
+    listed += f" and {len(shops) - 5} more shops" if len(shops) > 5 else ""
+    tags = {
+        SHOPS_TAG: ",".join(str(shop) for shop in shops)[:TAG_VALUE_LIMIT],
+        DAYS_TAG: span,
+        SYNC_TAG: f"{', '.join(assets)} of {listed}, {span}"[:TAG_VALUE_LIMIT],
+    }
+    if len(shops) == 1 and shops[0] in names:
+        tags[SHOP_NAME_TAG] = names[shops[0]][:TAG_VALUE_LIMIT]
+    return tags
+
+
+def label_run(
+    context: dg.AssetExecutionContext, days: Mapping[int, list[date]], names: Mapping[int, str]
+) -> None:
+    """Add to the run the `run_labels` it lacks (a run from the UI, a backfill or `dagster asset
+    materialize` carries none of ours; a tick's or a push's keeps its own)."""
+    order = {key: i for i, key in enumerate(SYNC_ASSET_KEYS)}
+    assets = sorted(
+        (key.to_user_string() for key in context.run.asset_selection or context.selected_asset_keys),
+        key=lambda key: order.get(key, len(order)),
+    )
+    missing = {k: v for k, v in run_labels(assets, days, names).items() if k not in context.run.tags}
+    if missing:
+        context.instance.add_run_tags(context.run.run_id, missing)
+
+
 def plan_run(
     context: dg.AssetExecutionContext, warehouse: Warehouse, stream: StreamSpec, config: SyncConfig
 ) -> RunPlan:
     """Turn the run's partition keys and config into windows, reading the stream's high-water marks.
-    Every shop of the run must be connected and active (`UnsyncableShopsError` otherwise)."""
+    Every shop of the run must be connected and active (`UnsyncableShopsError` otherwise); the run is
+    labelled with its shops and days (`label_run`)."""
     settings = get_settings()
     days = days_by_shop(parse_partition_keys(context.partition_keys))
     if config.only and len(days) != 1:
         raise dg.Failure("run config 'only' needs a run over a single shop's partitions", allow_retries=False)
     with warehouse.connect() as conn:
         ensure_syncable(conn, list(days))
+        label_run(context, days, shop_names(conn, list(days)))
         if config.only:
             return RunPlan(days, {}, {next(iter(days)): list(config.only)})
         marks = high_water_marks(conn, stream.name, list(days))
