@@ -15,7 +15,13 @@ import dagster as dg
 from sqlalchemy import Table
 
 from shopee_pipeline import clock
-from shopee_pipeline.lib.metadata import api_metadata, partition_metadata, write_counts_metadata
+from shopee_pipeline.lib.metadata import (
+    RunFigures,
+    api_counts,
+    partition_metadata,
+    run_metadata,
+    write_counts,
+)
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.permanent_errors import permanent_error
 from shopee_pipeline.run_tags import DAYS_TAG, SHOP_NAME_TAG, SHOPS_TAG, SYNC_TAG
@@ -207,21 +213,16 @@ def write_rows(
     return StreamWrite(written, StreamOutcome.of(spec.name, fetched, windows_by_shop))
 
 
-def run_totals(
-    spec: StreamSpec, written: Mapping[str, Written], extra: Mapping[str, dg.MetadataValue]
-) -> dict[str, dict[str, dg.MetadataValue]]:
+def run_totals(spec: StreamSpec, written: Mapping[str, Written], extra: RunFigures) -> dict[str, RunFigures]:
     """The run totals of each asset of `spec`: its write counts; the parent's also its child tables' rows
-    and `extra`."""
+    (`<child>_rows_written`) and `extra`."""
     return {
         spec.table: {
-            **write_counts_metadata(written[spec.table]),
-            **{
-                f"run_{name}_rows_written": dg.MetadataValue.int(written[name].rows)
-                for name in spec.child_tables
-            },
+            **write_counts(written[spec.table]),
+            **{f"{name}_rows_written": written[name].rows for name in spec.child_tables},
             **extra,
         },
-        **{child: write_counts_metadata(written[child]) for child in spec.child_assets},
+        **{child: write_counts(written[child]) for child in spec.child_assets},
     }
 
 
@@ -234,11 +235,11 @@ def write_stream(
     windows_by_shop: Mapping[int, list[Window]],
 ) -> tuple[list[Materialization], StreamOutcome]:
     """`write_rows`, then each asset of the stream reported (`materializations`: the run's write counts
-    and the API calls `client` spent meanwhile, labelled as run totals, and each partition's own
-    figures), with the stream's outcome."""
+    and the API calls `client` spent meanwhile, as the run's totals, and each partition's own figures),
+    with the stream's outcome."""
     before = client.stats.snapshot()
     done = write_rows(warehouse, spec, fetched, windows_by_shop)
-    spent = api_metadata(client.stats.snapshot().since(before))
+    spent = api_counts(client.stats.snapshot().since(before))
     return materializations(context, warehouse, spec, run_totals(spec, done.written, spent)), done.outcome
 
 
@@ -246,14 +247,14 @@ def materializations(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
     spec: StreamSpec,
-    run_totals: Mapping[str, Mapping[str, dg.MetadataValue]],
+    run_totals: Mapping[str, RunFigures],
 ) -> list[Materialization]:
     """One materialization per asset of `spec` and partition of the run, each with that partition's own
     figures as the table now holds them (`partition_metadata`), so plots over partitions are right after
     any range run. A one-partition run reports everything in its `MaterializeResult`; a range run's
-    `MaterializeResult` carries only the `run_*` totals (Dagster records it on every partition of the
-    range), followed by one `AssetMaterialization` per partition with its figures, which is then that
-    partition's latest."""
+    `MaterializeResult` carries only the run's totals (entry `run`; Dagster records it on every partition
+    of the range), followed by one `AssetMaterialization` per partition with its figures, which is then
+    that partition's latest."""
     tz = get_settings().timezone
     keys = [str(key) for key in context.partition_keys]
     days = parse_partition_keys(keys)
@@ -277,18 +278,21 @@ def materializations(
             own = {
                 key: {
                     "shop": dg.MetadataValue.text(shop_label(shop, names)),
-                    **partition_metadata(figures.get((shop, day), PartitionFigures()), label),
+                    **partition_metadata(figures.get((shop, day), PartitionFigures()), label, shop),
                 }
                 for key, (day, shop) in zip(keys, days, strict=True)
             }
             totals = dict(run_totals.get(asset_key, {}))
             if len(keys) == 1:
-                events.append(dg.MaterializeResult(asset_key=asset_key, metadata={**totals, **own[keys[0]]}))
+                metadata = {**run_metadata(totals), **own[keys[0]]}
+                events.append(dg.MaterializeResult(asset_key=asset_key, metadata=metadata))
                 continue
-            totals["run_partitions"] = dg.MetadataValue.int(len(keys))
+            totals["partitions"] = len(keys)
             # One data version on all of them: Dagster's provenance then sees one materialization.
             version = dg.DataVersion(context.run.run_id)
-            events.append(dg.MaterializeResult(asset_key=asset_key, metadata=totals, data_version=version))
+            events.append(
+                dg.MaterializeResult(asset_key=asset_key, metadata=run_metadata(totals), data_version=version)
+            )
             events += [
                 dg.AssetMaterialization(
                     asset_key=asset_key,
