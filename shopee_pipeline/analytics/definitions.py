@@ -21,10 +21,12 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from shopee_pipeline.analytics.connection import dbt_environment
+from shopee_pipeline.analytics.figures import with_model_figures
 from shopee_pipeline.analytics.project import build_target, dbt_cli, dbt_console, prepared_project
 from shopee_pipeline.analytics.translator import ShopeeDbtTranslator
 from shopee_pipeline.run_tags import ANALYTICS_PRIORITY, ANALYTICS_TRIGGER, PRIORITY_TAG, TRIGGER_TAG
 from shopee_pipeline.settings import get_settings
+from shopee_pipeline.warehouse.database import create_warehouse_engine, resolve_database_url
 
 AUTOMATION_RUN_TAGS = {TRIGGER_TAG: ANALYTICS_TRIGGER, PRIORITY_TAG: str(ANALYTICS_PRIORITY)}
 """The automation's runs: last in the queue, and one at a time (dagster.yaml's limit on this trigger)."""
@@ -32,15 +34,21 @@ AUTOMATION_RUN_TAGS = {TRIGGER_TAG: ANALYTICS_TRIGGER, PRIORITY_TAG: str(ANALYTI
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     """One multi-asset over every model of `project` (subsettable), running `dbt build` on the selected
-    models (their tests included) with the connection of the environment's settings. Each run's dbt
+    models (their tests included) with the connection of the environment's settings; each model's
+    materialization records its rows, totals and column types (`with_model_figures`). Each run's dbt
     artifacts go to a folder of their own, removed when the run is done (the events are in Dagster's
     log), and dbt's saved parse is kept between runs (`build_target`); dbt's console lines go where
     `dbt_console` says."""
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=ShopeeDbtTranslator())
     def shopee_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        with build_target(project, context.run.run_id) as target, dbt_environment(), dbt_console():
-            yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        engine = create_warehouse_engine(resolve_database_url(get_settings()), pool_size=1)
+        try:
+            with build_target(project, context.run.run_id) as target, dbt_environment(), dbt_console():
+                events = dbt.cli(["build"], context=context, target_path=target).stream()
+                yield from with_model_figures(events, target / "manifest.json", engine, context.log.warning)
+        finally:
+            engine.dispose()
 
     return shopee_dbt_models
 

@@ -40,6 +40,13 @@ class ShopeeDbtTranslator(DagsterDbtTranslator):
         """One group for every model."""
         return GROUP_NAME
 
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The model's (or source's) description from its schema.yml, without dagster-dbt's copy of its
+        raw SQL (the asset page links the code; the SQL read as prose)."""
+        return dbt_resource_props.get("description") or (
+            f"dbt {dbt_resource_props['resource_type']} {dbt_resource_props['name']}"
+        )
+
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
     ) -> dg.AutomationCondition | None:

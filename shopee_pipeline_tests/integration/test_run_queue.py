@@ -1,10 +1,12 @@
 """The run queue serves people first: runs as each trigger tags them, put through the queue daemon's own
 choice of what to launch next with the repository's dagster.yaml; dbt automation one run at a time and
-never building what reads a model that does not exist yet (a fresh database)."""
+never building what reads a model that does not exist yet (a fresh database); a mart's build records its
+rows, totals and column types."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -17,13 +19,11 @@ from dagster._core.remote_origin import (
 )
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
+from sqlalchemy import text
 
+from shopee_pipeline.analytics import DBT_LOG_FILE_VARIABLE
 from shopee_pipeline.analytics.definitions import defs as analytics_defs
-from shopee_pipeline.analytics.project import (
-    DBT_LOG_FILE_VARIABLE,
-    PARTIAL_PARSE_FILE,
-    shopee_dbt_project,
-)
+from shopee_pipeline.analytics.project import PARTIAL_PARSE_FILE, shopee_dbt_project
 from shopee_pipeline.definitions import build_definitions
 from shopee_pipeline.definitions import defs as sync_defs
 from shopee_pipeline.run_tags import PRIORITY_TAG, PUSH_PRIORITY, RANGE_END, RANGE_START
@@ -131,6 +131,34 @@ def _build(pipeline, keys: set[str]) -> dg.ExecuteInProcessResult:
     return result
 
 
+def _assert_sales_figures(pipeline, built: dg.ExecuteInProcessResult) -> None:
+    """`daily_shop_sales`' materialization records its rows, totals equal to what the synced orders hold
+    (counted here from `orders`, not from the mart), its columns' types, and a description without SQL."""
+    (event,) = [
+        e.materialization
+        for e in built.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey("daily_shop_sales")
+    ]
+    metadata = {key: value.value for key, value in event.metadata.items()}
+    schema = pipeline.warehouse.schema
+    with pipeline.warehouse.connect() as conn:
+        rows = conn.execute(text(f'SELECT count(*) FROM "{pipeline.marts}".daily_shop_sales')).scalar_one()
+        orders, gmv = conn.execute(
+            text(
+                f"SELECT count(*), sum(total_amount) FILTER (WHERE order_status <> 'CANCELLED') "
+                f'FROM "{schema}".orders'
+            )
+        ).one()
+    assert metadata["dagster/row_count"] == rows > 0
+    assert metadata["totals"]["orders"] == metadata["total orders"] == orders > 0
+    assert Decimal(metadata["totals"]["gmv"]) == gmv > 0
+    assert metadata["total gmv"] == pytest.approx(float(gmv))
+    types = {column.name: column.type for column in metadata["dagster/column_schema"].columns}
+    assert types["gmv"] == "numeric" and types["order_date"] == "date"
+    description = analytics_defs.resolve_asset_graph().get(dg.AssetKey("daily_shop_sales")).description
+    assert description and "select" not in description.lower()
+
+
 def test_automation_on_a_fresh_database_builds_nothing_before_what_it_reads(
     analytics_pipeline,  # noqa: F811
     monkeypatch,
@@ -160,6 +188,7 @@ def test_automation_on_a_fresh_database_builds_nothing_before_what_it_reads(
     assert not requested & {"stg_escrow", "order_economics"}
     built = _build(pipeline, requested)
     assert all(check.passed for check in built.get_asset_check_evaluations())
+    _assert_sales_figures(pipeline, built)
 
     synced = job.execute_in_process(
         instance=pipeline.instance, asset_selection=[dg.AssetKey("escrow")], tags=tags, raise_on_error=False
