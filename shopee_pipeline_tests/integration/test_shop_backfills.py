@@ -83,11 +83,14 @@ def test_unknown_shops_and_reversed_days_are_refused(pipeline) -> None:
         request_shop_backfills(pipeline.instance, defs, day, day - timedelta(days=1), 2)
 
 
-def test_a_ui_backfill_is_cut_as_the_readme_says_and_its_runs_name_what_they_sync(pipeline) -> None:
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_a_ui_backfill_is_cut_as_the_readme_says_and_its_runs_name_what_they_sync(pipeline, adjacent) -> None:
     """What the UI's "Launch backfill" submits (every synced asset, the keys ticked in its grid, no tag
-    of ours): two shops that are not next to each other, over two days."""
+    of ours): two shops over two days. Dagster cuts it into partition ranges, each within one day: two
+    shops next to each other in the partitions' order make one run per day, two others one run per
+    shop and day."""
     shops = pipeline.instance.get_dynamic_partitions("shops")
-    picked = [shops[0], shops[2]]
+    picked = shops[:2] if adjacent else [shops[0], shops[2]]
     last = today(pipeline)
     days = [last - timedelta(days=1), last]
     target = InProcessWorkspaceLoadTarget(
@@ -117,12 +120,15 @@ def test_a_ui_backfill_is_cut_as_the_readme_says_and_its_runs_name_what_they_syn
     with pipeline.warehouse.connect() as conn:
         names = shop_names(conn)
     cut = sorted((run.tags["shopee/shops"], run.tags["shopee/days"]) for run in runs)
-    print(cut)
-    # One run per shop over both days (ranges run along the date first; the shops are not adjacent).
-    assert cut == sorted((shop, f"{days[0]}..{days[1]}") for shop in picked)
+    if adjacent:
+        assert cut == sorted((",".join(sorted(picked, key=int)), str(day)) for day in days)
+    else:
+        assert cut == sorted((shop, str(day)) for shop in picked for day in days)
     for run in runs:
-        shop = int(run.tags["shopee/shops"])
-        assert run.tags["shopee/shop_name"] == names[shop]
-        assert run.tags["shopee/sync"] == (
-            f"{', '.join(SYNC_ASSET_KEYS)} of {shop} ({names[shop]}), {days[0]}..{days[1]}"
+        run_shops = [int(shop) for shop in run.tags["shopee/shops"].split(",")]
+        labels = ", ".join(f"{shop} ({names[shop]})" for shop in run_shops)
+        assert (
+            run.tags["shopee/sync"] == f"{', '.join(SYNC_ASSET_KEYS)} of {labels}, {run.tags['shopee/days']}"
         )
+        if len(run_shops) == 1:
+            assert run.tags["shopee/shop_name"] == names[run_shops[0]]
