@@ -34,6 +34,8 @@ from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
 
 if TYPE_CHECKING:
+    import dagster as dg
+
     from shopee_pipeline.lib.manual_runs import RunReport
     from shopee_pipeline.sandbox import SandboxConfig
 
@@ -339,7 +341,7 @@ CANCEL_TIMEOUT_SECONDS = 30.0
 """How long `dev`'s stop waits for the runs in flight to end canceled."""
 
 
-def cancel_runs_in_flight(instance, timeout: float = CANCEL_TIMEOUT_SECONDS) -> int:
+def cancel_runs_in_flight(instance: dg.DagsterInstance, timeout: float = CANCEL_TIMEOUT_SECONDS) -> int:
     """Cancel every run of `instance` that is queued, starting or running (a queued one at once, a
     running one by telling its worker to stop, as the UI's Terminate does) until no run is starting,
     running or canceling, or `timeout` seconds have passed; returns how many runs were canceled. A run a
@@ -362,7 +364,7 @@ def cancel_runs_in_flight(instance, timeout: float = CANCEL_TIMEOUT_SECONDS) -> 
     return len(canceled)
 
 
-def mark_left_runs_canceled(instance) -> int:
+def mark_left_runs_canceled(instance: dg.DagsterInstance) -> int:
     """Record as canceled the runs still queued or running once the stack's processes are gone (no worker
     is left to end them); returns how many."""
     import dagster as dg
