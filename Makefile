@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 # The Dagster home of the local stack, by the rule `shopee-pipeline` follows (launcher.dagster_home):
 # DAGSTER_HOME when set, else $SHOPEE_DATA_DIR/dagster_home (SHOPEE_DATA_DIR defaults to ~/.shopee_pipeline).
 export DAGSTER_HOME ?= $(or $(SHOPEE_DATA_DIR),$(HOME)/.shopee_pipeline)/dagster_home
-# Ports of `make dev`: the Dagster UI and the webhook receiver.
+# Ports of `make dev`: the Dagster UI and the webhook receiver; its sandbox's clock rate (until it has caught
+# up with the real time) and orders per shop and simulated day, which set how many pushes arrive.
 UI_PORT ?= 3000
 RECEIVER_PORT ?= 8000
+CLOCK_RATE ?= 60
+ORDERS_PER_DAY ?= 40
 # Debian packages the suite needs: libfaketime for the live daemon tests (soak, cluster), PgBouncer for the
 # pooler test.
 SYSTEM_PACKAGES := faketime pgbouncer
@@ -74,7 +77,8 @@ demo: install
 	$(BIN)/python -m shopee_pipeline.analytics.demo
 
 dev: install
-	$(BIN)/shopee-pipeline dev --ui-port $(UI_PORT) --receiver-port $(RECEIVER_PORT)
+	$(BIN)/shopee-pipeline dev --ui-port $(UI_PORT) --receiver-port $(RECEIVER_PORT) \
+	  --clock-rate $(CLOCK_RATE) --orders-per-day $(ORDERS_PER_DAY)
 
 bench: install
 	$(BIN)/python -m shopee_pipeline_tests.benchmarks.run_all

@@ -41,16 +41,20 @@ def _warehouse(settings: Settings) -> Warehouse:
     return Warehouse.from_settings(settings)
 
 
-def _add_shop_partition(shop_id: int) -> str:
-    """Add the shop's `shops` partition to the Dagster instance of `DAGSTER_HOME`, when there is one."""
+def _add_shop_partition(warehouse: Warehouse) -> str:
+    """Bring the `shops` partitions of the Dagster instance of `DAGSTER_HOME` (when there is one) in line
+    with the active shops (`align_shop_partitions`: the new shop's partition, the `shops` asset)."""
     if not os.environ.get("DAGSTER_HOME"):
         return " (DAGSTER_HOME unset: the shop_partitions_sensor will add its partition)"
     import dagster as dg
 
-    from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME
+    from shopee_pipeline.defs.shops import align_shop_partitions
+    from shopee_pipeline.warehouse.shops import active_shops_named
 
+    with warehouse.connect() as conn:
+        active = active_shops_named(conn)
     with dg.DagsterInstance.get() as instance:
-        instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, [str(shop_id)])
+        align_shop_partitions(instance, active)
     return " and added its partition"
 
 
@@ -207,16 +211,18 @@ def cmd_shops_connect(args: argparse.Namespace, settings: Settings) -> None:
     """Exchange a code for tokens and activate the shop."""
     from shopee_pipeline.onboarding import connect_shop
 
-    name = connect_shop(settings, _warehouse(settings), args.shop_id, args.code)
-    print(f"connected shop {args.shop_id} ({name or 'unnamed'}){_add_shop_partition(args.shop_id)}")
+    warehouse = _warehouse(settings)
+    name = connect_shop(settings, warehouse, args.shop_id, args.code)
+    print(f"connected shop {args.shop_id} ({name or 'unnamed'}){_add_shop_partition(warehouse)}")
 
 
 def cmd_shops_add(args: argparse.Namespace, settings: Settings) -> None:
     """Import a refresh token."""
     from shopee_pipeline.onboarding import add_shop
 
-    name = add_shop(settings, _warehouse(settings), args.shop_id, args.refresh_token, args.name)
-    print(f"added shop {args.shop_id} ({name or 'unnamed'}){_add_shop_partition(args.shop_id)}")
+    warehouse = _warehouse(settings)
+    name = add_shop(settings, warehouse, args.shop_id, args.refresh_token, args.name)
+    print(f"added shop {args.shop_id} ({name or 'unnamed'}){_add_shop_partition(warehouse)}")
 
 
 def cmd_shops_list(args: argparse.Namespace, settings: Settings) -> None:
@@ -316,7 +322,13 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
     from shopee_pipeline.launcher import PortInUseError, dev
 
     try:
-        status = dev(shops=args.shops, ui_port=args.ui_port, receiver_port=args.receiver_port)
+        status = dev(
+            shops=args.shops,
+            clock_rate=args.clock_rate,
+            ui_port=args.ui_port,
+            receiver_port=args.receiver_port,
+            orders_per_day=args.orders_per_day,
+        )
     except PortInUseError as exc:
         raise CommandError(str(exc)) from None
     if status != 0:
@@ -346,6 +358,13 @@ def _non_negative(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return value
+
+
+def _faster_than_real(text: str) -> float:
+    value = _non_negative(text)
+    if value <= 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not above 1 (the real clock's own rate)")
     return value
 
 
@@ -486,6 +505,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=8000,
         help="port of the webhook receiver the sandbox pushes to",
+    )
+    dev.add_argument(
+        "--clock-rate",
+        type=_faster_than_real,
+        default=60.0,
+        help="how much faster than real time the sandbox's clock runs until it has caught up with the real "
+        "time (it starts a day behind)",
+    )
+    dev.add_argument(
+        "--orders-per-day",
+        type=_positive_int,
+        default=40,
+        help="orders each sandbox shop takes per simulated day: with --clock-rate, how many pushes arrive",
     )
     dev.set_defaults(func=cmd_dev)
     return parser

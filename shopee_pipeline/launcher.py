@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from shopee_pipeline.process_groups import start_group, stop_groups
 from shopee_pipeline.settings import Settings, get_settings
 from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
+from shopee_pipeline.text_table import counted
 from shopee_pipeline.warehouse.database import (
     DAGSTER_SCHEMA,
     dagster_storage_url,
@@ -33,7 +34,10 @@ from shopee_pipeline.warehouse.migrate import upgrade
 from shopee_pipeline.warehouse.store import Warehouse
 
 if TYPE_CHECKING:
+    import dagster as dg
+
     from shopee_pipeline.lib.manual_runs import RunReport
+    from shopee_pipeline.sandbox import SandboxConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SYNC_SELECTION = ",".join(SYNC_ASSET_KEYS)
@@ -140,16 +144,20 @@ def sandbox_first_day(sandbox) -> date:
 
 
 def connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox) -> None:
-    """Authorize and connect every sandbox shop, and add their partitions to the Dagster instance."""
+    """Authorize and connect every sandbox shop, add their partitions to the Dagster instance (in order)
+    and record them on the `shops` asset (`align_shop_partitions`)."""
     import dagster as dg
 
-    from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME
+    from shopee_pipeline.defs.shops import align_shop_partitions
     from shopee_pipeline.onboarding import connect_shop
+    from shopee_pipeline.warehouse.shops import active_shops_named
 
     for shop_id in sandbox.shop_ids:
         connect_shop(settings, stack.warehouse, shop_id, sandbox.authorize(shop_id))
+    with stack.warehouse.connect() as conn:
+        active = active_shops_named(conn)
     with dg.DagsterInstance.get() as instance:
-        instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, [str(s) for s in sandbox.shop_ids])
+        align_shop_partitions(instance, active)
 
 
 def partitions_range(first_day: date, last_day: date) -> str:
@@ -326,12 +334,95 @@ def example_commands(settings: Settings, sandbox) -> list[str]:
     ]
 
 
-def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_port: int = 8000) -> int:
+DEV_CLOCK_LEAD = timedelta(days=1)
+"""How far behind the real time `dev`'s sandbox clock starts: it runs fast until it has caught up, then
+follows the real clock, so the data never holds an order dated in the future."""
+CANCEL_TIMEOUT_SECONDS = 30.0
+"""How long `dev`'s stop waits for the runs in flight to end canceled."""
+
+
+def cancel_runs_in_flight(instance: dg.DagsterInstance, timeout: float = CANCEL_TIMEOUT_SECONDS) -> int:
+    """Cancel every run of `instance` that is queued, starting or running (a queued one at once, a
+    running one by telling its worker to stop, as the UI's Terminate does) until no run is starting,
+    running or canceling, or `timeout` seconds have passed; returns how many runs were canceled. A run a
+    sensor is still creating (not started) is left to `mark_left_runs_canceled`."""
+    import dagster as dg
+
+    status = dg.DagsterRunStatus
+    cancelable = [status.QUEUED, status.STARTING, status.STARTED]
+    canceled: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for run in instance.get_runs(filters=dg.RunsFilter(statuses=cancelable)):
+            if run.run_id not in canceled:
+                instance.run_coordinator.cancel_run(run.run_id)
+                canceled.add(run.run_id)
+        ending = [*cancelable[1:], status.CANCELING]
+        if not instance.get_runs(filters=dg.RunsFilter(statuses=ending), limit=1):
+            break
+        time.sleep(0.5)
+    return len(canceled)
+
+
+def mark_left_runs_canceled(instance: dg.DagsterInstance) -> int:
+    """Record as canceled the runs still queued or running once the stack's processes are gone (no worker
+    is left to end them); returns how many."""
+    import dagster as dg
+
+    from shopee_pipeline.defs.schedules import IN_FLIGHT
+
+    runs = instance.get_runs(filters=dg.RunsFilter(statuses=IN_FLIGHT))
+    for run in runs:
+        instance.report_run_canceled(run, message="canceled: `shopee-pipeline dev` stopped")
+    return len(runs)
+
+
+def stop_stack(children: list[subprocess.Popen]) -> None:
+    """Cancel the runs in flight (while Dagster still runs to end them), stop `children`, record what
+    was left as canceled, and print `dev: stopped` with how many runs were canceled."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        canceled = cancel_runs_in_flight(instance) if children else 0
+        stop_groups(children)
+        canceled += mark_left_runs_canceled(instance)
+    print(f"dev: stopped ({counted(canceled, 'run')} in flight canceled)", flush=True)
+
+
+def dev_sandbox(
+    settings: Settings, shops: int, webhook_url: str, clock_rate: float, orders_per_day: int
+) -> SandboxConfig:
+    """`dev`'s sandbox: `shops` shops taking `orders_per_day` orders a simulated day each, pushing to
+    `webhook_url`, its clock starting `DEV_CLOCK_LEAD` behind the real time and running `clock_rate` times
+    faster until it has caught up (never ahead of the real time)."""
+    from shopee_pipeline import clock
+    from shopee_pipeline.sandbox import SandboxConfig
+
+    return SandboxConfig(
+        shops=shops,
+        push_url=webhook_url,
+        clock_rate=clock_rate,
+        orders_per_shop_per_day=orders_per_day,
+        start_time=int(clock.timestamp() - DEV_CLOCK_LEAD.total_seconds()),
+        clock_never_ahead=True,
+        **sandbox_credentials(settings),
+    )
+
+
+def dev(
+    shops: int = 3,
+    clock_rate: float = 60.0,
+    ui_port: int = 3000,
+    receiver_port: int = 8000,
+    orders_per_day: int = 40,
+) -> int:
     """The stack kept running until SIGTERM or Ctrl-C: Dagster UI and daemon on `ui_port` (schedule and
-    sensors on), the webhook receiver on `receiver_port`, and a sandbox whose clock runs `clock_rate` times
-    faster, pushing to the receiver. On exit every process it started is stopped, Postgres last. A port
-    already in use raises `PortInUseError` before anything starts."""
-    from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+    sensors on, daemons logging warnings only), the webhook receiver on `receiver_port` (its lines, and
+    dbt's, in files under `SHOPEE_DATA_DIR/logs`), and a sandbox (`dev_sandbox`) pushing to the receiver.
+    On exit the runs in flight are canceled, then every process it started is stopped, Postgres last,
+    and it prints `dev: stopped`. A port already in use raises `PortInUseError` before anything starts."""
+    from shopee_pipeline.analytics import DBT_LOG_FILE_VARIABLE
+    from shopee_pipeline.sandbox import start_sandbox
 
     check_ports(ui_port, receiver_port)  # before anything starts: nothing to stop when one is taken
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack as Ctrl-C does
@@ -342,9 +433,10 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
     os.environ["DATABASE_URL"] = resolve_database_url(settings)
     os.environ["SHOPEE_WEBHOOK_URL"] = webhook_url = f"http://127.0.0.1:{receiver_port}/api/webhook"
     os.environ["SHOPEE_UI_URL"] = f"http://127.0.0.1:{ui_port}"  # links `shopee-pipeline sync` prints
-    config = SandboxConfig(
-        shops=shops, push_url=webhook_url, clock_rate=clock_rate, **sandbox_credentials(settings)
-    )
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    os.environ[DBT_LOG_FILE_VARIABLE] = str(logs / "dbt.log")
+    config = dev_sandbox(settings, shops, webhook_url, clock_rate, orders_per_day)
     with start_sandbox(config) as sandbox:
         settings = use_sandbox(
             sandbox.url, sandbox.partner_id, sandbox.partner_key, sandbox_first_day(sandbox)
@@ -354,8 +446,15 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
         # Without "use `dg dev` instead": we start `dagster dev` ourselves; `dg` is not installed.
         ui = [sys.executable, "-W", "ignore:Function `dev_command` is superseded", "-m", "dagster", "dev"]
         ui += ["-w", str(REPO_ROOT / "workspace.yaml")]
-        ui += ["-p", str(ui_port), "--log-level", "info"]
+        ui += ["-p", str(ui_port), "--log-level", "warning"]
         print(f"dev: Dagster UI http://127.0.0.1:{ui_port}, receiver {webhook_url}, sandbox {sandbox.url}")
+        catch_up = DEV_CLOCK_LEAD.total_seconds() / (clock_rate - 1) / 60
+        print(
+            f"dev: the sandbox's clock starts {DEV_CLOCK_LEAD.days} day behind and runs {clock_rate:g}x "
+            f"until it reaches the real time (about {catch_up:.0f} minutes), then follows it; "
+            f"{orders_per_day} orders a simulated day per shop"
+        )
+        print(f"dev: the receiver's and dbt's lines go to {logs}/receiver.log and {logs}/dbt.log")
         print("dev: paste these lines into a second shell to work on this stack as the UI shows it:")
         print("\n".join(second_shell_exports(settings, stack, key_as_set, url_as_set)))
         print(
@@ -366,17 +465,22 @@ def dev(shops: int = 3, clock_rate: float = 60.0, ui_port: int = 3000, receiver_
         sys.stdout.flush()
         children: list[subprocess.Popen] = []
         try:
-            children.append(start_group([*cli, "webhook", "serve", "--port", str(receiver_port)]))
+            receiver = [*cli, "webhook", "serve", "--port", str(receiver_port)]
+            with (logs / "receiver.log").open("ab") as receiver_log:
+                children.append(start_group(receiver, stdout=receiver_log, stderr=subprocess.STDOUT))
             # From DAGSTER_HOME, so `dagster dev` finds no other dagster.yaml in its folder to warn about.
             children.append(start_group(ui, cwd=stack.dagster_home))
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
-            print("dev: a process of the stack exited; stopping the others", file=sys.stderr)
+            print(
+                f"dev: a process of the stack exited (see {logs}/receiver.log); stopping the others",
+                file=sys.stderr,
+            )
             return 1
         except KeyboardInterrupt:
             return 0
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
-            print("dev: stopping Dagster and the receiver", flush=True)
-            stop_groups(children)
+            print("dev: stopping: canceling the runs in flight, then Dagster and the receiver", flush=True)
+            stop_stack(children)

@@ -7,3 +7,20 @@ TRIGGER_TAG = "shopee/trigger"
 SHOPS_TAG = "shopee/shops"
 SHOP_TAG = "shopee/shop"
 SHOP_NAME_TAG = "shopee/shop_name"
+DAYS_TAG = "shopee/days"
+"""The days a sync run covers, `2026-12-01` or `2026-12-01..2026-12-03`."""
+SYNC_TAG = "shopee/sync"
+"""What a sync run syncs, in words (`orders, escrow of 101 (Toko A), 102 (Toko B), 2026-12-01..2026-12-03`):
+the runs list shows it beside the job name every asset run shares."""
+PRIORITY_TAG = "dagster/priority"
+"""The run queue's order (the QueuedRunCoordinator launches higher first; untagged runs are 0)."""
+PUSH_PRIORITY = -1
+"""Push runs: after a person's runs (the UI's, `shopee-pipeline backfill`'s: 0), before the schedules'."""
+SCHEDULED_PRIORITY = -2
+"""Runs of the schedules (auto sync, lost pushes, housekeeping, the authorization check)."""
+ANALYTICS_PRIORITY = -3
+"""dbt automation runs: last; their models only read what the syncs wrote."""
+SCHEDULED_RUN_TAGS = {PRIORITY_TAG: str(SCHEDULED_PRIORITY)}
+"""What a schedule's runs carry: their place in the queue."""
+ANALYTICS_TRIGGER = "analytics_automation"
+"""`shopee/trigger` of dbt automation runs; dagster.yaml lets one such run at a time."""

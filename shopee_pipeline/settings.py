@@ -51,6 +51,7 @@ class Settings:
     max_requests_per_second: float
     shops_per_run: int = 25
     push_sensor_seconds: int = 10
+    analytics_interval_seconds: int = 300
     alert_webhook_url: str | None = field(default=None, repr=False)
 
     def require_partner(self) -> tuple[int, str]:
@@ -203,6 +204,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shops_per_run=_positive_int("SHOPEE_SHOPS_PER_RUN", env.get("SHOPEE_SHOPS_PER_RUN"), 25),
         push_sensor_seconds=_positive_int(
             "SHOPEE_PUSH_SENSOR_SECONDS", env.get("SHOPEE_PUSH_SENSOR_SECONDS"), 10, unit=" of seconds"
+        ),
+        analytics_interval_seconds=_positive_int(
+            "SHOPEE_ANALYTICS_INTERVAL_SECONDS",
+            env.get("SHOPEE_ANALYTICS_INTERVAL_SECONDS"),
+            300,
+            unit=" of seconds",
         ),
         alert_webhook_url=_alert_url(env.get("SHOPEE_ALERT_WEBHOOK_URL")),
     )

@@ -1,4 +1,5 @@
-"""Plain-text tables and local times for the command line's output. No Dagster, no SQL."""
+"""Plain-text tables, counts and local times for the command line's and the sensors' output. No Dagster,
+no SQL."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[object]], indent
         ]
         lines.append((indent + "  ".join(padded)).rstrip())
     return lines
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """`1 push`, `2 pushes`: `n` with the word in the number it takes (`plural`, else `singular` + s)."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def local_minute(moment: datetime | None, tz: ZoneInfo) -> str:

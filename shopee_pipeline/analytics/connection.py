@@ -18,6 +18,11 @@ from shopee_pipeline.warehouse.database import resolve_database_url
 
 PASSWORD_VARIABLE = "DBT_ENV_SECRET_SHOPEE_DBT_PASSWORD"
 """dbt scrubs the value of every `DBT_ENV_SECRET_` variable from its logs."""
+INDIRECT_SELECTION_VARIABLE = "DBT_INDIRECT_SELECTION"
+"""Which tests a `dbt build --select ...` runs. `buildable` (unless set otherwise): a test only when every
+model it reads is selected or upstream of a selected one, so a build of some models never runs a test
+reading a model it did not build and that may not exist yet (dbt's default, `eager`, runs e.g. the
+relationships test of `order_economics` in a build of `stg_orders` alone)."""
 
 
 def dbt_connection_env(url: str) -> dict[str, str]:
@@ -42,12 +47,13 @@ def dbt_connection_env(url: str) -> dict[str, str]:
 
 
 def dbt_environment_for(settings: Settings) -> dict[str, str]:
-    """Every variable dbt needs for `settings`: the connection (the embedded server started on demand)
-    and the synced tables' schema."""
+    """Every variable dbt needs for `settings`: the connection (the embedded server started on demand),
+    the synced tables' schema and the tests a partial build runs (`INDIRECT_SELECTION_VARIABLE`)."""
     return {
         **dbt_connection_env(resolve_database_url(settings)),
         "SHOPEE_DB_SCHEMA": settings.db_schema,
         "SHOPEE_TIMEZONE": settings.timezone.key,
+        INDIRECT_SELECTION_VARIABLE: os.environ.get(INDIRECT_SELECTION_VARIABLE) or "buildable",
     }
 
 

@@ -4,7 +4,8 @@ Shopee assets of location `shopee_pipeline`, each dbt test as an asset check.
 A location of its own (workspace.yaml) so that the sync's run workers never import dbt. The lineage
 still joins: each dbt source is keyed as the Shopee asset that writes its table (`ShopeeDbtTranslator`).
 The models refresh by Declarative Automation after the syncs they depend on land (`AFTER_SYNCS`,
-evaluated by `shopee_analytics_automation`), on no schedule.
+evaluated by `shopee_analytics_automation` at most every SHOPEE_ANALYTICS_INTERVAL_SECONDS), on no
+schedule; its runs go last in the queue, one at a time (`AUTOMATION_RUN_TAGS`, dagster.yaml).
 
 Dagster loads it through the lazy entry point `shopee_analytics_definitions` (`@dg.definitions`): importing
 this module neither parses the dbt project nor builds anything; the manifest is made ready (`dbt parse` when
@@ -13,7 +14,6 @@ it is missing or stale, `prepared_project`) when the definitions are first built
 """
 
 import functools
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,24 +21,34 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from shopee_pipeline.analytics.connection import dbt_environment
-from shopee_pipeline.analytics.project import dbt_cli, prepared_project
+from shopee_pipeline.analytics.figures import with_model_figures
+from shopee_pipeline.analytics.project import build_target, dbt_cli, dbt_console, prepared_project
 from shopee_pipeline.analytics.translator import ShopeeDbtTranslator
+from shopee_pipeline.run_tags import ANALYTICS_PRIORITY, ANALYTICS_TRIGGER, PRIORITY_TAG, TRIGGER_TAG
+from shopee_pipeline.settings import get_settings
+from shopee_pipeline.warehouse.database import create_warehouse_engine, resolve_database_url
+
+AUTOMATION_RUN_TAGS = {TRIGGER_TAG: ANALYTICS_TRIGGER, PRIORITY_TAG: str(ANALYTICS_PRIORITY)}
+"""The automation's runs: last in the queue, and one at a time (dagster.yaml's limit on this trigger)."""
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     """One multi-asset over every model of `project` (subsettable), running `dbt build` on the selected
-    models (their tests included) with the connection of the environment's settings. Each run's dbt
-    artifacts go to a folder of their own under the target folder, removed when the run is done (the
-    events are in Dagster's log): automation runs all day never fill the disk."""
+    models (their tests included) with the connection of the environment's settings; each model's
+    materialization records its rows, totals and column types (`with_model_figures`). Each run's dbt
+    artifacts go to a folder of their own, removed when the run is done (the events are in Dagster's
+    log), and dbt's saved parse is kept between runs (`build_target`); dbt's console lines go where
+    `dbt_console` says."""
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=ShopeeDbtTranslator())
     def shopee_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        run_target = project.target_path / f"run-{context.run.run_id}"
+        engine = create_warehouse_engine(resolve_database_url(get_settings()), pool_size=1)
         try:
-            with dbt_environment():
-                yield from dbt.cli(["build"], context=context, target_path=run_target).stream()
+            with build_target(project, context.run.run_id) as target, dbt_environment(), dbt_console():
+                events = dbt.cli(["build"], context=context, target_path=target).stream()
+                yield from with_model_figures(events, target / "manifest.json", engine, context.log.warning)
         finally:
-            shutil.rmtree(run_target, ignore_errors=True)
+            engine.dispose()
 
     return shopee_dbt_models
 
@@ -54,6 +64,13 @@ def build_definitions(project: DbtProject | None = None) -> dg.Definitions:
                 "shopee_analytics_automation",
                 target=dg.AssetSelection.assets(models),
                 default_status=dg.DefaultSensorStatus.RUNNING,
+                run_tags=AUTOMATION_RUN_TAGS,
+                minimum_interval_seconds=get_settings().analytics_interval_seconds,
+                description=(
+                    "Refreshes the dbt models after the syncs they read, at most once every "
+                    "SHOPEE_ANALYTICS_INTERVAL_SECONDS (300 s by default), in runs that wait behind "
+                    "every other run in the queue and never run two at a time."
+                ),
             )
         ],
         resources={"dbt": dbt_cli(project)},

@@ -8,13 +8,17 @@ with no Python change and no step to remember.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+
+from shopee_pipeline.analytics import DBT_LOG_FILE_VARIABLE
 
 PROJECT_DIR = Path(__file__).resolve().parent / "dbt_project"
 TARGET_DIR_VARIABLE = "SHOPEE_DBT_TARGET_DIR"
@@ -22,6 +26,9 @@ TARGET_DIR_VARIABLE = "SHOPEE_DBT_TARGET_DIR"
 folder, for an installation whose package folder is read-only)."""
 MARTS_SCHEMA_VARIABLE = "SHOPEE_MARTS_SCHEMA"
 """The schema of the marts (`dbt_project.yml`), `shopee_marts` unless set."""
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+"""dbt's saved parse: with it, dbt re-parses only the files that changed ("saved manifest not found"
+and a full parse of the project without it)."""
 _PROJECT_FILES = ("dbt_project.yml", "models/**/*.sql", "models/**/*.yml", "macros/**/*.sql")
 
 
@@ -70,6 +77,38 @@ def parse_manifest(project: DbtProject) -> None:
         os.replace(scratch / "manifest.json", project.manifest_path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def build_target(project: DbtProject, run_id: str) -> Iterator[Path]:
+    """A target folder of its own for one dbt build (`run-<run_id>` under the project's target), seeded
+    with the saved parse of earlier builds; when the build is done, the parse it saved replaces the kept
+    one (an atomic rename: builds never read half a file) and the folder is removed, so builds all day
+    never fill the disk and each re-parses only what changed."""
+    folder = project.target_path / f"run-{run_id}"
+    kept = project.target_path / PARTIAL_PARSE_FILE
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        if kept.exists():
+            shutil.copyfile(kept, folder / PARTIAL_PARSE_FILE)
+        yield folder
+        if (folder / PARTIAL_PARSE_FILE).exists():
+            os.replace(folder / PARTIAL_PARSE_FILE, kept)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def dbt_console() -> Iterator[None]:
+    """dbt's console lines (dagster-dbt writes each to `sys.stdout`) appended to `SHOPEE_DBT_LOG_FILE`
+    when it is set; else left on stdout."""
+    path = os.environ.get(DBT_LOG_FILE_VARIABLE, "").strip()
+    if not path:
+        yield
+        return
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    with open(Path(path).expanduser(), "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        yield
 
 
 def prepared_project(project: DbtProject | None = None) -> DbtProject:

@@ -10,12 +10,21 @@ from dagster_dbt import DagsterDbtTranslator
 
 GROUP_NAME = "shopee_analytics"
 
+MODELS = dg.AssetSelection.groups(GROUP_NAME)
+"""Every dbt model (the Shopee assets upstream are in group `shopee`)."""
+
 AFTER_SYNCS = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled() & ~dg.AutomationCondition.in_progress()
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    & ~dg.AutomationCondition.any_deps_missing().allow(MODELS)
+    & ~dg.AutomationCondition.any_deps_in_progress().allow(MODELS)
+    & ~dg.AutomationCondition.in_progress()
 ).with_label("after_upstream_updates")
 """Materialize once any upstream asset (a Shopee sync, or the model below) has been updated since this
-asset was last requested or updated. Not `eager()`: it also waits until every upstream partition exists,
-and the Shopee assets' shop-day partitions are never all there."""
+asset was last requested or updated, and never before the models it reads exist: a model whose upstream
+model was never built (a fresh database) or is being built waits, unless that model is requested in the
+same run (dbt then builds them in order). Not `eager()`: it also waits until every upstream partition
+exists, and the Shopee assets' shop-day partitions are never all there; hence the two model-only
+clauses."""
 
 
 class ShopeeDbtTranslator(DagsterDbtTranslator):
@@ -30,6 +39,13 @@ class ShopeeDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """One group for every model."""
         return GROUP_NAME
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The model's (or source's) description from its schema.yml, without dagster-dbt's copy of its
+        raw SQL (the asset page links the code; the SQL read as prose)."""
+        return dbt_resource_props.get("description") or (
+            f"dbt {dbt_resource_props['resource_type']} {dbt_resource_props['name']}"
+        )
 
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]

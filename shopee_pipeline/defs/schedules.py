@@ -7,7 +7,15 @@ import dagster as dg
 
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_slices
-from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_TAG, SHOPS_TAG, TRIGGER_TAG
+from shopee_pipeline.run_tags import (
+    RANGE_END,
+    RANGE_START,
+    SCHEDULED_RUN_TAGS,
+    SHOP_TAG,
+    SHOPS_TAG,
+    TRIGGER_TAG,
+)
+from shopee_pipeline.text_table import counted
 
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
@@ -62,10 +70,15 @@ def build_auto_sync_schedule(tz: ZoneInfo, shops_per_run: int) -> dg.ScheduleDef
         slices = shop_slices(shops, busy, shops_per_run)
         if busy:
             listed = ", ".join(sorted(busy, key=int)[:20]) + (" ..." if len(busy) > 20 else "")
-            context.log.info(f"{len(busy)} shops skipped: an earlier tick's run still syncs them ({listed})")
+            context.log.info(
+                f"{counted(len(busy), 'shop')} skipped: an earlier tick's run still syncs them ({listed})"
+            )
         if not slices:
-            return dg.SkipReason(f"all {len(busy)} active shops are still synced by earlier ticks' runs")
-        context.log.info(f"{len(shops) - len(busy)} shops in {len(slices)} runs of at most {shops_per_run}")
+            return dg.SkipReason(f"every active shop ({len(busy)}) is still synced by an earlier tick's run")
+        context.log.info(
+            f"{counted(len(shops) - len(busy), 'shop')} in {counted(len(slices), 'run')} of at most "
+            f"{counted(shops_per_run, 'shop')}"
+        )
         return [
             dg.RunRequest(
                 # Several requests per tick need a key each: unique per tick and slice (Dagster launches a
@@ -75,6 +88,7 @@ def build_auto_sync_schedule(tz: ZoneInfo, shops_per_run: int) -> dg.ScheduleDef
                     RANGE_START: str(partition_key(first_day, int(chunk[0]))),
                     RANGE_END: str(partition_key(today, int(chunk[-1]))),
                     TRIGGER_TAG: "auto_sync",
+                    **SCHEDULED_RUN_TAGS,
                     SHOPS_TAG: ",".join(chunk),
                     **({SHOP_TAG: chunk[0]} if len(chunk) == 1 else {}),
                 },

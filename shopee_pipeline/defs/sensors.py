@@ -19,12 +19,21 @@ from shopee_pipeline import clock
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.defs.shops import shops_materialization
-from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key
+from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_partition_changes
 from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED
-from shopee_pipeline.run_tags import RANGE_END, RANGE_START, SHOP_NAME_TAG, SHOP_TAG, TRIGGER_TAG
-from shopee_pipeline.sync.pushes import ShopSync, plan_pushes
+from shopee_pipeline.run_tags import (
+    PRIORITY_TAG,
+    PUSH_PRIORITY,
+    RANGE_END,
+    RANGE_START,
+    SHOP_NAME_TAG,
+    SHOP_TAG,
+    TRIGGER_TAG,
+)
+from shopee_pipeline.sync.pushes import PushPlan, ShopSync, plan_pushes
 from shopee_pipeline.sync.streams import STREAMS, followers
-from shopee_pipeline.warehouse.shops import active_shop_ids, set_active, shop_names
+from shopee_pipeline.text_table import counted
+from shopee_pipeline.warehouse.shops import active_shop_ids, active_shops_named, set_active, shop_names
 from shopee_pipeline.warehouse.tables import shops as shops_table
 from shopee_pipeline.warehouse.webhook_events import WebhookEvent, assign_run, mark_processed, pending_events
 
@@ -57,27 +66,24 @@ WEBHOOK_SENSOR_DESCRIPTION = (
     name="shop_partitions_sensor",
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Keeps the `shops` partitions equal to the active shops: a shop connected from the CLI "
-    "appears in the UI within 30 seconds, a deactivated one disappears (its data stays).",
+    description="Keeps the `shops` partitions equal to the active shops, in numeric order: a shop connected "
+    "from the CLI appears in the UI within 30 seconds, a deactivated one disappears (its data stays).",
 )
 def shop_partitions_sensor(
     context: dg.SensorEvaluationContext, warehouse: WarehouseResource
 ) -> dg.SensorResult:
-    """Add partitions for new active shops and delete those of deactivated ones; record the change on
-    the `shops` asset."""
+    """Delete the partitions of deactivated shops and add those of new active ones, keeping them in
+    numeric order (`shop_partition_changes`); record the change on the `shops` asset."""
     with warehouse.get().connect() as conn:
-        active_ids = active_shop_ids(conn)
-        names = shop_names(conn, active_ids)
-    active = {str(shop) for shop in active_ids}
-    current = set(context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME))
-    requests = []
-    if added := sorted(active - current, key=int):
-        requests.append(dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME).build_add_request(added))
-    if removed := sorted(current - active):
-        requests.append(
-            dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME).build_delete_request(removed)
-        )
-    changed = [shops_materialization({shop: names.get(shop) for shop in active_ids})] if requests else []
+        active = active_shops_named(conn)
+    current = context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
+    removed, added = shop_partition_changes(current, active)
+    partitions = dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME)
+    requests = [
+        *([partitions.build_delete_request(removed)] if removed else []),
+        *([partitions.build_add_request(added)] if added else []),
+    ]
+    changed = [shops_materialization(active)] if requests else []
     return dg.SensorResult(dynamic_partitions_requests=requests, asset_events=changed)
 
 
@@ -114,6 +120,7 @@ def _run_request(
             ops.setdefault(spec.op_name, {"config": {}})["config"][spec.only_field] = keys
     tags = {
         TRIGGER_TAG: "push",
+        PRIORITY_TAG: str(PUSH_PRIORITY),
         "shopee/events": str(len(sync.event_ids)),
         SHOP_TAG: str(sync.shop_id),
         **({SHOP_NAME_TAG: names[sync.shop_id][:200]} if sync.shop_id in names else {}),
@@ -182,6 +189,32 @@ def _settle_assigned(
     return unconfirmed
 
 
+def tick_summary(pending: int, plan: PushPlan, held: list[ShopSync], requested: int) -> str:
+    """One line on what a tick did with the `pending` pushes it read (`plan`): the runs it requested (new
+    ones and those of earlier ticks asked again), shop updates, pushes ignored, pushes held back because
+    their shop's push run is still queued and pushes waiting for their shop's partition; what was nothing
+    is left out."""
+    held_pushes = sum(len(sync.event_ids) for sync in held)
+    new_runs = len(plan.syncs) - len(held)
+    parts = [
+        counted(new_runs, "new run") if new_runs else "",
+        counted(requested - new_runs, "run of an earlier tick", "runs of earlier ticks") + " requested again"
+        if requested > new_runs
+        else "",
+        counted(len(plan.shop_updates), "shop update") if plan.shop_updates else "",
+        counted(len(plan.ignored), "push", "pushes") + " ignored" if plan.ignored else "",
+        f"{counted(held_pushes, 'push', 'pushes')} of {counted(len(held), 'shop')} held until the shop's "
+        "queued push run starts"
+        if held
+        else "",
+        counted(len(plan.waiting), "push", "pushes") + " waiting for their shop's partition"
+        if plan.waiting
+        else "",
+    ]
+    read = counted(pending, "pending push", "pending pushes") if pending else "no pending push"
+    return f"{read}: {'; '.join(p for p in parts if p) or 'nothing to run'}"
+
+
 def build_webhook_events_sensor(
     daily: dg.TimeWindowPartitionsDefinition, interval_seconds: int
 ) -> dg.SensorDefinition:
@@ -221,22 +254,10 @@ def build_webhook_events_sensor(
                 _apply_shop_update(conn, event)
             for event, reason in plan.ignored:
                 mark_processed(conn, [event.event_id], f"ignored: {reason}")
-        if events:
-            new_runs, held_events = len(plan.syncs) - len(held), sum(len(s.event_ids) for s in held)
-            context.log.info(
-                f"{len(events)} new events: {new_runs} runs, {len(plan.shop_updates)} shop updates, "
-                f"{len(plan.ignored)} ignored, {len(plan.waiting)} waiting for their shop's partition, "
-                f"{held_events} events of {len(held)} shops held until their shop's queued push run starts; "
-                f"{len(requested) - new_runs} runs of earlier ticks requested again"
-            )
+        summary = tick_summary(len(events), plan, held, len(requested))
         if not requested:
-            if held:
-                reason = f"every new push waits for its shop's queued push run ({len(held)} shops)"
-            elif events:
-                reason = "no new push needs a run (shop updates, ignored pushes, shops without a partition)"
-            else:
-                reason = "no push waiting for a run"
-            return dg.SensorResult(skip_reason=reason)
+            return dg.SensorResult(skip_reason=summary)
+        context.log.info(summary)
         return dg.SensorResult(
             run_requests=[_run_request(context, daily, sync, key, names) for key, sync in requested.items()]
         )

@@ -13,6 +13,8 @@ import dagster as dg
 from shopee_pipeline import clock
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
+from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, shop_partition_changes
+from shopee_pipeline.run_tags import SCHEDULED_RUN_TAGS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.shops import shops_expiring_before
 
@@ -47,6 +49,22 @@ def shops_materialization(names_by_shop: dict[int, str | None]) -> dg.AssetMater
             "active_shops": dg.MetadataValue.md(f"| shop_id | shop_name |\n|---|---|\n{listing}"),
         },
     )
+
+
+def align_shop_partitions(instance: dg.DagsterInstance, names_by_shop: dict[int, str | None]) -> bool:
+    """Make the `shops` partitions of `instance` the active shops of `names_by_shop` in numeric order
+    (`shop_partition_changes`) and, when they changed, record the shops on the `shops` asset (so it is
+    materialized as soon as shops are connected); whether they changed. What `shop_partitions_sensor`
+    does each tick, for the commands that connect shops or sync one at once."""
+    current = instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
+    delete, add = shop_partition_changes(current, names_by_shop)
+    for key in delete:
+        instance.delete_dynamic_partition(SHOP_PARTITIONS_NAME, key)
+    if add:
+        instance.add_dynamic_partitions(SHOP_PARTITIONS_NAME, add)
+    if delete or add:
+        instance.report_runless_asset_event(shops_materialization(names_by_shop))
+    return bool(delete or add)
 
 
 @dg.asset_check(
@@ -94,6 +112,7 @@ def build_shop_authorization_daily(tz: ZoneInfo) -> dg.ScheduleDefinition:
         job=shop_authorization_check_job,
         execution_timezone=tz.key,
         default_status=dg.DefaultScheduleStatus.RUNNING,
+        tags=SCHEDULED_RUN_TAGS,
         description=(
             "Every day at 08:00, the `shops` authorization check; a failure is posted as a failed run."
         ),

@@ -4,7 +4,7 @@ A run is what `dagster asset materialize -m shopee_pipeline.definitions --select
 (or `--partition-range`) makes: the implicit asset job of the selected assets, executed in this process
 with the code location's in-process executor and recorded in the given instance. Unlike that command, it
 returns the run id, and `rows_written` reads back what each table received from the run's own
-materialization metadata (the `run_*` figures the sync assets record).
+materialization metadata (the `run` entry the sync assets record).
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from shopee_pipeline.lib.metadata import RUN_METADATA
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sync.streams import SYNCED_TABLES
 from shopee_pipeline.text_table import render_table
 
 # The run's events stay in its event log (and the UI); the console keeps to the command's own summary.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-_ROWS = "run_rows_written"
-_CHILD_ROWS = ("run_", "_rows_written")
+_ROWS = "rows_written"
+_CHILD_ROWS = "_rows_written"
 
 
 @dataclass(frozen=True)
@@ -54,38 +55,27 @@ class RunReport:
         return [*render_table(header, rows, indent=indent), f"{indent}Shopee API calls: {self.api_calls}"]
 
 
-def _value(metadata: Mapping[str, dg.MetadataValue], name: str) -> int | None:
-    entry = metadata.get(name)
-    return int(entry.value) if entry is not None and entry.value is not None else None  # type: ignore[arg-type]
-
-
 def rows_written(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, TableRows], int]:
-    """Rows per table and Shopee API calls of run `run_id`, from its materializations' `run_*` metadata.
+    """Rows per table and Shopee API calls of run `run_id`, from its materializations' `run` entries.
 
-    Each synced asset records `run_rows_written` (with `run_rows_inserted`, `run_rows_updated`) once per
-    run, and a stream's parent asset also `run_<child>_rows_written` for child tables that are no asset
-    (`escrow_items`, ...) and `run_api_calls`."""
+    Each synced asset records `rows_written` (with `rows_inserted`, `rows_updated`) once per run, and a
+    stream's parent asset also `<child>_rows_written` for child tables that are no asset (`escrow_items`,
+    ...) and `api_calls`."""
     rows: dict[str, TableRows] = {}
     api_calls = 0
     records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
     for record in records:
         materialization = record.event_log_entry.asset_materialization
-        if materialization is None:
+        entry = materialization.metadata.get(RUN_METADATA) if materialization is not None else None
+        if materialization is None or entry is None:  # a range run's per-partition figures: no run totals
             continue
-        metadata = materialization.metadata
-        written = _value(metadata, _ROWS)
-        if written is None:  # a range run's per-partition figures: no run totals
-            continue
+        figures: Mapping[str, int] = entry.value  # type: ignore[assignment]
         table = materialization.asset_key.to_user_string()
-        rows[table] = TableRows(
-            written, _value(metadata, "run_rows_inserted"), _value(metadata, "run_rows_updated")
-        )
-        api_calls += _value(metadata, "run_api_calls") or 0
-        prefix, suffix = _CHILD_ROWS
-        for name in metadata:
-            if name.startswith(prefix) and name.endswith(suffix) and name != _ROWS:
-                child = name[len(prefix) : -len(suffix)]
-                rows.setdefault(child, TableRows(_value(metadata, name) or 0))
+        rows[table] = TableRows(figures[_ROWS], figures.get("rows_inserted"), figures.get("rows_updated"))
+        api_calls += figures.get("api_calls", 0)
+        for name, value in figures.items():
+            if name.endswith(_CHILD_ROWS) and name != _ROWS:
+                rows.setdefault(name.removesuffix(_CHILD_ROWS), TableRows(value))
     return rows, api_calls
 
 

@@ -1,5 +1,5 @@
 """Asset metadata shared by the Shopee assets: column schemas, kinds, owners, a run's write counts and
-API calls (labelled `run_*`), and each partition's own figures."""
+API calls (one JSON entry `run`, never plotted), and each partition's own figures (plotted per shop)."""
 
 from __future__ import annotations
 
@@ -38,23 +38,33 @@ def table_metadata(table: Table) -> dict[str, object]:
     return {"dagster/column_schema": column_schema(table), "dagster/table_name": table.name}
 
 
-def write_counts_metadata(written: Written) -> dict[str, dg.MetadataValue]:
-    """What a run wrote to a table, labelled as run totals: rows handed over, then inserted, updated and
-    so on."""
+RUN_METADATA = "run"
+"""The metadata entry holding what a run did (`rows_written`, `api_calls`, ...): one JSON value, so the
+UI's plots over partitions show only the partitions' own figures."""
+RunFigures = dict[str, int | float]
+
+
+def write_counts(written: Written) -> RunFigures:
+    """What a run wrote to a table: rows handed over, then inserted, updated and so on."""
     return {
-        "run_rows_written": dg.MetadataValue.int(written.rows),
-        **{f"run_rows_{name}": dg.MetadataValue.int(n) for name, n in written.counts.as_dict().items()},
+        "rows_written": written.rows,
+        **{f"rows_{name}": n for name, n in written.counts.as_dict().items()},
     }
 
 
-def api_metadata(spent: StatsSnapshot) -> dict[str, dg.MetadataValue]:
-    """What the run spent on Shopee, as plottable run totals."""
+def api_counts(spent: StatsSnapshot) -> RunFigures:
+    """What the run spent on Shopee."""
     return {
-        "run_api_calls": dg.MetadataValue.int(spent.total_calls),
-        "run_api_retries": dg.MetadataValue.int(spent.retries),
-        "run_api_backoff_seconds": dg.MetadataValue.float(round(spent.backoff_seconds, 3)),
-        "run_api_token_refreshes": dg.MetadataValue.int(spent.refreshes),
+        "api_calls": spent.total_calls,
+        "api_retries": spent.retries,
+        "api_backoff_seconds": round(spent.backoff_seconds, 3),
+        "api_token_refreshes": spent.refreshes,
     }
+
+
+def run_metadata(figures: RunFigures) -> dict[str, dg.MetadataValue]:
+    """`figures` of a run as its one `run` entry."""
+    return {RUN_METADATA: dg.MetadataValue.json(dict(figures))}
 
 
 def money_text(amount: Decimal, currency: str | None) -> str:
@@ -63,13 +73,25 @@ def money_text(amount: Decimal, currency: str | None) -> str:
     return f"{currency} {figure}" if currency else figure
 
 
-def partition_metadata(figures: PartitionFigures, money_label: str | None) -> dict[str, dg.MetadataValue]:
-    """A partition's own figures, as it stands after the run: its rows (`dagster/row_count`), its money
-    (plottable, and as text with the currency and separators) and its rows per status."""
-    metadata: dict[str, dg.MetadataValue] = {"dagster/row_count": dg.MetadataValue.int(figures.rows)}
+def shop_series(name: str, shop_id: int) -> str:
+    """The metadata key of one shop's plot of `name` (`gmv of shop 123456`): the UI plots each key over
+    the partitions that carry it, so one key per shop is one line over that shop's days."""
+    return f"{name} of shop {shop_id}"
+
+
+def partition_metadata(
+    figures: PartitionFigures, money_label: str | None, shop_id: int
+) -> dict[str, dg.MetadataValue]:
+    """A partition's own figures, as it stands after the run: its rows (`dagster/row_count`, and plotted
+    per shop), its money (as text with the currency and separators, and plotted per shop) and its rows
+    per status."""
+    metadata: dict[str, dg.MetadataValue] = {
+        "dagster/row_count": dg.MetadataValue.int(figures.rows),
+        shop_series("rows", shop_id): dg.MetadataValue.int(figures.rows),
+    }
     if money_label:
         amount = figures.money or Decimal(0)
-        metadata[money_label] = dg.MetadataValue.float(float(amount))
+        metadata[shop_series(money_label, shop_id)] = dg.MetadataValue.float(float(amount))
         metadata[f"{money_label}_text"] = dg.MetadataValue.text(money_text(amount, figures.currency))
         if figures.currency:
             metadata["currency"] = dg.MetadataValue.text(figures.currency)

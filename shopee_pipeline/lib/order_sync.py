@@ -11,7 +11,7 @@ from the warehouse; one selecting only orders fetches no escrow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import dagster as dg
 import pandas as pd
 
-from shopee_pipeline.lib.metadata import api_metadata
+from shopee_pipeline.lib.metadata import RunFigures, api_counts
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.lib.sync_runs import (
     Materialization,
@@ -127,9 +127,7 @@ class _Step:
             by_stream = {ORDERS.name: orders_written, ESCROW.name: escrow_written.result()}
         return _Writes(by_stream, len(feed.versions))
 
-    def report(
-        self, writes: _Writes, spent: Mapping[str, dg.MetadataValue], selected: set[str]
-    ) -> list[Materialization]:
+    def report(self, writes: _Writes, spent: RunFigures, selected: set[str]) -> list[Materialization]:
         """Each written stream's materializations of the selected assets; the step's API calls are
         reported on its first stream (orders when it ran)."""
         events: list[Materialization] = []
@@ -137,7 +135,7 @@ class _Step:
             spec = BY_NAME[name]
             extra = dict(spent) if index == 0 else {}
             if spec is ESCROW:
-                extra["run_orders_needing_escrow"] = dg.MetadataValue.int(writes.escrow_wanted)
+                extra["orders_needing_escrow"] = writes.escrow_wanted
             events += materializations(self.context, self.store, spec, run_totals(spec, done.written, extra))
         return [event for event in events if event.asset_key.to_user_string() in selected]
 
@@ -198,6 +196,6 @@ def sync_orders_and_escrow(
             writes = step.orders_only(plan)
         else:
             writes = step.escrow_only(still_due())
-        spent = api_metadata(client.stats.snapshot().since(before))
+        spent = api_counts(client.stats.snapshot().since(before))
     outcomes = [done.outcome for done in writes.by_stream.values()]
     return OrdersStepResult(step.report(writes, spent, selected), outcomes, shop_ids)

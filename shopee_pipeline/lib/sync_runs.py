@@ -15,13 +15,20 @@ import dagster as dg
 from sqlalchemy import Table
 
 from shopee_pipeline import clock
-from shopee_pipeline.lib.metadata import api_metadata, partition_metadata, write_counts_metadata
+from shopee_pipeline.lib.metadata import (
+    RunFigures,
+    api_counts,
+    partition_metadata,
+    run_metadata,
+    write_counts,
+)
 from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.permanent_errors import permanent_error
+from shopee_pipeline.run_tags import DAYS_TAG, SHOP_NAME_TAG, SHOPS_TAG, SYNC_TAG
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient
 from shopee_pipeline.sync.fetch import FetchStream, ShopFailure
-from shopee_pipeline.sync.streams import StreamSpec
+from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS, StreamSpec
 from shopee_pipeline.sync.windows import Window, day_bounds, days_by_shop, shop_windows
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.lookups import PartitionFigures, partition_figures
@@ -95,17 +102,58 @@ class RunPlan:
     targeted: dict[int, list[str]]
 
 
+TAG_VALUE_LIMIT = 200
+"""Characters of a run tag value we write (shop names are free text)."""
+
+
+def run_labels(
+    assets: Iterable[str], days: Mapping[int, list[date]], names: Mapping[int, str]
+) -> dict[str, str]:
+    """Tags naming what a sync run covers: its shops (`shopee/shops`, and `shopee/shop_name` for one
+    shop), its days (`shopee/days`) and all of it in words (`shopee/sync`), shops by name."""
+    shops = sorted(days)
+    every_day = sorted({day for shop_days in days.values() for day in shop_days})
+    span = str(every_day[0]) if len(every_day) == 1 else f"{every_day[0]}..{every_day[-1]}"
+    listed = ", ".join(shop_label(shop, names) for shop in shops[:5])
+    listed += f" and {len(shops) - 5} more shops" if len(shops) > 5 else ""
+    tags = {
+        SHOPS_TAG: ",".join(str(shop) for shop in shops)[:TAG_VALUE_LIMIT],
+        DAYS_TAG: span,
+        SYNC_TAG: f"{', '.join(assets)} of {listed}, {span}"[:TAG_VALUE_LIMIT],
+    }
+    if len(shops) == 1 and shops[0] in names:
+        tags[SHOP_NAME_TAG] = names[shops[0]][:TAG_VALUE_LIMIT]
+    return tags
+
+
+def label_run(
+    context: dg.AssetExecutionContext, days: Mapping[int, list[date]], names: Mapping[int, str]
+) -> None:
+    """Add to the run the `run_labels` it lacks (a run from the UI, a backfill or `dagster asset
+    materialize` carries none of ours; a tick's or a push's keeps its own)."""
+    order = {key: i for i, key in enumerate(SYNC_ASSET_KEYS)}
+    assets = sorted(
+        (key.to_user_string() for key in context.run.asset_selection or context.selected_asset_keys),
+        key=lambda key: order.get(key, len(order)),
+    )
+    missing = {k: v for k, v in run_labels(assets, days, names).items() if k not in context.run.tags}
+    if missing:
+        context.instance.add_run_tags(context.run.run_id, missing)
+
+
 def plan_run(
     context: dg.AssetExecutionContext, warehouse: Warehouse, stream: StreamSpec, config: SyncConfig
 ) -> RunPlan:
     """Turn the run's partition keys and config into windows, reading the stream's high-water marks.
-    Every shop of the run must be connected and active (`UnsyncableShopsError` otherwise)."""
+    Every shop of the run must be connected and active (`UnsyncableShopsError` otherwise); the run is
+    labelled with its shops and days (`label_run`)."""
     settings = get_settings()
     days = days_by_shop(parse_partition_keys(context.partition_keys))
     if config.only and len(days) != 1:
         raise dg.Failure("run config 'only' needs a run over a single shop's partitions", allow_retries=False)
     with warehouse.connect() as conn:
         ensure_syncable(conn, list(days))
+        label_run(context, days, shop_names(conn, list(days)))
         if config.only:
             return RunPlan(days, {}, {next(iter(days)): list(config.only)})
         marks = high_water_marks(conn, stream.name, list(days))
@@ -165,21 +213,16 @@ def write_rows(
     return StreamWrite(written, StreamOutcome.of(spec.name, fetched, windows_by_shop))
 
 
-def run_totals(
-    spec: StreamSpec, written: Mapping[str, Written], extra: Mapping[str, dg.MetadataValue]
-) -> dict[str, dict[str, dg.MetadataValue]]:
+def run_totals(spec: StreamSpec, written: Mapping[str, Written], extra: RunFigures) -> dict[str, RunFigures]:
     """The run totals of each asset of `spec`: its write counts; the parent's also its child tables' rows
-    and `extra`."""
+    (`<child>_rows_written`) and `extra`."""
     return {
         spec.table: {
-            **write_counts_metadata(written[spec.table]),
-            **{
-                f"run_{name}_rows_written": dg.MetadataValue.int(written[name].rows)
-                for name in spec.child_tables
-            },
+            **write_counts(written[spec.table]),
+            **{f"{name}_rows_written": written[name].rows for name in spec.child_tables},
             **extra,
         },
-        **{child: write_counts_metadata(written[child]) for child in spec.child_assets},
+        **{child: write_counts(written[child]) for child in spec.child_assets},
     }
 
 
@@ -192,11 +235,11 @@ def write_stream(
     windows_by_shop: Mapping[int, list[Window]],
 ) -> tuple[list[Materialization], StreamOutcome]:
     """`write_rows`, then each asset of the stream reported (`materializations`: the run's write counts
-    and the API calls `client` spent meanwhile, labelled as run totals, and each partition's own
-    figures), with the stream's outcome."""
+    and the API calls `client` spent meanwhile, as the run's totals, and each partition's own figures),
+    with the stream's outcome."""
     before = client.stats.snapshot()
     done = write_rows(warehouse, spec, fetched, windows_by_shop)
-    spent = api_metadata(client.stats.snapshot().since(before))
+    spent = api_counts(client.stats.snapshot().since(before))
     return materializations(context, warehouse, spec, run_totals(spec, done.written, spent)), done.outcome
 
 
@@ -204,14 +247,14 @@ def materializations(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
     spec: StreamSpec,
-    run_totals: Mapping[str, Mapping[str, dg.MetadataValue]],
+    run_totals: Mapping[str, RunFigures],
 ) -> list[Materialization]:
     """One materialization per asset of `spec` and partition of the run, each with that partition's own
     figures as the table now holds them (`partition_metadata`), so plots over partitions are right after
     any range run. A one-partition run reports everything in its `MaterializeResult`; a range run's
-    `MaterializeResult` carries only the `run_*` totals (Dagster records it on every partition of the
-    range), followed by one `AssetMaterialization` per partition with its figures, which is then that
-    partition's latest."""
+    `MaterializeResult` carries only the run's totals (entry `run`; Dagster records it on every partition
+    of the range), followed by one `AssetMaterialization` per partition with its figures, which is then
+    that partition's latest."""
     tz = get_settings().timezone
     keys = [str(key) for key in context.partition_keys]
     days = parse_partition_keys(keys)
@@ -235,18 +278,21 @@ def materializations(
             own = {
                 key: {
                     "shop": dg.MetadataValue.text(shop_label(shop, names)),
-                    **partition_metadata(figures.get((shop, day), PartitionFigures()), label),
+                    **partition_metadata(figures.get((shop, day), PartitionFigures()), label, shop),
                 }
                 for key, (day, shop) in zip(keys, days, strict=True)
             }
             totals = dict(run_totals.get(asset_key, {}))
             if len(keys) == 1:
-                events.append(dg.MaterializeResult(asset_key=asset_key, metadata={**totals, **own[keys[0]]}))
+                metadata = {**run_metadata(totals), **own[keys[0]]}
+                events.append(dg.MaterializeResult(asset_key=asset_key, metadata=metadata))
                 continue
-            totals["run_partitions"] = dg.MetadataValue.int(len(keys))
+            totals["partitions"] = len(keys)
             # One data version on all of them: Dagster's provenance then sees one materialization.
             version = dg.DataVersion(context.run.run_id)
-            events.append(dg.MaterializeResult(asset_key=asset_key, metadata=totals, data_version=version))
+            events.append(
+                dg.MaterializeResult(asset_key=asset_key, metadata=run_metadata(totals), data_version=version)
+            )
             events += [
                 dg.AssetMaterialization(
                     asset_key=asset_key,

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class SimClock:
-    """Simulated Unix time = ``start + advanced + rate * real seconds elapsed`` (whole seconds)."""
+    """Simulated Unix time = ``start + advanced + rate * real seconds elapsed`` (whole seconds), never
+    later than ``ceiling()`` when given (a fast clock that starts in the past catches up with the real
+    time, then follows it)."""
 
-    def __init__(self, start: int, rate: float = 0.0) -> None:
+    def __init__(self, start: int, rate: float = 0.0, ceiling: Callable[[], float] | None = None) -> None:
+        self._ceiling = ceiling
         self._start = float(start)
         self._rate = rate
         self._mono0 = time.monotonic()
@@ -25,7 +29,8 @@ class SimClock:
     def now(self) -> int:
         """Current simulated Unix seconds."""
         with self._lock:
-            return int(self._start + self._advanced + self._rate * (time.monotonic() - self._mono0))
+            simulated = self._start + self._advanced + self._rate * (time.monotonic() - self._mono0)
+        return int(simulated if self._ceiling is None else min(simulated, self._ceiling()))
 
     def freeze(self) -> int:
         """Stop a ticking clock where it stands (``advance`` still moves it); returns that time."""

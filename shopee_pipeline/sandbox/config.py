@@ -51,6 +51,9 @@ def default_error_http_status() -> dict[str, int]:
 class SandboxConfig:
     """Everything that shapes one sandbox: the seeded world, the gateway rules, faults and pushes.
 
+    ``clock_never_ahead`` keeps the simulated clock from passing the real time: a fast clock started in
+    the past catches up with it, then follows it (no record is ever dated in the future).
+
     The simulated clock (``start_time``, ``clock_rate``) drives the orders' life cycle, token and
     code expiry and the lost-push retention. ``record_secrets`` makes the sandbox remember every token,
     code and request sign it saw (``SandboxHandle.seen_secrets()``). A push that fails is sent again
@@ -125,6 +128,7 @@ class SandboxConfig:
     push_duplicate_rate: float = 0.0
     start_time: int | None = None
     clock_rate: float = 0.0
+    clock_never_ahead: bool = False
     invalid_token_error: str = "invalid_acceess_token"
     unknown_order_sn: str = "warning"
     error_http_status: dict[str, int] = field(default_factory=default_error_http_status)

@@ -53,6 +53,7 @@ class SandboxEngine:
         self.clock = SimClock(
             config.start_time if config.start_time is not None else int(current_timestamp()),
             config.clock_rate,
+            ceiling=current_timestamp if config.clock_never_ahead else None,
         )
         self.world = World(config, self.clock)
         self.tokens = TokenStore(

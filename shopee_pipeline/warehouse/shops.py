@@ -77,6 +77,12 @@ def shop_names(conn: Connection, shop_ids: Iterable[int] | None = None) -> dict[
     return {int(shop_id): name for shop_id, name in conn.execute(query) if name}
 
 
+def active_shops_named(conn: Connection) -> dict[int, str | None]:
+    """`shop_id -> shop_name` (None when unnamed) of every active shop, in ascending id order."""
+    names = shop_names(conn)
+    return {shop: names.get(shop) for shop in active_shop_ids(conn)}
+
+
 def shop_label(shop_id: int, names: Mapping[int, str]) -> str:
     """`123456 (Toko Kopi Gayo)`, or the bare id of an unnamed shop."""
     name = names.get(shop_id)

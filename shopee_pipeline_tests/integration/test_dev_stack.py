@@ -29,8 +29,8 @@ from shopee_pipeline.run_tags import TRIGGER_TAG
 # two whole suites at once.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-START_TIMEOUT = 90.0
-STOP_TIMEOUT = 40.0
+START_TIMEOUT = 240.0  # generous: a machine running several suites at once starts the UI slowly
+STOP_TIMEOUT = 90.0  # the stop cancels the runs in flight first (up to 30 s)
 
 
 def _free_port() -> int:
@@ -75,15 +75,45 @@ def _in_a_second_shell(console: str, script: str) -> subprocess.CompletedProcess
     return subprocess.run(["bash", "-c", pasted], env=env, capture_output=True, text=True, timeout=300)
 
 
-def _run_status_in_the_ui(ui_port: int, run_id: str) -> str:
-    """The run's status as the UI's GraphQL answers it."""
-    query = "query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } } }"
-    body = json.dumps({"query": query, "variables": {"id": run_id}}).encode()
+def _graphql(ui_port: int, query: str, variables: dict) -> dict:
+    """What the UI's GraphQL answers `query`."""
+    body = json.dumps({"query": query, "variables": variables}).encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{ui_port}/graphql", data=body, headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["data"]["runOrError"].get("status", "")
+        return json.load(response)["data"]
+
+
+def _run_status_in_the_ui(ui_port: int, run_id: str) -> str:
+    """The run's status as the UI's GraphQL answers it."""
+    query = "query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } } }"
+    return _graphql(ui_port, query, {"id": run_id})["runOrError"].get("status", "")
+
+
+def _assert_the_ui_names_shops(ui_port: int, partition: str, shop_name: str) -> None:
+    """As the UI reads them: the `shops` asset is materialized with the shops' names, and the second
+    shell's run (no tag of ours) names what it synced, its shop by name."""
+    shops = _graphql(
+        ui_port,
+        'query { assetOrError(assetKey: {path: ["shops"]}) { ... on Asset {'
+        " assetMaterializations(limit: 1) { metadataEntries {"
+        " label ... on MarkdownMetadataEntry { mdStr } } } } } }",
+        {},
+    )["assetOrError"]["assetMaterializations"]
+    entries = {entry["label"]: entry.get("mdStr") for entry in shops[0]["metadataEntries"]}
+    assert shop_name in entries["active_shops"]
+    runs = _graphql(
+        ui_port,
+        'query($p: String!) { runsOrError(filter: {tags: [{key: "dagster/partition", value: $p}]}) {'
+        " ... on Runs { results { tags { key value } } } } }",
+        {"p": partition},
+    )["runsOrError"]["results"]
+    tags = [{tag["key"]: tag["value"] for tag in run["tags"]} for run in runs]
+    (tagged,) = [t for t in tags if TRIGGER_TAG not in t]
+    assert tagged["shopee/shop_name"] == shop_name
+    assert tagged["shopee/sync"].startswith("orders, order_items, logistics of ")
+    assert tagged["shopee/sync"].endswith(f"({shop_name}), {partition.split('|')[0]}")
 
 
 def _living(processes: list[psutil.Process]) -> list[psutil.Process]:
@@ -224,7 +254,7 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
     engine = create_engine(exports["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:
-            shop_id = conn.execute(text("SELECT shop_id FROM shopee.shops")).scalar_one()
+            shop_id, shop_name = conn.execute(text("SELECT shop_id, shop_name FROM shopee.shops")).one()
             # Two days back in Jakarta on the pipeline's clock, which dev's sandbox starts from: inside its
             # three days of history at any hour of the day.
             day = clock.now().astimezone(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=2)
@@ -238,6 +268,7 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
     output = completed.stdout + completed.stderr
     assert " - DEBUG - " not in output and "BetaWarning" not in output  # the console shows INFO ...
     assert _step_successes(exports, monkeypatch, partition) >= 1  # ... while the event log keeps every event
+    _assert_the_ui_names_shops(dev_stack.ui_port, partition, shop_name)
     assert " - DEBUG - " not in dev_stack.console and "BetaWarning" not in dev_stack.console
     assert "will not be used" not in dev_stack.console
     # One stack for both second-shell checks: starting `dev` costs the suite about 40 s of the machine.
@@ -245,8 +276,22 @@ def test_sigterm_stops_every_process_and_a_second_shell_can_materialize(dev_stac
 
     assert dev_stack.stop(signal.SIGTERM) == []
     assert dev_stack.process.returncode == 0
+    _assert_quiet_and_stopped(dev_stack)
 
 
 def test_ctrl_c_stops_every_process(dev_stack) -> None:
     assert dev_stack.stop(signal.SIGINT) == []
     assert dev_stack.process.returncode == 0
+    _assert_quiet_and_stopped(dev_stack)
+
+
+def _assert_quiet_and_stopped(dev_stack: DevStack) -> None:
+    """The receiver's lines went to its log file, not the console; a run in flight at the stop ended
+    canceled, not failed (the failure alert would post it); dev's last line says the stack stopped (the
+    embedded Postgres may still report its own stop after it)."""
+    logs = dev_stack.data_dir / "logs"
+    assert "POST /api/webhook" not in dev_stack.console
+    assert "Uvicorn running" in (logs / "receiver.log").read_text()
+    assert "RUN_FAILURE" not in dev_stack.console
+    ours = [line for line in dev_stack.console.splitlines() if line.startswith("dev: ")]
+    assert ours[-2].startswith("dev: stopping") and ours[-1].startswith("dev: stopped (")

@@ -1,6 +1,6 @@
 """A partition's figures are its own: after a range run over shops and days, each partition's latest
-materialization carries that shop-day's rows and GMV (with its currency), as the sandbox has them; the
-run's totals are labelled `run_*`."""
+materialization carries that shop-day's rows and GMV (with its currency), as the sandbox has them, under
+keys of that shop (one plot per shop in the UI); the run's totals are one JSON entry `run`, never plotted."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -42,19 +42,21 @@ def test_each_partition_of_a_range_run_reports_its_own_rows_and_gmv(pipeline) ->
             expected = world.orders_updated_between(shop, int(start.timestamp()), int(end.timestamp()) - 1)
             gmv = sum(Decimal(str(world.order_detail(shop, sn)["total_amount"])) for sn in expected)
             figures = _latest(pipeline.instance, "orders", f"{day}|{shop}")
-            assert figures["dagster/row_count"] == len(expected) > 0
-            assert Decimal(str(figures["gmv"])) == gmv and figures["currency"] == "IDR"
+            assert figures["dagster/row_count"] == figures[f"rows of shop {shop}"] == len(expected) > 0
+            assert Decimal(str(figures[f"gmv of shop {shop}"])) == gmv and figures["currency"] == "IDR"
             assert figures["gmv_text"] == f"IDR {gmv:,.0f}"
             assert sum(figures["rows_by_status"].values()) == len(expected)
-            assert "run_api_calls" not in figures  # a run total is not a partition's figure
+            assert "run" not in figures  # a run total is not a partition's figure
+            plotted = {name for name, value in figures.items() if isinstance(value, int | float)}
+            assert plotted == {"dagster/row_count", f"rows of shop {shop}", f"gmv of shop {shop}"}
             assert figures["shop"] == f"{shop} ({pipeline.sandbox.world.shop(shop).shop_name})"
             totals.append(len(expected))
     assert len(set(totals)) > 1  # the partitions differ: each shows its own, not the run's
     run_events = [
         e.materialization
         for e in result.get_asset_materialization_events()
-        if e.asset_key == dg.AssetKey("orders") and "run_rows_written" in e.materialization.metadata
+        if e.asset_key == dg.AssetKey("orders") and "run" in e.materialization.metadata
     ]
-    assert run_events and all("dagster/row_count" not in m.metadata for m in run_events)
-    assert run_events[0].metadata["run_rows_written"].value == sum(totals)
-    assert run_events[0].metadata["run_partitions"].value == 4
+    assert run_events and all(list(m.metadata) == ["run"] for m in run_events)  # nothing to plot
+    assert run_events[0].metadata["run"].value["rows_written"] == sum(totals)
+    assert run_events[0].metadata["run"].value["partitions"] == 4

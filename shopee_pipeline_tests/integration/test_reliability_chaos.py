@@ -120,19 +120,17 @@ def _wipe(warehouse: Warehouse) -> None:
 def _spent(result: dg.ExecuteInProcessResult) -> dict[str, float]:
     """API spending of the run: each step reports it once per asset, repeated on every partition's
     materialization of a range run, so one event per (step, asset) is counted."""
-    names = ("run_api_calls", "run_api_retries", "run_api_backoff_seconds", "run_api_token_refreshes")
+    names = ("api_calls", "api_retries", "api_backoff_seconds", "api_token_refreshes")
     totals = dict.fromkeys(names, 0.0)
     seen = set()
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
-        if (
-            event.step_key,
-            materialization.asset_key,
-        ) in seen or "run_api_calls" not in materialization.metadata:
+        run = materialization.metadata.get("run")
+        if (event.step_key, materialization.asset_key) in seen or run is None or "api_calls" not in run.value:
             continue
         seen.add((event.step_key, materialization.asset_key))
         for name in totals:
-            totals[name] += materialization.metadata[name].value
+            totals[name] += run.value[name]
     return totals
 
 
@@ -178,12 +176,12 @@ def test_faults_and_expiring_tokens_change_no_row(chaos: Chaos) -> None:
     assert _snapshot(chaos.warehouse) == expected
     spent, faults = _spent(faulty), chaos.sandbox.fault_counts()
     refreshes = sum(chaos.sandbox.refresh_counts().values()) - refreshes_before
-    assert spent["run_api_retries"] > 0 and faults["total"] > 0 and refreshes > 0
-    clean_calls = _spent(clean)["run_api_calls"]
+    assert spent["api_retries"] > 0 and faults["total"] > 0 and refreshes > 0
+    clean_calls = _spent(clean)["api_calls"]
     print(
         f"\n{len(truth)} orders over 5 shops: fault-free {clean_seconds:.1f} s, {clean_calls:.0f} calls; "
-        f"20% faults {faulty_seconds:.1f} s, {spent['run_api_calls']:.0f} calls, "
-        f"{spent['run_api_retries']:.0f} retried, {spent['run_api_backoff_seconds']:.1f} s backoff, "
+        f"20% faults {faulty_seconds:.1f} s, {spent['api_calls']:.0f} calls, "
+        f"{spent['api_retries']:.0f} retried, {spent['api_backoff_seconds']:.1f} s backoff, "
         f"{refreshes} token refreshes; faults injected {faults}; "
         f"time lost {faulty_seconds - clean_seconds:.1f} s"
     )

@@ -150,7 +150,7 @@ def test_a_return_changing_later_has_its_orders_escrow_fetched_again(returns_pip
     escrow_event = next(
         e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("escrow")
     )
-    needing = escrow_event.materialization.metadata["run_orders_needing_escrow"].value
+    needing = escrow_event.materialization.metadata["run"].value["orders_needing_escrow"]
     changed_orders = {o["order_sn"] for o in after["orders"] if o["order_sn"] not in unchanged_orders}
     assert len(changed & unchanged_orders) <= needing <= len(changed | changed_orders)
 

@@ -244,3 +244,15 @@ def test_scale_builds_and_lists(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(world.shop_ids) == 200 and updated and keys
     with capsys.disabled():
         print(f"\nsandbox world, 200 shops x 40 orders x 3 days: built {built:.2f} s, listed {listed:.3f} s")
+
+
+def test_a_clock_with_a_ceiling_never_passes_it_and_then_follows_it() -> None:
+    """`dev`'s fast clock: started in the past, it catches up with the real time, never runs ahead of
+    it (no order dated tomorrow), then moves with it."""
+    real = [1_000_000.0]
+    clock = SimClock(999_000, ceiling=lambda: real[0])
+    assert clock.advance(500) == 999_500
+    assert clock.advance(5_000) == 1_000_000
+    real[0] += 60
+    assert clock.now() == 1_000_060
+    assert SandboxConfig(clock_never_ahead=True).clock_never_ahead

@@ -19,6 +19,8 @@ def test_defaults_follow_the_contract() -> None:
     assert settings.partner_id is None
     assert settings.push_sensor_seconds == 10 and settings.shops_per_run == 25
     assert load_settings({"SHOPEE_PUSH_SENSOR_SECONDS": "30"}).push_sensor_seconds == 30
+    assert settings.analytics_interval_seconds == 300
+    assert load_settings({"SHOPEE_ANALYTICS_INTERVAL_SECONDS": "60"}).analytics_interval_seconds == 60
 
 
 def test_push_key_defaults_to_partner_key_and_secrets_stay_out_of_repr() -> None:
@@ -44,6 +46,7 @@ def test_push_key_defaults_to_partner_key_and_secrets_stay_out_of_repr() -> None
         ("SHOPEE_WEBHOOK_URL", "nowhere"),
         ("SHOPEE_PUSH_SENSOR_SECONDS", "0"),
         ("SHOPEE_PUSH_SENSOR_SECONDS", "10s"),
+        ("SHOPEE_ANALYTICS_INTERVAL_SECONDS", "0"),
         ("SHOPEE_CLOCK_OFFSET_SECONDS", "one hour"),
     ],
 )
