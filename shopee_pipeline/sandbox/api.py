@@ -6,9 +6,6 @@ Each handler takes the services and a checked request and returns a ``Reply`` or
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +16,7 @@ from .config import SandboxConfig
 from .gateway import ApiError, ApiRequest, Reply, required, required_int
 from .pushes import LostPushStore
 from .return_query import parse_return_list
+from .timeline import decode_cursor, encode_cursor
 from .tokens import TokenError, TokenStore
 from .world import World
 
@@ -166,22 +164,6 @@ def _object_body(request: ApiRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError("error_param", "Request body should be a JSON object.")
     return body
-
-
-def encode_cursor(key: tuple[int, str]) -> str:
-    """Opaque cursor: URL-safe base64 of the last returned ``[time, sn]`` key."""
-    return base64.urlsafe_b64encode(json.dumps([key[0], key[1]]).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, str]:
-    """Inverse of ``encode_cursor``; ``error_param`` for anything else."""
-    try:
-        t, sn = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(t, int) or not isinstance(sn, str):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error):
-        raise ApiError("error_param", "Invalid cursor.") from None
-    return t, sn
 
 
 def _list_page(

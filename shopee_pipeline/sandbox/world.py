@@ -14,6 +14,7 @@ from .config import SandboxConfig
 from .generate import DAY, booking_lines, generate_day, make_body, make_shops
 from .model import Booking, Order, OrderBody, Package, ReturnRequest, Shop
 from .returns import make_returns
+from .timeline import CollectionSpec, TimelineCollection
 
 CODE_ORDER_STATUS = 3
 CODE_TRACKING_NO = 4
@@ -34,21 +35,25 @@ class Event:
 
 
 class _ShopState:
-    """Per-shop records and indexes."""
+    """Per-shop orders and their indexes (bookings and returns live in the world's collections)."""
 
     def __init__(self, shop: Shop) -> None:
         self.shop = shop
         self.orders: dict[str, Order] = {}
-        self.bookings: dict[str, Booking] = {}
         self.packages: dict[str, tuple[str, Package]] = {}
         self.by_create: list[tuple[int, str]] = []
-        self.bookings_by_create: list[tuple[int, str]] = []
-        self.returns: dict[str, ReturnRequest] = {}
         self.returns_of_order: dict[str, list[ReturnRequest]] = {}
         self.events: list[tuple[int, int, str, str]] = []  # (time, code, sn, status)
         self.event_times: list[int] = []
         self.update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
-        self.booking_update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
+
+
+def _return_times(ret: ReturnRequest, now: int) -> list[int]:
+    return [step.time for step in ret.steps]
+
+
+def _booking_times(booking: Booking, now: int) -> list[int]:
+    return booking.timeline.times
 
 
 class World:
@@ -64,6 +69,17 @@ class World:
         self._used_returns: set[str] = set()
         self._days_generated = -1
         self._version = 0
+        self.bookings: TimelineCollection[Booking] = TimelineCollection(
+            CollectionSpec("bookings", lambda booking: booking.booking_sn, _booking_times)
+        )
+        self.returns: TimelineCollection[ReturnRequest] = TimelineCollection(
+            CollectionSpec(
+                "returns",
+                lambda ret: ret.return_sn,
+                _return_times,
+                push_code=CODE_RETURN if config.return_push else None,
+            )
+        )
         self._shops = {
             s.shop_id: _ShopState(s) for s in make_shops(config.seed, config.shops, config.idle_shops)
         }
@@ -103,15 +119,13 @@ class World:
                 (t, CODE_ORDER_STATUS, order.order_sn, s) for t, s in zip(tl.times, tl.statuses, strict=True)
             )
             new_events.extend(self._add_returns(state, order))
+        self.bookings.add(state.shop.shop_id, bookings)
         for booking in bookings:
-            state.bookings[booking.booking_sn] = booking
-            state.bookings_by_create.append((booking.create_time, booking.booking_sn))
             tl = booking.timeline
             new_events.extend(
                 (t, CODE_BOOKING_STATUS, booking.booking_sn, s)
                 for t, s in zip(tl.times, tl.statuses, strict=True)
             )
-        state.bookings_by_create.sort()
         state.events.extend(new_events)
         state.events.sort()
         state.event_times = [e[0] for e in state.events]
@@ -121,14 +135,10 @@ class World:
         returns = make_returns(
             self.config.seed, self.config.return_rate, order, lambda: self._body(order), self._used_returns
         )
-        if returns:
-            state.returns_of_order[order.order_sn] = returns
-        events = []
-        for ret in returns:
-            state.returns[ret.return_sn] = ret
-            if self.config.return_push:
-                events.extend((step.time, CODE_RETURN, ret.return_sn, step.status) for step in ret.steps)
-        return events
+        if not returns:
+            return []
+        state.returns_of_order[order.order_sn] = returns
+        return [(t, code, sn, "") for t, code, sn in self.returns.add(order.shop_id, returns)]
 
     # -- lookups ------------------------------------------------------------------------------------
 
@@ -158,9 +168,7 @@ class World:
         return order.body
 
     def _booking(self, shop_id: int, booking_sn: str, now: int) -> Booking | None:
-        state = self._shops.get(shop_id)
-        booking = state.bookings.get(booking_sn) if state else None
-        return booking if booking is not None and booking.create_time <= now else None
+        return self.bookings.get(shop_id, booking_sn, now)
 
     # -- ground truth views (also used by the API handlers) -----------------------------------------
 
@@ -207,19 +215,17 @@ class World:
         with self.lock:
             now = self.now()
             entries = []
-            returns = self._shops[shop_id].returns.values()
-            for ret in sorted(returns, key=lambda r: (r.create_time, r.return_sn)):
+            for ret in self.returns.existing(shop_id, now):
                 step = ret.step_at(now)
-                if step is not None:
-                    entries.append(return_render.return_entry(ret, step, self.config))
+                assert step is not None
+                entries.append(return_render.return_entry(ret, step, self.config))
             return entries
 
     def return_detail(self, shop_id: int, return_sn: str) -> dict[str, Any]:
         """The ``get_return_detail`` object; KeyError when the shop has no such return (yet)."""
         with self.lock:
             now = self.now()
-            state = self._shops.get(shop_id)
-            ret = state.returns.get(return_sn) if state else None
+            ret = self.returns.get(shop_id, return_sn, now)
             step = ret.step_at(now) if ret else None
             if ret is None or step is None:
                 raise KeyError(return_sn)
@@ -289,25 +295,33 @@ class World:
 
     # -- list indexes ---------------------------------------------------------------------------------
 
-    def _update_index(self, state: _ShopState, now: int, bookings: bool) -> list[tuple[int, str]]:
-        """(update_time, sn) of every existing order/booking, sorted; cached per (now, edit version)."""
+    def _update_index(self, state: _ShopState, now: int) -> list[tuple[int, str]]:
+        """(update_time, order_sn) of every existing order, sorted; cached per (now, edit version)."""
         key = (now, self._version)
-        cached = state.booking_update_index if bookings else state.update_index
+        cached = state.update_index
         if cached is not None and cached[0] == key:
             return cached[1]
-        by_create = state.bookings_by_create if bookings else state.by_create
-        records = state.bookings if bookings else state.orders
-        end = bisect_right(by_create, (now, "\uffff"))
+        end = bisect_right(state.by_create, (now, "\uffff"))
         index = []
-        for _, sn in by_create[:end]:
-            tl = records[sn].timeline
+        for _, sn in state.by_create[:end]:
+            tl = state.orders[sn].timeline
             index.append((tl.times[bisect_right(tl.times, now) - 1], sn))
         index.sort()
-        if bookings:
-            state.booking_update_index = (key, index)
-        else:
-            state.update_index = (key, index)
+        state.update_index = (key, index)
         return index
+
+    def _index(self, shop_id: int, field: str, now: int, bookings: bool) -> list[tuple[int, str]]:
+        """(time, sn) of every existing order or booking by ``field`` (update_time or create_time)."""
+        state = self._shops[shop_id]
+        if bookings and field == "update_time":
+            return self.bookings.by_update_time(shop_id, now)
+        if bookings:
+            return [
+                (self.bookings.create_time(b), b.booking_sn) for b in self.bookings.existing(shop_id, now)
+            ]
+        if field == "update_time":
+            return self._update_index(state, now)
+        return state.by_create[: bisect_right(state.by_create, (now, "\uffff"))]
 
     def list_keys(
         self,
@@ -327,19 +341,16 @@ class World:
         with self.lock:
             now = self.now()
             state = self._shops[shop_id]
-            if field == "update_time":
-                index = self._update_index(state, now, bookings)
-            else:
-                by_create = state.bookings_by_create if bookings else state.by_create
-                index = by_create[: bisect_right(by_create, (now, "\uffff"))]
+            index = self._index(shop_id, field, now, bookings)
             start = bisect_left(index, (time_from, ""))
             if after is not None:
                 start = max(start, bisect_right(index, after))
             end = bisect_right(index, (time_to, "\uffff"))
-            records = state.bookings if bookings else state.orders
             page: list[tuple[int, str, str]] = []
             for t, sn in index[start:end]:
-                tl = records[sn].timeline
+                record = self.bookings.record(shop_id, sn) if bookings else state.orders[sn]
+                assert record is not None
+                tl = record.timeline
                 current = tl.statuses[tl.index_at(now)]
                 if status is not None and current != status:
                     continue
@@ -351,15 +362,14 @@ class World:
     def orders_updated_between(self, shop_id: int, t0: int, t1: int) -> list[str]:
         """Order SNs whose current ``update_time`` is in ``[t0, t1]``, sorted by (update_time, order_sn)."""
         with self.lock:
-            index = self._update_index(self._shops[shop_id], self.now(), False)
+            index = self._update_index(self._shops[shop_id], self.now())
             return [sn for _, sn in index[bisect_left(index, (t0, "")) : bisect_right(index, (t1, "\uffff"))]]
 
     def bookings_updated_between(self, shop_id: int, t0: int, t1: int) -> list[str]:
         """Booking SNs whose current ``update_time`` is in ``[t0, t1]``, sorted by
         (update_time, booking_sn)."""
         with self.lock:
-            index = self._update_index(self._shops[shop_id], self.now(), True)
-            return [sn for _, sn in index[bisect_left(index, (t0, "")) : bisect_right(index, (t1, "\uffff"))]]
+            return [sn for _, sn in self.bookings.updated_between(shop_id, t0, t1, self.now())]
 
     # -- changes ---------------------------------------------------------------------------------------
 
@@ -396,9 +406,9 @@ class World:
                 hi = bisect_right(state.event_times, until)
                 for t, code, sn, status in state.events[lo:hi]:
                     if code == CODE_RETURN:
-                        ret = state.returns[sn]
-                        step = ret.step_at(t)
-                        assert step is not None
+                        ret = self.returns.record(shop_id, sn)
+                        step = ret.step_at(t) if ret is not None else None
+                        assert ret is not None and step is not None
                         data = return_render.push_data(ret, step, self.config.return_push_data_shape)
                         events.append(Event(t, shop_id, code, data))
                         continue
@@ -413,8 +423,9 @@ class World:
                                 {"booking_sn": sn, "booking_status": status, "update_time": t},
                             )
                         )
-                        if status == "PROCESSED" and self.config.booking_tracking_push:
-                            tracking_no = state.bookings[sn].tracking_number
+                        booking = self.bookings.record(shop_id, sn)
+                        if status == "PROCESSED" and self.config.booking_tracking_push and booking:
+                            tracking_no = booking.tracking_number
                             events.append(
                                 Event(
                                     t,
