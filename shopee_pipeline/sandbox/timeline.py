@@ -27,13 +27,13 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class CollectionSpec(Generic[R]):
     """How one kind of record lives on the timeline: ``key_of`` names it, ``times_of(record, now)`` gives
-    the ascending instants of its changes as known at ``now`` (it exists from the first), and each change
-    is pushed with ``push_code`` (None: never pushed)."""
+    the ascending instants of its changes as known at ``now`` (it exists from the first), and
+    ``pushes_of(record)`` the ``(time, code)`` of the pushes its changes send (None: none)."""
 
     name: str
     key_of: Callable[[R], str]
     times_of: Callable[[R, int], Sequence[int]]
-    push_code: int | None = None
+    pushes_of: Callable[[R], Iterable[tuple[int, int]]] | None = None
 
 
 class Pager(Enum):
@@ -100,8 +100,8 @@ class TimelineCollection(Generic[R]):
         for record in records:
             key = self.spec.key_of(record)
             kept[key] = record
-            if self.spec.push_code is not None:
-                events.extend((t, self.spec.push_code, key) for t in self.spec.times_of(record, 2**62))
+            if self.spec.pushes_of is not None:
+                events.extend((t, code, key) for t, code in self.spec.pushes_of(record))
         self.touched()
         return events
 

@@ -8,7 +8,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from . import render, return_render
+from . import catalogue_render, render, return_render
+from .catalogue import CODE_ITEM_PRICE_UPDATE, CODE_VIOLATION_ITEM, LiveItem, make_catalogue
 from .clock import SimClock
 from .config import SandboxConfig
 from .generate import DAY, booking_lines, generate_day, make_body, make_shops
@@ -46,10 +47,15 @@ class _ShopState:
         self.events: list[tuple[int, int, str, str]] = []  # (time, code, sn, status)
         self.event_times: list[int] = []
         self.update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
+        self.sales_recorded = 0  # orders of by_create whose lines are in the catalogue's stock
 
 
 def _return_times(ret: ReturnRequest, now: int) -> list[int]:
     return [step.time for step in ret.steps]
+
+
+def _return_pushes(ret: ReturnRequest) -> list[tuple[int, int]]:
+    return [(step.time, CODE_RETURN) for step in ret.steps]
 
 
 def _booking_times(booking: Booking, now: int) -> list[int]:
@@ -77,15 +83,141 @@ class World:
                 "returns",
                 lambda ret: ret.return_sn,
                 _return_times,
-                push_code=CODE_RETURN if config.return_push else None,
+                pushes_of=_return_pushes if config.return_push else None,
             )
         )
         self._shops = {
             s.shop_id: _ShopState(s) for s in make_shops(config.seed, config.shops, config.idle_shops)
         }
         self.shop_ids: list[int] = list(self._shops)
+        self.items: TimelineCollection[LiveItem] = TimelineCollection(
+            CollectionSpec("items", lambda live: str(live.item.item_id), self._item_times, self._item_pushes)
+        )
+        for state in self._shops.values():
+            catalogue = make_catalogue(
+                config.seed, state.shop, self.origin, config.catalog_items, config.catalog_variant_share
+            )
+            pushes = self.items.add(state.shop.shop_id, catalogue)
+            state.events = sorted((t, code, key, "") for t, code, key in pushes)
+            state.event_times = [event[0] for event in state.events]
         self._ensure_days(clock.now())
         self._swept_until = clock.now()
+
+    # -- the catalogue ------------------------------------------------------------------------------
+
+    def _item_times(self, live: LiveItem, now: int) -> list[int]:
+        """A product's changes; with ``catalog_sales_move_update_time``, its sales too."""
+        if self.config.catalog_sales_move_update_time:
+            return sorted([*live.change_times(), *live.sale_times()])
+        return live.change_times()
+
+    def _item_pushes(self, live: LiveItem) -> list[tuple[int, int]]:
+        """Push 22 at every price change (``catalog_price_push``), 16 when it is banned
+        (``catalog_violation_push``)."""
+        pushes = []
+        for change in live.changes:
+            if change.kind == "price" and self.config.catalog_price_push:
+                pushes.append((change.time, CODE_ITEM_PRICE_UPDATE))
+            elif change.kind == "status" and change.status == "BANNED" and self.config.catalog_violation_push:
+                pushes.append((change.time, CODE_VIOLATION_ITEM))
+        return pushes
+
+    def _record_sales(self, shop_id: int, now: int) -> None:
+        """Take the lines of every order created by ``now`` out of the catalogue's stock (once each); a
+        cancelled order's units come back when it is cancelled."""
+        state = self._shops[shop_id]
+        recorded = False
+        while state.sales_recorded < len(state.by_create) and state.by_create[state.sales_recorded][0] <= now:
+            order = state.orders[state.by_create[state.sales_recorded][1]]
+            state.sales_recorded += 1
+            cancelled = order.timeline.first_time("CANCELLED", 2**62)
+            for line in self._body(order).lines:
+                live = self.items.record(shop_id, str(line.item_id))
+                if live is None:
+                    continue
+                live.add_sale(line.model_id, order.create_time, line.quantity)
+                if cancelled:
+                    live.add_sale(line.model_id, cancelled, -line.quantity)
+                recorded = True
+        if recorded and self.config.catalog_sales_move_update_time:
+            self.items.touched()
+
+    def _visible_item(self, shop_id: int, item_id: str, now: int) -> LiveItem | None:
+        """The product if it exists at ``now`` and is not purged (deleted more than
+        ``catalog_deleted_days`` days ago)."""
+        live = self.items.get(shop_id, item_id, now)
+        if live is None:
+            return None
+        deleted = live.deleted_at(now)
+        return None if deleted and now - deleted > self.config.catalog_deleted_days * DAY else live
+
+    def item_list(
+        self, shop_id: int, statuses: set[str], window: tuple[int, int] | None
+    ) -> list[dict[str, Any]]:
+        """``get_item_list`` entries of every visible product of the shop with one of ``statuses`` and,
+        with ``window``, an ``update_time`` in it (both ends included), sorted by
+        ``catalog_item_list_sort``."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            if window is None:
+                index = self.items.by_update_time(shop_id, now)
+            else:
+                index = self.items.updated_between(shop_id, window[0], window[1], now)
+            entries = []
+            for update_time, key in index:
+                live = self._visible_item(shop_id, key, now)
+                if live is not None and live.status_at(now) in statuses:
+                    entries.append(catalogue_render.list_entry(live, update_time, now))
+            field = "update_time" if self.config.catalog_item_list_sort == "update_time" else "item_id"
+            return sorted(entries, key=lambda entry: (entry[field], entry["item_id"]))
+
+    def item_base_info(self, shop_id: int, item_id: str) -> dict[str, Any] | None:
+        """The ``get_item_base_info`` object of a visible product; None otherwise."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            live = self._visible_item(shop_id, item_id, now)
+            if live is None:
+                return None
+            return catalogue_render.base_info(live, self.items.update_time(live, now), now, self.config)
+
+    def model_list(self, shop_id: int, item_id: str) -> dict[str, Any] | None:
+        """The ``get_model_list`` answer of a visible product; None otherwise."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            live = self._visible_item(shop_id, item_id, now)
+            return None if live is None else catalogue_render.model_list(live, now, self.config)
+
+    def catalogue_now(self, shop_id: int) -> list[dict[str, Any]]:
+        """Every visible product of the shop as of now: ``item_id``, ``item_status``, ``update_time`` and
+        its models (``model_id`` 0 without variations) with ``original_price``, ``current_price`` and
+        ``stock``, by ``item_id``."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            products = []
+            for live in self.items.existing(shop_id, now):
+                if self._visible_item(shop_id, str(live.item.item_id), now) is None:
+                    continue
+                products.append(
+                    {
+                        "item_id": live.item.item_id,
+                        "item_status": live.status_at(now),
+                        "update_time": self.items.update_time(live, now),
+                        "models": [
+                            {
+                                "model_id": model.model_id,
+                                "original_price": model.price,
+                                "current_price": live.current_price(model, now),
+                                "stock": live.stock(model, now),
+                            }
+                            for model in live.item.models
+                        ],
+                    }
+                )
+            return sorted(products, key=lambda product: product["item_id"])
 
     # -- generation ---------------------------------------------------------------------------------
 
@@ -405,6 +537,11 @@ class World:
                 lo = bisect_right(state.event_times, since)
                 hi = bisect_right(state.event_times, until)
                 for t, code, sn, status in state.events[lo:hi]:
+                    if code in (CODE_ITEM_PRICE_UPDATE, CODE_VIOLATION_ITEM):
+                        live = self.items.record(shop_id, sn)
+                        assert live is not None
+                        events.append(Event(t, shop_id, code, catalogue_render.push_data(live, code, t)))
+                        continue
                     if code == CODE_RETURN:
                         ret = self.returns.record(shop_id, sn)
                         step = ret.step_at(t) if ret is not None else None
