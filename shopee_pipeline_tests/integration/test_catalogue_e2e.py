@@ -5,7 +5,7 @@ whose update_time moved, the daily whole read catches stock moved by sales alone
 one product."""
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import dagster as dg
@@ -95,9 +95,8 @@ def _assert_catalogue_equals_truth(pipeline) -> list[dict]:
     return truth
 
 
-def _days(pipeline):
-    today = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
-    return today - timedelta(days=HISTORY_DAYS), today
+def _today(pipeline):
+    return sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
 
 
 def test_first_sync_reads_the_whole_catalogue_at_the_declared_cost(catalogue_pipeline) -> None:
@@ -106,7 +105,7 @@ def test_first_sync_reads_the_whole_catalogue_at_the_declared_cost(catalogue_pip
     variation of every product not deleted; calls: ceil(n/100) list pages, ceil(n/50) base-info
     batches, one get_model_list per product with variations."""
     pipeline = catalogue_pipeline
-    first, last = _days(pipeline)
+    last = _today(pipeline)
     result = _run(pipeline, last, last)
     truth = _assert_catalogue_equals_truth(pipeline)
     statuses = {product["item_status"] for product in truth}
@@ -140,7 +139,7 @@ def test_a_later_sync_rereads_variations_only_where_update_time_moved(catalogue_
     stock moved by sales alone stays stale (Shopee may not move update_time for it), until a whole read
     (`full_resync`, what the daily read does) brings every variation back to the truth."""
     pipeline = catalogue_pipeline
-    first, last = _days(pipeline)
+    last = _today(pipeline)
     _run(pipeline, last, last)
     before = {p["item_id"]: p["update_time"] for p in _truth(pipeline)}
 
@@ -152,14 +151,14 @@ def test_a_later_sync_rereads_variations_only_where_update_time_moved(catalogue_
     assert moved_with_models
 
     pipeline.sandbox.reset_call_counts()
-    _run(pipeline, last, sandbox_day(pipeline.sandbox, pipeline.settings.timezone))
+    _run(pipeline, last, _today(pipeline))
     assert pipeline.sandbox.call_counts()[MODEL_PATH] == len(moved_with_models)
     stored = {(r["item_id"], r["model_id"]): r["stock"] for r in _stored(pipeline, tables.item_models)}
     expected = {(p["item_id"], m["model_id"]): m["stock"] for p in truth for m in p["models"]}
     assert stored != expected, "sales alone should have moved some stock without moving update_time"
 
     pipeline.sandbox.reset_call_counts()
-    _run(pipeline, last, sandbox_day(pipeline.sandbox, pipeline.settings.timezone), {"full_resync": True})
+    _run(pipeline, last, _today(pipeline), {"full_resync": True})
     _assert_catalogue_equals_truth(pipeline)
     assert pipeline.sandbox.call_counts()[MODEL_PATH] == sum(1 for p in truth if p["models"][0]["model_id"])
 
@@ -168,7 +167,7 @@ def test_a_price_push_rereads_one_product(catalogue_pipeline) -> None:
     """What the push sensor asks for a push 22 (run config `only`): one base-info call, one
     get_model_list for a product with variations, no list call; its rows are current again."""
     pipeline = catalogue_pipeline
-    _, last = _days(pipeline)
+    last = _today(pipeline)
     _run(pipeline, last, last)
     product = next(p for p in _truth(pipeline) if p["models"][0]["model_id"] != 0)
     with pipeline.warehouse.begin() as conn:
