@@ -172,7 +172,7 @@ def _life(
             changes.append(Change(end, "price", model.model_id, model.price))
             t = end
     if not sold:
-        t = max(create, origin - 10 * DAY) + rng.randint(1, _HORIZON_DAYS) * DAY + rng.randint(0, DAY)
+        t = max(create + DAY, origin - 30 * DAY + rng.randint(0, (30 + _HORIZON_DAYS) * DAY))
         roll = rng.random()
         if roll < 0.06:
             changes.append(Change(t, "status", status="UNLIST"))
