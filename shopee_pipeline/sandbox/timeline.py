@@ -109,6 +109,11 @@ class TimelineCollection(Generic[R]):
         """Some record changed outside its known instants (an edit): indexes are rebuilt."""
         self._version += 1
 
+    @property
+    def version(self) -> int:
+        """Moves whenever a record is added or touched: what a view cached by the caller depends on."""
+        return self._version
+
     def record(self, shop_id: int, key: str) -> R | None:
         """The record named ``key``, whether it exists yet or not."""
         return self._records.get(shop_id, {}).get(key)

@@ -90,6 +90,7 @@ class World:
             s.shop_id: _ShopState(s) for s in make_shops(config.seed, config.shops, config.idle_shops)
         }
         self.shop_ids: list[int] = list(self._shops)
+        self._item_list_cache: tuple[tuple[object, ...], list[dict[str, Any]]] | None = None
         self.items: TimelineCollection[LiveItem] = TimelineCollection(
             CollectionSpec("items", lambda live: str(live.item.item_id), self._item_times, self._item_pushes)
         )
@@ -160,6 +161,9 @@ class World:
         with self.lock:
             now = self.now()
             self._record_sales(shop_id, now)
+            query = (shop_id, now, self.items.version, frozenset(statuses), window)
+            if self._item_list_cache is not None and self._item_list_cache[0] == query:
+                return self._item_list_cache[1]  # the next page of the same listing
             if window is None:
                 index = self.items.by_update_time(shop_id, now)
             else:
@@ -170,7 +174,9 @@ class World:
                 if live is not None and live.status_at(now) in statuses:
                     entries.append(catalogue_render.list_entry(live, update_time, now))
             field = "update_time" if self.config.catalog_item_list_sort == "update_time" else "item_id"
-            return sorted(entries, key=lambda entry: (entry[field], entry["item_id"]))
+            entries.sort(key=lambda entry: (entry[field], entry["item_id"]))
+            self._item_list_cache = (query, entries)
+            return entries
 
     def item_base_info(self, shop_id: int, item_id: str) -> dict[str, Any] | None:
         """The ``get_item_base_info`` object of a visible product; None otherwise."""

@@ -631,7 +631,7 @@ def read_records(
                 for page in client.iter_list(listing, shop_id, window.time_from, window.time_to):
                     yield batch(shop_id, page)
             return
-        pages = [targeted] if targeted else _listed(client, listing, shop_id, windows)
+        pages = [targeted] if targeted else prefetched(_listed(client, listing, shop_id, windows))
         for keys in full_batches(pages, detail.batch_size if detail.batch_size > 1 else DETAIL_BATCH):
             result = client.get_details(detail, shop_id, keys)
             yield batch(shop_id, result.items, result)
