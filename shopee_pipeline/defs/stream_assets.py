@@ -69,16 +69,14 @@ def build_stream_asset(spec: StreamSpec, partitions: dg.PartitionsDefinition) ->
         )
         for shop, started in plan.full_reads.items():
             context.log.info(
-                f"shop {shop}: reading every {spec.table} row whole (daily read since {started})"
+                f"shop {shop}: {spec.table} read whole (its first or the day's whole read, at {started})"
             )
         with locks, shopee.client(store) as client:
             fetched = spec.read(
                 client,
                 plan.windows_by_shop,
                 keys_by_shop=plan.targeted or None,
-                stored_versions=stored_versions(store, spec, set(plan.full_reads))
-                if spec.key_details
-                else None,
+                stored_versions=stored_versions(store, spec, plan),
                 concurrency=shopee.shop_concurrency,
             )
             results, outcome = write_stream(context, store, spec, fetched, client, plan.windows_by_shop)

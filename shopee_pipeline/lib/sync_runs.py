@@ -111,12 +111,16 @@ class RunPlan:
         return StreamOutcome(full_read_stream(stream), [], [], marks)
 
 
-def stored_versions(warehouse: Warehouse, stream: StreamSpec, whole: set[int]) -> StoredVersions:
-    """What `stream`'s table holds of each key's `update_time` (what its key details are skipped for
-    when unchanged); nothing for the shops of `whole`, read whole: every key detail is asked."""
+def stored_versions(warehouse: Warehouse, stream: StreamSpec, plan: RunPlan) -> StoredVersions | None:
+    """What `stream`'s table holds of each key's `update_time`: its key details are skipped for objects
+    whose version did not move. None (ask them all) for a stream without key details or a run re-reading
+    pushed keys (a push may concern what `update_time` does not track); nothing for the shops `plan`
+    reads whole."""
+    if not stream.key_details or plan.targeted:
+        return None
 
     def versions(shop_id: int, keys: list[str]) -> dict[str, int]:
-        if shop_id in whole:
+        if shop_id in plan.full_reads:
             return {}
         with warehouse.connect() as conn:
             return stored_update_times(conn, _table(stream.table), stream.conflict_key, shop_id, keys)
