@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +53,7 @@ class Settings:
     push_sensor_seconds: int = 10
     analytics_interval_seconds: int = 300
     alert_webhook_url: str | None = field(default=None, repr=False)
+    full_read_at: time | None = time(0, 30)
 
     def require_partner(self) -> tuple[int, str]:
         """Return `(partner_id, partner_key)`, or raise a `SettingsError` naming what is missing."""
@@ -164,6 +165,18 @@ def _positive_int(name: str, value: str | None, default: int, minimum: int = 1, 
     return int(value.strip())
 
 
+def _time_of_day(name: str, value: str | None, default: time) -> time | None:
+    """`HH:MM` (local), `off` for None, unset for `default`."""
+    if value is None or not value.strip():
+        return default
+    if value.strip().lower() == "off":
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a time of day HH:MM or 'off' (got '{value}')") from None
+
+
 def _positive_float(name: str, value: str | None, default: float) -> float:
     if value is None or not value.strip():
         return default
@@ -212,6 +225,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             unit=" of seconds",
         ),
         alert_webhook_url=_alert_url(env.get("SHOPEE_ALERT_WEBHOOK_URL")),
+        full_read_at=_time_of_day("SHOPEE_FULL_READ_AT", env.get("SHOPEE_FULL_READ_AT"), time(0, 30)),
     )
 
 
