@@ -203,8 +203,8 @@ def tick_summary(pending: int, plan: PushPlan, held: list[ShopSync], requested: 
         else "",
         counted(len(plan.shop_updates), "shop update") if plan.shop_updates else "",
         counted(len(plan.ignored), "push", "pushes") + " ignored" if plan.ignored else "",
-        f"{counted(held_pushes, 'push', 'pushes')} of {counted(len(held), 'shop')} held until the shop's "
-        "queued push run starts"
+        f"{counted(held_pushes, 'push', 'pushes')} of {counted(len(held), 'shop')} held until their "
+        "shop's queued push run starts"
         if held
         else "",
         counted(len(plan.waiting), "push", "pushes") + " waiting for their shop's partition"

@@ -170,8 +170,9 @@ def label_run(
     """Add to the run the `run_labels` it lacks (a run from the UI, a backfill or `dagster asset
     materialize` carries none of ours; a tick's or a push's keeps its own)."""
     order = {key: i for i, key in enumerate(SYNC_ASSET_KEYS)}
+    job_assets = context.job_def.asset_layer.selected_asset_keys  # a job's run (a tick's) names no assets
     assets = sorted(
-        (key.to_user_string() for key in context.run.asset_selection or context.selected_asset_keys),
+        (key.to_user_string() for key in context.run.asset_selection or job_assets),
         key=lambda key: order.get(key, len(order)),
     )
     missing = {k: v for k, v in run_labels(assets, days, names).items() if k not in context.run.tags}

@@ -45,7 +45,7 @@ def test_the_push_sensor_counts_in_the_right_number() -> None:
     held = ShopSync(7, event_ids=[1, 2])
     plan = PushPlan(syncs=[ShopSync(5, event_ids=[3]), held])
     assert tick_summary(3, plan, [held], 1) == (
-        "3 pending pushes: 1 new run; 2 pushes of 1 shop held until the shop's queued push run starts"
+        "3 pending pushes: 1 new run; 2 pushes of 1 shop held until their shop's queued push run starts"
     )
     assert tick_summary(0, PushPlan(), [], 0) == "no pending push: nothing to run"
     assert tick_summary(1, PushPlan(), [], 2) == "1 pending push: 2 runs of earlier ticks requested again"
