@@ -565,16 +565,20 @@ def _with_key_details(
     key_details: Sequence[KeyDetail],
     stored_versions: StoredVersions | None,
     concurrency: int,
-) -> list[str]:
+) -> tuple[list[Any], list[str]]:
     """Merge each per-key detail into the `objects` it concerns (in place), asked `concurrency` at a time;
-    with `stored_versions`, only for objects whose `update_time` differs from the stored one (an object
-    left without the detail keeps its stored children). Returns why some keys got none."""
+    with `stored_versions`, only for objects whose `update_time` differs from the stored one. An object a
+    key detail concerns whose version did not move is left out: the warehouse already holds it whole, and
+    without the detail it would lose what the detail adds. Returns the objects kept and why some keys got
+    no detail."""
     problems: list[str] = []
+    unchanged: set[str] = set()
     for wanted in key_details:
         chosen = [o for o in objects if type(o) is dict and o.get(wanted.when) is True and o.get(key)]
         if stored_versions is not None and chosen:
             stored = stored_versions(shop_id, [str(o[key]) for o in chosen])
-            chosen = [o for o in chosen if stored.get(str(o[key])) != o.get("update_time")]
+            unchanged |= {str(o[key]) for o in chosen if stored.get(str(o[key])) == o.get("update_time")}
+            chosen = [o for o in chosen if str(o[key]) not in unchanged]
         if not chosen:
             continue
         with ThreadPoolExecutor(concurrency, thread_name_prefix="shopee-key-detail") as pool:
@@ -588,7 +592,8 @@ def _with_key_details(
                 )
             reasons = [*answer.failed.values(), *("not returned" for _ in answer.missing)]
             problems += [f"{wanted.endpoint.path} for {key} {record[key]}: {why}" for why in reasons]
-    return problems
+    kept = [o for o in objects if not (type(o) is dict and str(o.get(key)) in unchanged)]
+    return kept, problems
 
 
 def read_records(
@@ -607,13 +612,13 @@ def read_records(
     """A declared stream's records of each shop: `listing` read page by page over the shop's windows,
     then `detail` asked for the listed keys in batches (or, when the list carries whole objects,
     `listed_whole`, each page normalised as it is); with `keys_by_shop` the given keys re-read by `detail`.
-    Each batch gets its `key_details` (for the objects whose stored version differs, when
-    `stored_versions` is given) and is normalised by `normaliser`, with the parents whose child lists it
-    replaces."""
+    Each batch gets its `key_details` (with `stored_versions`, only for the objects whose stored version
+    differs; those a key detail concerns whose version did not move are left out, as the warehouse holds
+    them whole) and is normalised by `normaliser`, with the parents whose child lists it replaces."""
     kind = normaliser.shape.kind
 
     def batch(shop_id: int, objects: list[Any], result: BatchResult | None = None) -> Batch:
-        problems = _with_key_details(
+        objects, problems = _with_key_details(
             client, shop_id, objects, normaliser.shape.key, key_details, stored_versions, concurrency
         )
         rows = normaliser.normalize(shop_id, objects)

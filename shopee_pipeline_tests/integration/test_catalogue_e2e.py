@@ -135,7 +135,8 @@ def test_first_sync_reads_the_whole_catalogue_at_the_declared_cost(catalogue_pip
 
 def test_a_later_sync_rereads_variations_only_where_update_time_moved(catalogue_pipeline) -> None:
     """Two simulated days later (restocks, promotions, sales), a sync of the days read lists the products
-    changed in them and asks get_model_list only for those with variations whose update_time moved;
+    changed in them and asks get_model_list only for those with variations whose update_time moved (the
+    others keep their rows whole);
     stock moved by sales alone stays stale (Shopee may not move update_time for it), until a whole read
     (`full_resync`, what the daily read does) brings every variation back to the truth."""
     pipeline = catalogue_pipeline
@@ -153,6 +154,8 @@ def test_a_later_sync_rereads_variations_only_where_update_time_moved(catalogue_
     pipeline.sandbox.reset_call_counts()
     _run(pipeline, last, _today(pipeline))
     assert pipeline.sandbox.call_counts()[MODEL_PATH] == len(moved_with_models)
+    items = _stored(pipeline, tables.items)
+    assert all(row["tier_variation"] for row in items if row["has_model"]), "unchanged products keep theirs"
     stored = {(r["item_id"], r["model_id"]): r["stock"] for r in _stored(pipeline, tables.item_models)}
     expected = {(p["item_id"], m["model_id"]): m["stock"] for p in truth for m in p["models"]}
     assert stored != expected, "sales alone should have moved some stock without moving update_time"
