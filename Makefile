@@ -77,8 +77,7 @@ demo: install
 	$(BIN)/python -m shopee_pipeline.analytics.demo
 
 dev: install
-	$(BIN)/shopee-pipeline dev --ui-port $(UI_PORT) --receiver-port $(RECEIVER_PORT) \
-	  --clock-rate $(CLOCK_RATE) --orders-per-day $(ORDERS_PER_DAY)
+	$(BIN)/shopee-pipeline dev --ui-port $(UI_PORT) --receiver-port $(RECEIVER_PORT) --clock-rate $(CLOCK_RATE) --orders-per-day $(ORDERS_PER_DAY)
 
 bench: install
 	$(BIN)/python -m shopee_pipeline_tests.benchmarks.run_all

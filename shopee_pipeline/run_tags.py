@@ -14,13 +14,11 @@ SYNC_TAG = "shopee/sync"
 the runs list shows it beside the job name every asset run shares."""
 PRIORITY_TAG = "dagster/priority"
 """The run queue's order (the QueuedRunCoordinator launches higher first; untagged runs are 0)."""
-PUSH_PRIORITY = -1
-"""Push runs: after a person's runs (the UI's, `shopee-pipeline backfill`'s: 0), before the schedules'."""
-SCHEDULED_PRIORITY = -2
-"""Runs of the schedules (auto sync, lost pushes, housekeeping, the authorization check)."""
-ANALYTICS_PRIORITY = -3
-"""dbt automation runs: last; their models only read what the syncs wrote."""
-SCHEDULED_RUN_TAGS = {PRIORITY_TAG: str(SCHEDULED_PRIORITY)}
-"""What a schedule's runs carry: their place in the queue."""
+AUTOMATED_PRIORITY = -1
+"""Every run a sensor or schedule starts (push runs, ticks, lost pushes, housekeeping, the authorization
+check, dbt automation): after a person's runs (the UI's and its backfills', `shopee-pipeline backfill`'s:
+0), first in first out among themselves, so no kind of automated run can starve another."""
+AUTOMATED_RUN_TAGS = {PRIORITY_TAG: str(AUTOMATED_PRIORITY)}
+"""What an automated run carries: its place in the queue."""
 ANALYTICS_TRIGGER = "analytics_automation"
 """`shopee/trigger` of dbt automation runs; dagster.yaml lets one such run at a time."""

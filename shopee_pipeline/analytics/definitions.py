@@ -24,12 +24,13 @@ from shopee_pipeline.analytics.connection import dbt_environment
 from shopee_pipeline.analytics.figures import with_model_figures
 from shopee_pipeline.analytics.project import build_target, dbt_cli, dbt_console, prepared_project
 from shopee_pipeline.analytics.translator import ShopeeDbtTranslator
-from shopee_pipeline.run_tags import ANALYTICS_PRIORITY, ANALYTICS_TRIGGER, PRIORITY_TAG, TRIGGER_TAG
+from shopee_pipeline.run_tags import ANALYTICS_TRIGGER, AUTOMATED_RUN_TAGS, TRIGGER_TAG
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.warehouse.database import create_warehouse_engine, resolve_database_url
 
-AUTOMATION_RUN_TAGS = {TRIGGER_TAG: ANALYTICS_TRIGGER, PRIORITY_TAG: str(ANALYTICS_PRIORITY)}
-"""The automation's runs: last in the queue, and one at a time (dagster.yaml's limit on this trigger)."""
+AUTOMATION_RUN_TAGS = {TRIGGER_TAG: ANALYTICS_TRIGGER, **AUTOMATED_RUN_TAGS}
+"""The automation's runs: behind a person's runs in the queue, and one at a time (dagster.yaml's limit on
+this trigger)."""
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from shopee_pipeline import clock
-from shopee_pipeline.run_tags import SCHEDULED_RUN_TAGS
+from shopee_pipeline.run_tags import AUTOMATED_RUN_TAGS
 
 RUN_RETENTION_DAYS = 30
 BATCH = 500
@@ -57,6 +57,6 @@ def build_purge_old_runs_daily(tz: ZoneInfo) -> dg.ScheduleDefinition:
         job=purge_old_runs_job,
         execution_timezone=tz.key,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        tags=SCHEDULED_RUN_TAGS,
+        tags=AUTOMATED_RUN_TAGS,
         description=f"Every night, delete runs older than {RUN_RETENTION_DAYS} days with their events.",
     )

@@ -16,7 +16,7 @@ import dagster as dg
 from sqlalchemy import Connection
 
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
-from shopee_pipeline.run_tags import SCHEDULED_RUN_TAGS
+from shopee_pipeline.run_tags import AUTOMATED_RUN_TAGS
 from shopee_pipeline.sync.pushes import SYNCED_CODES, push_target
 from shopee_pipeline.webhook.events import InvalidPush, Push, insert_push, lost_push
 
@@ -89,6 +89,6 @@ def build_recover_lost_pushes_hourly(tz: ZoneInfo) -> dg.ScheduleDefinition:
         job=recover_lost_pushes_job,
         execution_timezone=tz.key,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        tags=SCHEDULED_RUN_TAGS,
+        tags=AUTOMATED_RUN_TAGS,
         description="Every hour, pull pushes Shopee failed to deliver (they stay 3 days on Shopee's side).",
     )

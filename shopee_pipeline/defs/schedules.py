@@ -8,9 +8,9 @@ import dagster as dg
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_slices
 from shopee_pipeline.run_tags import (
+    AUTOMATED_RUN_TAGS,
     RANGE_END,
     RANGE_START,
-    SCHEDULED_RUN_TAGS,
     SHOP_TAG,
     SHOPS_TAG,
     TRIGGER_TAG,
@@ -88,7 +88,7 @@ def build_auto_sync_schedule(tz: ZoneInfo, shops_per_run: int) -> dg.ScheduleDef
                     RANGE_START: str(partition_key(first_day, int(chunk[0]))),
                     RANGE_END: str(partition_key(today, int(chunk[-1]))),
                     TRIGGER_TAG: "auto_sync",
-                    **SCHEDULED_RUN_TAGS,
+                    **AUTOMATED_RUN_TAGS,
                     SHOPS_TAG: ",".join(chunk),
                     **({SHOP_TAG: chunk[0]} if len(chunk) == 1 else {}),
                 },

@@ -22,8 +22,7 @@ from shopee_pipeline.defs.shops import shops_materialization
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_partition_changes
 from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED
 from shopee_pipeline.run_tags import (
-    PRIORITY_TAG,
-    PUSH_PRIORITY,
+    AUTOMATED_RUN_TAGS,
     RANGE_END,
     RANGE_START,
     SHOP_NAME_TAG,
@@ -120,7 +119,7 @@ def _run_request(
             ops.setdefault(spec.op_name, {"config": {}})["config"][spec.only_field] = keys
     tags = {
         TRIGGER_TAG: "push",
-        PRIORITY_TAG: str(PUSH_PRIORITY),
+        **AUTOMATED_RUN_TAGS,
         "shopee/events": str(len(sync.event_ids)),
         SHOP_TAG: str(sync.shop_id),
         **({SHOP_NAME_TAG: names[sync.shop_id][:200]} if sync.shop_id in names else {}),

@@ -14,7 +14,7 @@ from shopee_pipeline import clock
 from shopee_pipeline.defs.resources import WarehouseResource
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, shop_partition_changes
-from shopee_pipeline.run_tags import SCHEDULED_RUN_TAGS
+from shopee_pipeline.run_tags import AUTOMATED_RUN_TAGS
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.shops import shops_expiring_before
 
@@ -112,7 +112,7 @@ def build_shop_authorization_daily(tz: ZoneInfo) -> dg.ScheduleDefinition:
         job=shop_authorization_check_job,
         execution_timezone=tz.key,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        tags=SCHEDULED_RUN_TAGS,
+        tags=AUTOMATED_RUN_TAGS,
         description=(
             "Every day at 08:00, the `shops` authorization check; a failure is posted as a failed run."
         ),

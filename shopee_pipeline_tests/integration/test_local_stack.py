@@ -44,8 +44,18 @@ def test_the_makefile_and_the_cli_choose_the_same_dagster_home(extra) -> None:
 
 
 def test_make_dev_passes_its_ports() -> None:
-    printed = _make("-n", "dev", "UI_PORT=3111", "RECEIVER_PORT=8111", env=_without_homes())
-    assert printed.splitlines()[-1].endswith("shopee-pipeline dev --ui-port 3111 --receiver-port 8111")
+    printed = _make(
+        "-n",
+        "dev",
+        "UI_PORT=3111",
+        "RECEIVER_PORT=8111",
+        "CLOCK_RATE=120",
+        "ORDERS_PER_DAY=200",
+        env=_without_homes(),
+    )
+    assert printed.splitlines()[-1].endswith(
+        "shopee-pipeline dev --ui-port 3111 --receiver-port 8111 --clock-rate 120 --orders-per-day 200"
+    )
 
 
 def test_a_config_link_of_another_clone_is_replaced_and_a_users_file_kept(tmp_path) -> None:

@@ -26,7 +26,7 @@ from shopee_pipeline.analytics.definitions import defs as analytics_defs
 from shopee_pipeline.analytics.project import PARTIAL_PARSE_FILE, shopee_dbt_project
 from shopee_pipeline.definitions import build_definitions
 from shopee_pipeline.definitions import defs as sync_defs
-from shopee_pipeline.run_tags import PRIORITY_TAG, PUSH_PRIORITY, RANGE_END, RANGE_START
+from shopee_pipeline.run_tags import AUTOMATED_PRIORITY, PRIORITY_TAG, RANGE_END, RANGE_START
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline_tests.integration.test_dbt_marts import analytics_pipeline  # noqa: F401 (fixture)
 from shopee_pipeline_tests.pinned_clock import sandbox_day
@@ -81,9 +81,9 @@ def queue_instance():
         yield instance
 
 
-def test_a_persons_run_leaves_the_queue_first_and_automation_last(queue_instance) -> None:
+def test_a_persons_run_leaves_the_queue_first_then_automation_in_order(queue_instance) -> None:
     queued = dg.DagsterRunStatus.QUEUED
-    push = {PRIORITY_TAG: str(PUSH_PRIORITY), "shopee/shop": "7"}
+    push = {PRIORITY_TAG: str(AUTOMATED_PRIORITY), "shopee/shop": "7"}
     # Queued oldest first: two dbt automation runs, a scheduled sync, a push run, then a person's UI run.
     _queue(
         queue_instance,
@@ -93,8 +93,9 @@ def test_a_persons_run_leaves_the_queue_first_and_automation_last(queue_instance
         ("push", push, queued),
         ("person", {}, queued),
     )
-    # Four run slots: the person's run first, then the push, the schedule's, one dbt run (one at a time).
-    assert _next_launched(queue_instance) == ["person", "push", "schedule", "dbt-1"]
+    # Four run slots: the person's run first, then the automated ones as they came (none starves another),
+    # one dbt run at a time.
+    assert _next_launched(queue_instance) == ["person", "dbt-1", "schedule", "push"]
 
 
 def test_a_second_automation_run_waits_for_the_first(queue_instance) -> None:
@@ -111,8 +112,9 @@ def test_every_schedule_and_the_automation_run_behind_people() -> None:
     defs = build_definitions(get_settings())
     for schedule in defs.schedules or []:
         assert int(schedule.tags.get(PRIORITY_TAG, "0")) < 0 or schedule.name == "auto_sync_every_15_minutes"
-    assert int(_schedule_tags()[PRIORITY_TAG]) < PUSH_PRIORITY < 0
-    assert int(_automation_tags()[PRIORITY_TAG]) < int(_schedule_tags()[PRIORITY_TAG])
+    assert (
+        int(_schedule_tags()[PRIORITY_TAG]) == int(_automation_tags()[PRIORITY_TAG]) == AUTOMATED_PRIORITY < 0
+    )
     (sensor,) = analytics_defs.sensors
     assert sensor.minimum_interval_seconds == get_settings().analytics_interval_seconds == 300
 
