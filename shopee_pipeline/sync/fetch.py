@@ -329,10 +329,9 @@ def _listed(
     client: ShopeeClient, endpoint: ListEndpoint, shop_id: int, windows: Iterable[Window]
 ) -> Iterator[list[str]]:
     """The key of every entry of every list page of every window, page by page."""
-    key = endpoint.key_field
     for window in windows:
         for page in client.iter_list(endpoint, shop_id, window.time_from, window.time_to):
-            yield [entry[key] for entry in page if entry.get(key)]
+            yield [key for entry in page if (key := endpoint.key_of(entry))]
 
 
 T = TypeVar("T")
@@ -557,7 +556,7 @@ def stream_escrow(
 def read_records(
     client: ShopeeClient,
     listing: ListEndpoint,
-    detail: DetailEndpoint,
+    detail: DetailEndpoint | None,
     normaliser: RecordNormaliser,
     windows_by_shop: Mapping[int, list[Window]],
     *,
@@ -567,8 +566,11 @@ def read_records(
 ) -> FetchStream:
     """A declared stream's records of each shop: `listing` read page by page over the shop's windows,
     then `detail` asked for the listed keys in batches (or, when the list carries whole objects,
-    `listed_whole`, each page normalised as it is); with `keys_by_shop` the given keys re-read by `detail`.
-    Each batch is normalised by `normaliser`, with the parents whose child lists it replaces."""
+    `listed_whole`, each page normalised as it is; such a list may have no `detail`); with `keys_by_shop`
+    the given keys re-read by `detail`. Each batch is normalised by `normaliser`, with the parents whose
+    child lists it replaces."""
+    if detail is None and (keys_by_shop or not listed_whole):
+        raise TypeError(f"{listing.path}: without a detail endpoint, records can only be listed whole")
 
     def batch(shop_id: int, objects: Iterable[Any], result: BatchResult | None = None) -> Batch:
         rows = normaliser.normalize(shop_id, objects)
@@ -587,6 +589,7 @@ def read_records(
                     yield batch(shop_id, page)
             return
         pages = [targeted] if targeted else _listed(client, listing, shop_id, windows)
+        assert detail is not None
         for keys in full_batches(pages, detail.batch_size if detail.batch_size > 1 else DETAIL_BATCH):
             result = client.get_details(detail, shop_id, keys)
             yield batch(shop_id, result.items, result)

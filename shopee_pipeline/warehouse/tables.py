@@ -396,6 +396,65 @@ return_items = Table(
     comment="One row per returned line, from the return's item list; replaced with its return",
 )
 
+wallet_transactions = Table(
+    "wallet_transactions",
+    metadata,
+    Column(
+        "transaction_id",
+        Text,
+        primary_key=True,
+        comment=(
+            "Shopee's transaction_id as text; where the answer lacks it, a key derived from the "
+            "transaction's own fields: derived:<transaction_type>|<order_sn, withdrawal_id or refund_sn>|"
+            "<create_time>|<amount>"
+        ),
+    ),
+    Column("shop_id", BigInteger, nullable=False, comment="The shop whose wallet this is"),
+    _ts("create_time", "When the transaction was created; decides the partition day", nullable=False),
+    Column(
+        "transaction_type",
+        Text,
+        comment="TransactionType name (ESCROW_VERIFIED_ADD, WITHDRAWAL_CREATED, ...); a numeric code Shopee "
+        "sends is stored as its name, an unknown one as received",
+    ),
+    _money(
+        "amount",
+        "Signed amount: positive credits the wallet, negative debits it (the sign of a known type's "
+        "direction, whatever sign the answer used)",
+    ),
+    _money("current_balance", "The wallet balance right after this transaction"),
+    Column("status", Text, comment="FAILED, COMPLETED, PENDING or INITIAL"),
+    Column("order_sn", Text, comment="The order of an order-linked transaction (escrow credit, refund, ...)"),
+    Column("refund_sn", Text, comment="The return of a refund transaction"),
+    Column("withdrawal_id", BigInteger, comment="The withdrawal of a withdrawal transaction"),
+    Column("root_withdrawal_id", BigInteger, comment="Groups a withdrawal split by the withdrawal limit"),
+    Column("withdrawal_type", Text, comment="Kind of withdrawal"),
+    _money("transaction_fee", "Fee of the transaction"),
+    Column("wallet_type", Text, comment="The wallet (e.g. shopee_pay)"),
+    Column("money_flow", Text, comment="MONEY_IN or MONEY_OUT, when Shopee sends it"),
+    Column("transaction_tab_type", Text, comment="Shopee's classification tab of the transaction"),
+    Column("reason", Text, comment="Reason of an adjustment"),
+    Column("description", Text, comment="Shopee's description of the transaction"),
+    Column("raw", JSONB, nullable=False, comment="The whole transaction as received"),
+    _synced_at(),
+    Index("ix_wallet_transactions_shop_create_time", "shop_id", "create_time"),
+    Index("ix_wallet_transactions_order_sn", "order_sn"),
+    comment="One row per transaction of a local shop's seller wallet, from get_wallet_transaction_list",
+)
+
+escrow_releases = Table(
+    "escrow_releases",
+    metadata,
+    Column("order_sn", Text, primary_key=True, comment="The order whose escrow was released"),
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    _money("payout_amount", "What the release paid out for the order"),
+    _ts("escrow_release_time", "When the escrow was released; decides the partition day", nullable=False),
+    Column("raw", JSONB, nullable=False, comment="The whole get_escrow_list entry as received"),
+    _synced_at(),
+    Index("ix_escrow_releases_shop_release_time", "shop_id", "escrow_release_time"),
+    comment="One row per order whose escrow Shopee released, from get_escrow_list",
+)
+
 webhook_events = Table(
     "webhook_events",
     metadata,
