@@ -508,6 +508,31 @@ stock_history = Table(
     "product not deleted (the API keeps no history: only what was read is known)",
 )
 
+product_costs = Table(
+    "product_costs",
+    metadata,
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    Column("item_id", BigInteger, nullable=False, comment="The product's id"),
+    Column("model_id", BigInteger, nullable=False, comment="The variation's id (0: no variation)"),
+    Column(
+        "valid_from",
+        Date,
+        nullable=False,
+        comment="First local day (SHOPEE_TIMEZONE) the cost applies to; it holds until the next valid_from",
+    ),
+    Column("unit_cost", Numeric, nullable=False, comment="What one unit costs the seller (never negative)"),
+    Column("currency", Text, nullable=False, comment="Three-letter currency of unit_cost"),
+    _ts(
+        "updated_at",
+        "When `costs import` wrote this cost or last changed it",
+        nullable=False,
+        server_default=func.now(),
+    ),
+    PrimaryKeyConstraint("shop_id", "item_id", "model_id", "valid_from"),
+    comment="What each variation costs the seller, from `shopee-pipeline costs import`; one row per cost "
+    "and the day it starts",
+)
+
 webhook_events = Table(
     "webhook_events",
     metadata,
