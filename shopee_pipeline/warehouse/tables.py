@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     Identity,
@@ -453,6 +454,142 @@ escrow_releases = Table(
     _synced_at(),
     Index("ix_escrow_releases_shop_release_time", "shop_id", "escrow_release_time"),
     comment="One row per order whose escrow Shopee released, from get_escrow_list",
+)
+
+# The catalogue as `get_item_list`, `get_item_base_info` and `get_model_list` give it. Prices and stock live
+# on `item_models` only: an item without variations gets one row there with `model_id` 0 carrying the
+# item's own `price_info` and `stock_info_v2`, so every sellable unit has one row whatever its shape.
+# Stock figures are stored as Shopee sends them; `stock` is the one to sell from
+# (docs/shopee-api-notes.md#catalogue says which figure it is and how to choose another).
+items = Table(
+    "items",
+    metadata,
+    Column("item_id", BigInteger, primary_key=True, autoincrement=False, comment="The product's id"),
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    Column("item_name", Text, comment="The product's name, in the shop's language"),
+    Column("item_sku", Text, comment="The product's own (parent) SKU; may be empty"),
+    Column(
+        "item_status",
+        Text,
+        comment="NORMAL, UNLIST, BANNED, REVIEWING, SELLER_DELETE or SHOPEE_DELETE (deleted items are kept)",
+    ),
+    Column("category_id", BigInteger, comment="The product's category"),
+    _ts("create_time", "When the product was listed"),
+    _ts(
+        "update_time",
+        "Last change of the product as Shopee reports it; decides the partition day",
+        nullable=False,
+    ),
+    Column("has_model", Boolean, comment="The product has variations (its prices and stock are per model)"),
+    Column("has_promotion", Boolean, comment="A promotion runs on the product"),
+    Column("brand_id", BigInteger, comment="brand.brand_id (0: no brand)"),
+    Column("brand_name", Text, comment="brand.original_brand_name"),
+    Column("condition", Text, comment="NEW or USED"),
+    Column("weight", Numeric, comment="Package weight in kg (with variations, the largest)"),
+    Column("package_length", Integer, comment="dimension.package_length, in cm"),
+    Column("package_width", Integer, comment="dimension.package_width, in cm"),
+    Column("package_height", Integer, comment="dimension.package_height, in cm"),
+    Column("is_pre_order", Boolean, comment="pre_order.is_pre_order"),
+    Column("days_to_ship", Integer, comment="pre_order.days_to_ship"),
+    Column("gtin_code", Text, comment="The product's GTIN (barcode)"),
+    Column("is_fulfillment_by_shopee", Boolean, comment="Stocked and shipped by Shopee (FBS)"),
+    Column("image_url", Text, comment="The first of image.image_url_list"),
+    Column(
+        "tier_variation",
+        JSONB,
+        comment="get_model_list tier_variation: each tier's name and options (tier_index points here)",
+    ),
+    Column("raw", JSONB, nullable=False, comment="The whole get_item_base_info object as received"),
+    _synced_at(),
+    Index("ix_items_shop_update_time", "shop_id", "update_time"),
+    comment="One row per product (deleted ones kept), from get_item_base_info; the newest update_time wins",
+)
+
+item_models = Table(
+    "item_models",
+    metadata,
+    Column("item_id", BigInteger, nullable=False, comment="The product"),
+    Column("model_id", BigInteger, nullable=False, comment="The variation (0: the product has none)"),
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    _ts("update_time", "The product's update_time this row was read with", nullable=False),
+    Column("model_sku", Text, comment="The variation's SKU (model 0: the product's item_sku)"),
+    Column("model_status", Text, comment="MODEL_NORMAL (sellable) or MODEL_UNAVAILABLE (model 0: NULL)"),
+    Column("tier_index", JSONB, comment="Positions of the variation's options in the item's tier_variation"),
+    Column("currency", Text, comment="price_info.currency"),
+    _money("original_price", "price_info.original_price: the price before promotions"),
+    _money("current_price", "price_info.current_price: the price a buyer pays now (promotion included)"),
+    Column(
+        "stock", Integer, comment="Units available to sell (stock_info_v2.summary_info.total_available_stock)"
+    ),
+    Column(
+        "reserved_stock",
+        Integer,
+        comment="stock_info_v2.summary_info.total_reserved_stock (promotion reserve)",
+    ),
+    Column(
+        "seller_stock", Integer, comment="Sum of stock_info_v2.seller_stock[].stock (the seller's warehouses)"
+    ),
+    Column(
+        "shopee_stock", Integer, comment="Sum of stock_info_v2.shopee_stock[].stock (Shopee's warehouses)"
+    ),
+    Column("has_promotion", Boolean, comment="A promotion runs on the variation"),
+    Column("promotion_id", Numeric(20, 0), comment="The running promotion (uint64; 0: none)"),
+    Column("weight", Numeric, comment="The variation's package weight in kg"),
+    Column("gtin_code", Text, comment="The variation's GTIN (barcode)"),
+    Column("raw", JSONB, nullable=False, comment="The get_model_list model (model 0: the item) as received"),
+    PrimaryKeyConstraint("item_id", "model_id"),
+    Index("ix_item_models_shop", "shop_id"),
+    comment="One row per variation with its price and stock, from get_model_list; replaced with its item",
+)
+
+stock_history = Table(
+    "stock_history",
+    metadata,
+    Column("item_id", BigInteger, nullable=False, comment="The product"),
+    Column("model_id", BigInteger, nullable=False, comment="The variation (0: the product has none)"),
+    Column(
+        "snapshot_date", Date, nullable=False, comment="The local day (SHOPEE_TIMEZONE) the state was seen"
+    ),
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    Column("stock", Integer, comment="Units available to sell, as item_models.stock"),
+    Column("currency", Text, comment="price_info.currency"),
+    _money("original_price", "The price before promotions"),
+    _money("current_price", "The price a buyer paid at that moment"),
+    Column("item_status", Text, comment="The product's status then (never a deleted one)"),
+    Column("model_status", Text, comment="The variation's status then"),
+    _ts("update_time", "The product's update_time the state was read with", nullable=False),
+    _ts(
+        "seen_at", "When the pipeline read that state from Shopee; the latest of the day wins", nullable=False
+    ),
+    PrimaryKeyConstraint("item_id", "model_id", "snapshot_date"),
+    Index("ix_stock_history_shop_date", "shop_id", "snapshot_date"),
+    comment="One row per variation and local day with the last stock and price read that day, for every "
+    "product not deleted (the API keeps no history: only what was read is known)",
+)
+
+product_costs = Table(
+    "product_costs",
+    metadata,
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    Column("item_id", BigInteger, nullable=False, comment="The product's id"),
+    Column("model_id", BigInteger, nullable=False, comment="The variation's id (0: no variation)"),
+    Column(
+        "valid_from",
+        Date,
+        nullable=False,
+        comment="First local day (SHOPEE_TIMEZONE) the cost applies to; it holds until the next valid_from",
+    ),
+    Column("unit_cost", Numeric, nullable=False, comment="What one unit costs the seller (never negative)"),
+    Column("currency", Text, nullable=False, comment="Three-letter currency of unit_cost"),
+    _ts(
+        "updated_at",
+        "When `costs import` wrote this cost or last changed it",
+        nullable=False,
+        server_default=func.now(),
+    ),
+    PrimaryKeyConstraint("shop_id", "item_id", "model_id", "valid_from"),
+    comment="What each variation costs the seller, from `shopee-pipeline costs import`; one row per cost "
+    "and the day it starts",
 )
 
 webhook_events = Table(

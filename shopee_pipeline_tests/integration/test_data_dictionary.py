@@ -12,7 +12,18 @@ from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.migrate import VERSION_TABLE, schema_differences
 
 # The tables an asset of the sync location shows: the synced ones and the `shops` registry.
-ASSET_TABLES = {"shops", "orders", "order_items", "logistics", "escrow", "bookings", "returns"}
+ASSET_TABLES = {
+    "shops",
+    "orders",
+    "order_items",
+    "logistics",
+    "escrow",
+    "bookings",
+    "returns",
+    "product_costs",
+    "wallet_transactions",
+    "escrow_releases",
+}
 
 # Every column of every ordinary table in the schema, in column order, with its comment and its table's.
 DESCRIPTIONS = text(
