@@ -4,7 +4,9 @@ Shopee assets of location `shopee_pipeline`, each dbt test as an asset check.
 A location of its own (workspace.yaml) so that the sync's run workers never import dbt. The lineage
 still joins: each dbt source is keyed as the Shopee asset that writes its table (`ShopeeDbtTranslator`).
 The models refresh by Declarative Automation after the syncs they depend on land (`AFTER_SYNCS`,
-evaluated by `shopee_analytics_automation`), on no schedule.
+evaluated by `shopee_analytics_automation`), on no schedule. Money at risk (overdue and mismatched payouts)
+is checked daily (`analytics/checks.py`) and a failure reaches operators through `alert_on_run_failure`,
+the sync location's alert sensor, run here too.
 
 Dagster loads it through the lazy entry point `shopee_analytics_definitions` (`@dg.definitions`): importing
 this module neither parses the dbt project nor builds anything; the manifest is made ready (`dbt parse` when
@@ -20,9 +22,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from shopee_pipeline.analytics.checks import MONEY_CHECKS, build_money_at_risk_daily, money_at_risk_job
 from shopee_pipeline.analytics.connection import dbt_environment
 from shopee_pipeline.analytics.project import dbt_cli, prepared_project
 from shopee_pipeline.analytics.translator import ShopeeDbtTranslator
+from shopee_pipeline.defs.alerts import alert_on_run_failure
+from shopee_pipeline.settings import get_settings
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -49,12 +54,16 @@ def build_definitions(project: DbtProject | None = None) -> dg.Definitions:
     models = build_dbt_assets(project)
     return dg.Definitions(
         assets=[models],
+        asset_checks=list(MONEY_CHECKS),
+        jobs=[money_at_risk_job],
+        schedules=[build_money_at_risk_daily(get_settings().timezone)],
         sensors=[
             dg.AutomationConditionSensorDefinition(
                 "shopee_analytics_automation",
                 target=dg.AssetSelection.assets(models),
                 default_status=dg.DefaultSensorStatus.RUNNING,
-            )
+            ),
+            alert_on_run_failure,
         ],
         resources={"dbt": dbt_cli(project)},
     )
