@@ -13,3 +13,8 @@ AUTHORIZATION_EXPIRING = 12
 BOOKING_STATUS_PUSH = 23
 BOOKING_TRACKING_NO_PUSH = 24
 RETURN_UPDATES_PUSH = 29
+# Pushes about products (data: `item_id`); 22 is documented by two handlers, 8 and 16 by fewer
+# (docs/shopee-api-notes.md#catalogue).
+RESERVED_STOCK_CHANGE_PUSH = 8
+VIOLATION_ITEM_PUSH = 16
+ITEM_PRICE_UPDATE_PUSH = 22

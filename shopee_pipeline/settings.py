@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,6 +52,7 @@ class Settings:
     shops_per_run: int = 25
     push_sensor_seconds: int = 10
     alert_webhook_url: str | None = field(default=None, repr=False)
+    full_read_at: time | None = time(0, 30)
 
     def require_partner(self) -> tuple[int, str]:
         """Return `(partner_id, partner_key)`, or raise a `SettingsError` naming what is missing."""
@@ -163,6 +164,18 @@ def _positive_int(name: str, value: str | None, default: int, minimum: int = 1, 
     return int(value.strip())
 
 
+def _time_of_day(name: str, value: str | None, default: time) -> time | None:
+    """`HH:MM` (local), `off` for None, unset for `default`."""
+    if value is None or not value.strip():
+        return default
+    if value.strip().lower() == "off":
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a time of day HH:MM or 'off' (got '{value}')") from None
+
+
 def _positive_float(name: str, value: str | None, default: float) -> float:
     if value is None or not value.strip():
         return default
@@ -205,6 +218,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "SHOPEE_PUSH_SENSOR_SECONDS", env.get("SHOPEE_PUSH_SENSOR_SECONDS"), 10, unit=" of seconds"
         ),
         alert_webhook_url=_alert_url(env.get("SHOPEE_ALERT_WEBHOOK_URL")),
+        full_read_at=_time_of_day("SHOPEE_FULL_READ_AT", env.get("SHOPEE_FULL_READ_AT"), time(0, 30)),
     )
 
 

@@ -8,20 +8,12 @@ import dagster as dg
 from shopee_pipeline.defs.checks import ESCROW_CHECKS, ORDER_CHECKS, escrow_check_results, order_check_results
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.shops import SHOPS_ASSET
-from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
+from shopee_pipeline.lib.metadata import table_metadata
 from shopee_pipeline.lib.order_sync import OrdersSyncConfig, sync_orders_and_escrow
-from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
+from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS, SYNC_SPEC_ARGS
 from shopee_pipeline.lib.sync_runs import settle, sync_step
 from shopee_pipeline.sync.streams import ESCROW, ORDERS
 from shopee_pipeline.warehouse import tables
-
-# How each table is shown in the UI (the multi-asset itself carries no kinds or owners).
-SPEC_ARGS = {
-    "kinds": KINDS,
-    "owners": OWNERS,
-    "group_name": SYNC_GROUP,
-    "freshness_policy": SYNC_ASSET_ARGS["freshness_policy"],
-}
 
 
 def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -39,7 +31,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                     "(see `escrow_items` for their real prices). Replaced whole when the order changes."
                 ),
                 metadata=table_metadata(tables.order_items),
-                **SPEC_ARGS,
+                **SYNC_SPEC_ARGS,
             ),
             dg.AssetSpec(
                 key="logistics",
@@ -48,7 +40,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                     "and tracking number."
                 ),
                 metadata=table_metadata(tables.logistics),
-                **SPEC_ARGS,
+                **SYNC_SPEC_ARGS,
             ),
             dg.AssetSpec(
                 key="orders",
@@ -59,7 +51,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                 ),
                 metadata=table_metadata(tables.orders),
                 deps=[SHOPS_ASSET],
-                **SPEC_ARGS,
+                **SYNC_SPEC_ARGS,
             ),
             dg.AssetSpec(
                 key=ESCROW.table,
@@ -76,7 +68,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                 # one shop's failed returns must not hold up every shop's orders.
                 deps=[ORDERS.table],
                 metadata=table_metadata(tables.escrow),
-                **SPEC_ARGS,
+                **SYNC_SPEC_ARGS,
             ),
         ],
         can_subset=True,

@@ -31,3 +31,11 @@ SYNC_ASSET_ARGS = {
     "retry_policy": SYNC_RETRY_POLICY,
     "freshness_policy": SYNC_FRESHNESS,
 }
+
+# How each table of a multi-asset is shown in the UI (a multi-asset itself carries no kinds or owners).
+SYNC_SPEC_ARGS = {
+    "kinds": KINDS,
+    "owners": OWNERS,
+    "group_name": SYNC_GROUP,
+    "freshness_policy": SYNC_FRESHNESS,
+}

@@ -20,11 +20,18 @@ from shopee_pipeline.lib.partitions import parse_partition_keys
 from shopee_pipeline.permanent_errors import permanent_error
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.shopee import ShopeeClient
-from shopee_pipeline.sync.fetch import FetchStream, ShopFailure
+from shopee_pipeline.sync.fetch import FetchStream, ShopFailure, StoredVersions
 from shopee_pipeline.sync.streams import StreamSpec
-from shopee_pipeline.sync.windows import Window, day_bounds, days_by_shop, shop_windows
+from shopee_pipeline.sync.windows import (
+    Window,
+    day_bounds,
+    days_by_shop,
+    full_read_due,
+    shop_windows,
+    whole_window,
+)
 from shopee_pipeline.warehouse import tables
-from shopee_pipeline.warehouse.lookups import PartitionFigures, partition_figures
+from shopee_pipeline.warehouse.lookups import PartitionFigures, partition_figures, stored_update_times
 from shopee_pipeline.warehouse.readiness import ensure_syncable
 from shopee_pipeline.warehouse.shops import shop_label, shop_names
 from shopee_pipeline.warehouse.store import Warehouse
@@ -77,7 +84,8 @@ def lock_holder(context: dg.AssetExecutionContext) -> str:
 class SyncConfig(dg.Config):
     """Options of a sync run (all optional).
 
-    `full_resync`: re-read whole days even where an incremental read from the high-water mark would do.
+    `full_resync`: re-read whole days even where an incremental read from the high-water mark would do
+    (a stream read whole once a day, such as items, is then read whole).
     `only`: sync just these records (by the stream's key: order_sn for orders and escrow, booking_sn for
     bookings, ...) of the partition's shop: what the webhook sensor asks for.
     """
@@ -93,6 +101,36 @@ class RunPlan:
     days_by_shop: dict[int, list[date]]
     windows_by_shop: dict[int, list[Window]]
     targeted: dict[int, list[str]]
+    full_reads: dict[int, datetime] = field(default_factory=dict)
+
+    def full_read_outcome(self, stream: StreamSpec, outcome: StreamOutcome) -> StreamOutcome:
+        """The whole reads of `stream` this run made, as the outcome of its `full_read_stream`: the time
+        each shop that did not fail began its whole read becomes that shop's mark."""
+        failed = {f.shop_id for f in outcome.failures}
+        marks = {shop: at for shop, at in self.full_reads.items() if shop not in failed}
+        return StreamOutcome(full_read_stream(stream), [], [], marks)
+
+
+def stored_versions(warehouse: Warehouse, stream: StreamSpec, plan: RunPlan) -> StoredVersions | None:
+    """What `stream`'s table holds of each key's `update_time`: its key details are skipped for objects
+    whose version did not move. None (ask them all) for a stream without key details or a run re-reading
+    pushed keys (a push may concern what `update_time` does not track); nothing for the shops `plan`
+    reads whole."""
+    if not stream.key_details or plan.targeted:
+        return None
+
+    def versions(shop_id: int, keys: list[str]) -> dict[str, int]:
+        if shop_id in plan.full_reads:
+            return {}
+        with warehouse.connect() as conn:
+            return stored_update_times(conn, _table(stream.table), stream.conflict_key, shop_id, keys)
+
+    return versions
+
+
+def full_read_stream(stream: StreamSpec) -> str:
+    """The `sync_state` stream whose high-water mark is when `stream` was last read whole."""
+    return f"{stream.name}:full"
 
 
 def plan_run(
@@ -109,13 +147,24 @@ def plan_run(
         if config.only:
             return RunPlan(days, {}, {next(iter(days)): list(config.only)})
         marks = high_water_marks(conn, stream.name, list(days))
+        whole = high_water_marks(conn, full_read_stream(stream), list(days)) if stream.daily_full_read else {}
     now = clock.now()
     overlap = timedelta(minutes=settings.overlap_minutes)
     windows = {
         shop: shop_windows(shop_days, settings.timezone, now, marks.get(shop), overlap, config.full_resync)
         for shop, shop_days in days.items()
     }
-    return RunPlan(days, windows, {})
+    full_reads = {
+        shop: now
+        for shop, shop_days in days.items()
+        if stream.daily_full_read
+        and (
+            config.full_resync
+            or full_read_due(shop_days, now, settings.timezone, settings.full_read_at, whole.get(shop))
+        )
+    }
+    windows |= {shop: [whole_window(now)] for shop in full_reads}
+    return RunPlan(days, windows, {}, full_reads)
 
 
 # Parent rows (orders, escrows, bookings) per write transaction: large enough that a write's fixed cost
@@ -127,11 +176,18 @@ def _table(name: str) -> Table:
     return tables.metadata.tables[name]
 
 
-def _chunks(fetched: FetchStream, spec: StreamSpec) -> Iterator[Chunk]:
-    """The fetch stream regrouped into write chunks: `spec`'s parent rows with its child tables' rows."""
+def _chunks(fetched: FetchStream, spec: StreamSpec, tz: ZoneInfo) -> Iterator[Chunk]:
+    """The fetch stream regrouped into write chunks: `spec`'s parent rows with its child tables' rows
+    and its snapshots' rows (seen now)."""
     for batch in fetched.chunks(spec.table, ROWS_PER_WRITE):
-        children = {c: ChildRows(getattr(batch.rows, c), batch.parents_of(c)) for c in spec.child_tables}
-        yield Chunk(getattr(batch.rows, spec.table), children)
+        parent = batch.rows[spec.table]
+        children = {c: ChildRows(batch.rows[c], batch.parents_of(c)) for c in spec.child_tables}
+        seen_at = clock.now()
+        snapshots = {
+            s.table: s.rows(parent, spec.conflict_key, batch.rows[s.source], seen_at, tz)
+            for s in spec.snapshots
+        }
+        yield Chunk(parent, children, snapshots)
 
 
 Materialization = dg.MaterializeResult | dg.AssetMaterialization
@@ -161,7 +217,14 @@ def write_rows(
         for name in spec.child_tables
     }
     upsert_spec = UpsertSpec(parent, (spec.conflict_key,), spec.guard_column)
-    written = write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec))
+    snapshots = {
+        s.table: UpsertSpec(
+            _table(s.table), tuple(c.name for c in _table(s.table).primary_key.columns), s.seen_column
+        )
+        for s in spec.snapshots
+    }
+    tz = get_settings().timezone
+    written = write_chunks(warehouse, upsert_spec, children, _chunks(fetched, spec, tz), snapshots)
     return StreamWrite(written, StreamOutcome.of(spec.name, fetched, windows_by_shop))
 
 

@@ -219,6 +219,20 @@ def text_without_prefix(prefix: str) -> Converter:
     return convert
 
 
+def int32_sum_of(field: str) -> Converter:
+    """A list of objects -> the sum of their `field` as int32 (entries without a number count nothing);
+    None when the value is not a list or no entry has a number."""
+
+    def convert(value: Any) -> int | None:
+        if type(value) is not list:
+            return None
+        numbers = [to_int32(entry.get(field)) for entry in value if type(entry) is dict]
+        known = [n for n in numbers if n is not None]
+        return to_int32(sum(known)) if known else None
+
+    return convert
+
+
 def to_json_object(value: Any) -> dict | None:
     """A `jsonb` column that holds an object (recipient_address, invoice_data...): dicts only."""
     return clean_json(value) if type(value) is dict else None

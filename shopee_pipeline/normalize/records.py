@@ -25,6 +25,12 @@ PARENT_SPECIALS = ("shop_id", "raw")
 CHILD_SPECIALS = ("line_index", "shop_id", "raw")
 
 
+def _child_specials(table: str) -> tuple[str, ...]:
+    """The special columns of a child table: `line_index` only where the table keys lines by it."""
+    columns = tables.metadata.tables[table].c
+    return tuple(name for name in CHILD_SPECIALS if name in columns)
+
+
 @dataclass
 class TableRows:
     """Frames of one stream's tables by table name (object dtype, no `synced_at`), and the reasons records
@@ -45,21 +51,36 @@ class TableRows:
 
 @dataclass(frozen=True)
 class FieldPaths:
-    """A column read from `paths` of the object (tuples of keys), the first converting to a value winning;
-    `convert` replaces the column's own converter."""
+    """A column read from `paths` of the object (tuples of keys, or of list positions: `("price_info", 0,
+    "currency")`), the first converting to a value winning; `convert` replaces the column's own
+    converter."""
 
-    paths: tuple[tuple[str, ...], ...]
+    paths: tuple[tuple[str | int, ...], ...]
     convert: Converter | None = None
 
 
 @dataclass(frozen=True)
 class ChildShape:
     """Rows of `table`, one per entry of the parent's `list_field`, keyed by the parent's key and
-    `line_index`; `fields` as in `RecordShape`."""
+    `line_index` (when the table has one; else by the entries' own key columns); `fields` as in
+    `RecordShape`. A parent whose `self_unless` field is false is its own single entry, with `self_fields`
+    set (an item without variations is its own model 0)."""
 
     table: str
     list_field: str
     fields: Mapping[str, FieldPaths] = field(default_factory=dict)
+    self_unless: str | None = None
+    self_fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def is_own_entry(self, record: Mapping[str, Any]) -> bool:
+        """Whether `record` is its own single entry (its `self_unless` field is false)."""
+        return self.self_unless is not None and record.get(self.self_unless) is False
+
+    def entries(self, record: Mapping[str, Any], owner: str, skipped: list[str]) -> list[tuple[int, dict]]:
+        """`(line_index, entry)` of the record's child list, or the record itself as its own entry."""
+        if self.is_own_entry(record):
+            return [(0, {**record, **self.self_fields})]
+        return child_objects(record.get(self.list_field), owner, self.list_field, skipped)
 
 
 @dataclass(frozen=True)
@@ -91,7 +112,10 @@ def _read(source: Mapping[str, Any], paths: FieldPaths, default: Converter) -> A
     for path in paths.paths:
         node: Any = source
         for step in path:
-            node = node.get(step) if type(node) is dict else None
+            if type(step) is int:
+                node = node[step] if type(node) is list and len(node) > step else None
+            else:
+                node = node.get(step) if type(node) is dict else None
         value = convert(node)
         if value is not None:
             return value
@@ -123,7 +147,10 @@ class RecordNormaliser:
         parent_specials = (shape.key, shape.version, *PARENT_SPECIALS)
         self._parent = _Plan(shape.table, parent_specials, shape.fields, shape.overrides)
         self._children = [
-            (child, _Plan(child.table, (shape.key, shape.version, *CHILD_SPECIALS), child.fields))
+            (
+                child,
+                _Plan(child.table, (shape.key, shape.version, *_child_specials(child.table)), child.fields),
+            )
             for child in shape.children
         ]
 
@@ -149,10 +176,7 @@ class RecordNormaliser:
             parent = {shape.key: key, "shop_id": shop_id, shape.version: version}
             parent_rows.append(self._parent.rows.row(record, {**parent, **read, "raw": record}))
             for child, plan in self._children:
-                entries = child_objects(
-                    record.get(child.list_field), f"{shape.kind} {key}", child.list_field, skipped
-                )
-                for line_index, entry in entries:
+                for line_index, entry in child.entries(record, f"{shape.kind} {key}", skipped):
                     specials = {**parent, **plan.read(entry), "line_index": line_index, "raw": entry}
                     child_rows[child.table].append(plan.rows.row(entry, specials))
         frames = {shape.table: self._parent.rows.frame(parent_rows)}
@@ -163,9 +187,16 @@ class RecordNormaliser:
         """For each child table, `(key, update_time)` of the parents whose object carried the child list:
         only those have their stored children replaced (an object without the list keeps them)."""
         frame = rows[self.shape.table]
+        raws = frame["raw"].tolist()
         return {
             child.table: parents(
-                frame, self.shape.key, self.shape.version, raw_has_list(frame, child.list_field)
+                frame,
+                self.shape.key,
+                self.shape.version,
+                [
+                    listed or child.is_own_entry(raw)
+                    for listed, raw in zip(raw_has_list(frame, child.list_field), raws, strict=True)
+                ],
             )
             for child in self.shape.children
         }

@@ -1,4 +1,4 @@
-"""The Shopee endpoints the pipeline uses (auth, shop, order, logistics, payment, returns, push), as
+"""The Shopee endpoints the pipeline uses (auth, shop, order, logistics, payment, returns, product, push), as
 handlers over the world.
 
 Each handler takes the services and a checked request and returns a ``Reply`` or raises ``ApiError``.
@@ -6,9 +6,6 @@ Each handler takes the services and a checked request and returns a ``Reply`` or
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +16,7 @@ from .config import SandboxConfig
 from .gateway import ApiError, ApiRequest, Reply, required, required_int
 from .pushes import LostPushStore
 from .return_query import parse_return_list
+from .timeline import decode_cursor, encode_cursor, page_by_offset
 from .tokens import TokenError, TokenStore
 from .world import World
 
@@ -166,22 +164,6 @@ def _object_body(request: ApiRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError("error_param", "Request body should be a JSON object.")
     return body
-
-
-def encode_cursor(key: tuple[int, str]) -> str:
-    """Opaque cursor: URL-safe base64 of the last returned ``[time, sn]`` key."""
-    return base64.urlsafe_b64encode(json.dumps([key[0], key[1]]).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, str]:
-    """Inverse of ``encode_cursor``; ``error_param`` for anything else."""
-    try:
-        t, sn = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(t, int) or not isinstance(sn, str):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error):
-        raise ApiError("error_param", "Invalid cursor.") from None
-    return t, sn
 
 
 def _list_page(
@@ -664,6 +646,90 @@ def return_detail(svc: Services, request: ApiRequest) -> Reply:
     return Reply(detail, success_text=svc.config.return_success_error_text)
 
 
+# -- catalogue: /api/v2/product/* -----------------------------------------------------------------------
+
+ITEM_STATUSES = ("NORMAL", "UNLIST", "BANNED", "REVIEWING", "SELLER_DELETE", "SHOPEE_DELETE")
+ITEM_NOT_FOUND = ("error_item_not_found", "Item_id is not found.")
+
+
+def _item_window(request: ApiRequest) -> tuple[int, int] | None:
+    """The optional ``update_time_from``/``update_time_to`` window (no maximum span is documented)."""
+    start, end = request.query.get("update_time_from", ""), request.query.get("update_time_to", "")
+    if not start and not end:
+        return None
+    try:
+        window = int(start), int(end)
+    except ValueError:
+        raise ApiError("error_param", "update_time_from and update_time_to should be integers.") from None
+    if window[1] <= window[0]:
+        raise ApiError("error_update_time_range", "Update_time_to should be later than update_time_from.")
+    return window
+
+
+def item_list(svc: Services, request: ApiRequest) -> Reply:
+    """``GET /api/v2/product/get_item_list``: ``offset`` from 0 and ``page_size`` 1-100 (both required),
+    ``item_status`` required (repeated key), optional ``update_time`` window; ``total_count``,
+    ``has_next_page`` and ``next_offset``. Offsets past ``catalog_offset_cap`` are refused."""
+    offset, page_size = required_int(request, "offset"), required_int(request, "page_size")
+    if offset < 0 or not 1 <= page_size <= 100:
+        raise ApiError("error_param", "offset should be 0 or more, page_size between 1 and 100.")
+    cap = svc.config.catalog_offset_cap
+    if cap is not None and offset > cap:
+        raise ApiError("error_param", "get items offset over limit, please use the next field")
+    statuses = request.values("item_status")
+    if not statuses or any(status not in ITEM_STATUSES for status in statuses):
+        raise ApiError("error_param_item_status", "Item status error.")
+    window = _item_window(request)
+    assert request.shop_id is not None
+    matching = svc.world.item_list(request.shop_id, set(statuses), window)
+    page = page_by_offset(matching, offset, page_size)
+    return Reply(
+        {
+            "item": page.entries,
+            "total_count": len(matching),
+            "has_next_page": page.more,
+            "next_offset": page.next_position if page.more else 0,
+        }
+    )
+
+
+def _item_ids(request: ApiRequest) -> list[str]:
+    ids = list(dict.fromkeys(request.values("item_id_list")))
+    if not ids or not all(i.isdigit() for i in ids):
+        raise ApiError("error_param", "item_id_list is required.")
+    if len(ids) > 50:
+        raise ApiError("error_query_over_itemid_size", "The number of item_id_list should be 1 to 50.")
+    return ids
+
+
+def item_base_info(svc: Services, request: ApiRequest) -> Reply:
+    """``GET /api/v2/product/get_item_base_info``: 1-50 ``item_id_list`` in any of the three encodings;
+    an unknown id per ``catalog_unknown_item_id``."""
+    assert request.shop_id is not None
+    found, missing = [], []
+    for item_id in _item_ids(request):
+        detail = svc.world.item_base_info(request.shop_id, item_id)
+        if detail is None:
+            missing.append(item_id)
+        else:
+            found.append(detail)
+    rule = svc.config.catalog_unknown_item_id
+    if missing and rule == "error":
+        raise ApiError(*ITEM_NOT_FOUND)
+    warning = [f"item_id {i} is not found." for i in missing] if rule == "warning" and missing else None
+    return Reply({"item_list": found}, warning=warning)
+
+
+def model_list(svc: Services, request: ApiRequest) -> Reply:
+    """``GET /api/v2/product/get_model_list?item_id=``: one product per call."""
+    item_id = required(request, "item_id")
+    assert request.shop_id is not None
+    answer = svc.world.model_list(request.shop_id, item_id) if item_id.isdigit() else None
+    if answer is None:
+        raise ApiError(*ITEM_NOT_FOUND)
+    return Reply(answer)
+
+
 # -- lost pushes: /api/v2/push/* -----------------------------------------------------------------------
 
 
@@ -700,6 +766,9 @@ ROUTES: dict[str, Route] = {
     "/api/v2/logistics/get_booking_tracking_number": Route("GET", True, booking_tracking_number),
     "/api/v2/returns/get_return_list": Route("GET", True, return_list),
     "/api/v2/returns/get_return_detail": Route("GET", True, return_detail),
+    "/api/v2/product/get_item_list": Route("GET", True, item_list),
+    "/api/v2/product/get_item_base_info": Route("GET", True, item_base_info),
+    "/api/v2/product/get_model_list": Route("GET", True, model_list),
     "/api/v2/push/get_lost_push_message": Route("GET", False, lost_push_messages),
     "/api/v2/push/confirm_consumed_lost_push_message": Route("POST", False, confirm_lost_push),
 }

@@ -95,6 +95,26 @@ class SandboxConfig:
     - ``return_order_status_push``: the code-3 push of an order reaching ``TO_RETURN`` is sent (False
       leaves it out; the order's status changes all the same).
 
+    The catalogue (``get_item_list``, ``get_item_base_info``, ``get_model_list``, pushes 22 and 16;
+    ``sandbox.catalogue``), with every point Shopee leaves unconfirmed a field:
+
+    - ``catalog_items``: products per shop (0: only those the orders sell, 10-18); the others are never
+      sold, ``catalog_variant_share`` of them with three variations;
+    - ``catalog_sales_move_update_time``: an order moving a product's stock moves its ``update_time``
+      (off by default, so a client must not rely on it);
+    - ``catalog_deleted_days``: days a deleted product stays readable (90 per the docs);
+    - ``catalog_unknown_item_id``: what ``get_item_base_info`` does with an id it does not know:
+      ``warning`` (left out, named in ``warning``), ``omit`` (left out silently) or ``error``
+      (``error_item_not_found`` for the whole call);
+    - ``catalog_model_list_without_variants``: ``get_model_list`` of a product without variations
+      answers ``empty`` lists or one ``model_zero``;
+    - ``catalog_item_stock_with_models``: the item-level ``stock_info_v2`` of a product with variations
+      is their ``sum`` or ``absent``;
+    - ``catalog_item_list_sort``: ``item_id`` or ``update_time`` (ascending);
+    - ``catalog_offset_cap``: deepest ``offset`` served (``error_param`` beyond it), None for no cap;
+    - ``catalog_price_push`` / ``catalog_violation_push``: send push 22 at every price change and 16 when
+      a product is banned (their payloads are known from few sources: off by default).
+
     Money after the order (``get_wallet_transaction_list``, ``get_escrow_list``; the wallet's rule is
     ``sandbox.wallet``): ``escrow_release_days`` after completion, ``late_release_rate`` of releases
     ``late_release_extra_days`` later, ``short_credit_rate`` paid short, a withdrawal every
@@ -157,6 +177,17 @@ class SandboxConfig:
     return_push: bool = True
     return_push_data_shape: str = "full"
     return_order_status_push: bool = True
+    catalog_items: int = 0
+    catalog_variant_share: float = 0.6
+    catalog_sales_move_update_time: bool = False
+    catalog_deleted_days: int = 90
+    catalog_unknown_item_id: str = "warning"
+    catalog_model_list_without_variants: str = "empty"
+    catalog_item_stock_with_models: str = "sum"
+    catalog_item_list_sort: str = "item_id"
+    catalog_offset_cap: int | None = None
+    catalog_price_push: bool = False
+    catalog_violation_push: bool = False
     escrow_release_days: float = 3.0
     late_release_rate: float = 0.05
     late_release_extra_days: float = 20.0
@@ -208,6 +239,24 @@ class SandboxConfig:
             )
         if self.escrow_release_days < 0 or self.late_release_extra_days < 0:
             raise ValueError("escrow_release_days and late_release_extra_days must not be negative")
+        self._check_catalogue()
+
+    def _check_catalogue(self) -> None:
+        if self.catalog_items < 0 or not 0.0 <= self.catalog_variant_share <= 1.0:
+            raise ValueError("catalog_items must not be negative, catalog_variant_share between 0 and 1")
+        choices = {
+            "catalog_unknown_item_id": ("warning", "omit", "error"),
+            "catalog_model_list_without_variants": ("empty", "model_zero"),
+            "catalog_item_stock_with_models": ("sum", "absent"),
+            "catalog_item_list_sort": ("item_id", "update_time"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}")
+        if self.catalog_deleted_days < 0 or (
+            self.catalog_offset_cap is not None and self.catalog_offset_cap < 0
+        ):
+            raise ValueError("catalog_deleted_days and catalog_offset_cap must not be negative")
 
     def _check_returns(self) -> None:
         if not 0.0 <= self.return_rate <= 1.0:

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .config import SandboxConfig
@@ -27,13 +27,22 @@ class ApiError(Exception):
 
 @dataclass(slots=True)
 class ApiRequest:
-    """A parsed request: method, path, first value of each query parameter, raw body."""
+    """A parsed request: method, path, first value of each query parameter, raw body, and every value
+    of the parameters sent more than once (`item_status=NORMAL&item_status=BANNED`)."""
 
     method: str
     path: str
     query: dict[str, str]
     body: bytes
     shop_id: int | None = None
+    repeated: dict[str, list[str]] = field(default_factory=dict)
+
+    def values(self, name: str) -> list[str]:
+        """Every value of query parameter `name`: repeated keys, a comma-joined list or a JSON-style
+        `[a,b]` list (Shopee's docs show all three); empty parts dropped."""
+        raw = self.repeated.get(name) or ([self.query[name]] if name in self.query else [])
+        parts = [part.strip() for value in raw for part in value.strip().strip("[]").split(",")]
+        return [part for part in parts if part]
 
     def json_body(self) -> Any:
         """The body parsed as JSON, or None when it is empty or not JSON."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from .config import SandboxConfig
 from .gateway import ApiError, ApiRequest, required_int
+from .timeline import page_by_offset
 
 MAX_RETURN_WINDOW = 15 * 86400
 RETURN_FILTERS = ("status", "negotiation_status", "seller_proof_status", "seller_compensation_status")
@@ -92,8 +93,8 @@ class ReturnListQuery:
             key=lambda e: (e[field], e["return_sn"]),
             reverse=descending,
         )
-        end = self.offset + self.page_size
-        return matching[self.offset : end], end < len(matching)
+        page = page_by_offset(matching, self.offset, self.page_size)
+        return page.entries, page.more
 
 
 def parse_return_list(request: ApiRequest, config: SandboxConfig) -> ReturnListQuery:

@@ -64,8 +64,10 @@ class _Handler(BaseHTTPRequestHandler):
             except ControlError as exc:
                 self._send(Answer(exc.status, json.dumps({"error": str(exc)}).encode("utf-8")))
             return
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        answer = self.server.engine.answer(ApiRequest(method, parts.path, query, body))
+        parsed = parse_qs(parts.query, keep_blank_values=True)
+        query = {k: v[0] for k, v in parsed.items()}
+        repeated = {k: v for k, v in parsed.items() if len(v) > 1}
+        answer = self.server.engine.answer(ApiRequest(method, parts.path, query, body, repeated=repeated))
         if answer.drop:
             self.close_connection = True
             return

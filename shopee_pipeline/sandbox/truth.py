@@ -3,9 +3,10 @@
 Every existing order of every shop with ``order_status``, ``update_time`` and its packages
 (``package_number``, ``logistics_status``, ``tracking_number``), and every booking with
 ``booking_status``, ``update_time`` and ``tracking_number``, every return with its status, refund and
-items, the escrow of every order with an ``ACCEPTED`` return, and the wallet's transactions and escrow
-releases (``sandbox.wallet``). Each record is read as of the moment it is
-read: on a frozen clock (``SandboxEngine.freeze_clock``) that is one instant for all of them.
+items, the escrow of every order with an ``ACCEPTED`` return, every product of the catalogue still
+readable with its status, ``update_time`` and its models' prices and stock, and the wallet's transactions
+and escrow releases (``sandbox.wallet``). Each record is read as of the moment it is read: on a frozen
+clock (``SandboxEngine.freeze_clock``) that is one instant for all of them.
 """
 
 from __future__ import annotations
@@ -123,14 +124,15 @@ def _shop(world: World, shop_id: int, now: int) -> dict[str, Any]:
         "bookings": _bookings(world, shop_id, now),
         "returns": returns,
         "returned_escrow": returned_escrow,
+        "items": world.catalogue_now(shop_id),
     }
 
 
 def ground_truth(world: World) -> dict[str, Any]:
     """``{"now", "shops": [{"shop_id", "orders": [...], "bookings": [...], "returns": [...],
-    "returned_escrow": [...], "wallet_transactions": [...], "escrow_releases": [...]}]}``, ``now``
-    being the clock when reading began. The world's lock is held
-    throughout: no edit lands halfway."""
+    "returned_escrow": [...], "items": [...], "wallet_transactions": [...], "escrow_releases": [...]}]}``,
+    ``now`` being the clock when reading began. The world's lock is held throughout: no edit lands
+    halfway."""
     with world.lock:
         now = world.now()
         shops = [_shop(world, shop_id, now) for shop_id in world.shop_ids]

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import render, return_render
+from . import catalogue_render, render, return_render
+from .catalogue import CODE_ITEM_PRICE_UPDATE, CODE_VIOLATION_ITEM, LiveItem, make_catalogue
 from .clock import SimClock
 from .config import SandboxConfig
 from .generate import DAY, booking_lines, generate_day, make_body, make_shops
 from .model import Booking, Order, OrderBody, Package, ReturnRequest, Shop
 from .returns import make_returns
+from .timeline import CollectionSpec, TimelineCollection
 from .wallet import Release, Wallet, WalletTransaction
 
 CODE_ORDER_STATUS = 3
@@ -36,22 +38,31 @@ class Event:
 
 
 class _ShopState:
-    """Per-shop records and indexes."""
+    """Per-shop orders and their indexes (bookings and returns live in the world's collections)."""
 
     def __init__(self, shop: Shop, wallet: Wallet) -> None:
         self.shop = shop
         self.wallet = wallet
         self.orders: dict[str, Order] = {}
-        self.bookings: dict[str, Booking] = {}
         self.packages: dict[str, tuple[str, Package]] = {}
         self.by_create: list[tuple[int, str]] = []
-        self.bookings_by_create: list[tuple[int, str]] = []
-        self.returns: dict[str, ReturnRequest] = {}
         self.returns_of_order: dict[str, list[ReturnRequest]] = {}
         self.events: list[tuple[int, int, str, str]] = []  # (time, code, sn, status)
         self.event_times: list[int] = []
         self.update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
-        self.booking_update_index: tuple[tuple[int, int], list[tuple[int, str]]] | None = None
+        self.sales_recorded = 0  # orders of by_create whose lines are in the catalogue's stock
+
+
+def _return_times(ret: ReturnRequest, now: int) -> list[int]:
+    return [step.time for step in ret.steps]
+
+
+def _return_pushes(ret: ReturnRequest) -> list[tuple[int, int]]:
+    return [(step.time, CODE_RETURN) for step in ret.steps]
+
+
+def _booking_times(booking: Booking, now: int) -> list[int]:
+    return booking.timeline.times
 
 
 class World:
@@ -67,13 +78,156 @@ class World:
         self._used_returns: set[str] = set()
         self._days_generated = -1
         self._version = 0
+        self.bookings: TimelineCollection[Booking] = TimelineCollection(
+            CollectionSpec("bookings", lambda booking: booking.booking_sn, _booking_times)
+        )
+        self.returns: TimelineCollection[ReturnRequest] = TimelineCollection(
+            CollectionSpec(
+                "returns",
+                lambda ret: ret.return_sn,
+                _return_times,
+                pushes_of=_return_pushes if config.return_push else None,
+            )
+        )
         self._shops = {
             s.shop_id: _ShopState(s, Wallet(config, s.shop_id, self.origin, self._escrow_of(s.shop_id)))
             for s in make_shops(config.seed, config.shops, config.idle_shops)
         }
         self.shop_ids: list[int] = list(self._shops)
+        self._item_list_cache: tuple[tuple[object, ...], list[dict[str, Any]]] | None = None
+        self.items: TimelineCollection[LiveItem] = TimelineCollection(
+            CollectionSpec("items", lambda live: str(live.item.item_id), self._item_times, self._item_pushes)
+        )
+        for state in self._shops.values():
+            catalogue = make_catalogue(
+                config.seed, state.shop, self.origin, config.catalog_items, config.catalog_variant_share
+            )
+            pushes = self.items.add(state.shop.shop_id, catalogue)
+            state.events = sorted((t, code, key, "") for t, code, key in pushes)
+            state.event_times = [event[0] for event in state.events]
         self._ensure_days(clock.now())
         self._swept_until = clock.now()
+
+    # -- the catalogue ------------------------------------------------------------------------------
+
+    def _item_times(self, live: LiveItem, now: int) -> list[int]:
+        """A product's changes; with ``catalog_sales_move_update_time``, its sales too."""
+        if self.config.catalog_sales_move_update_time:
+            return sorted([*live.change_times(), *live.sale_times()])
+        return live.change_times()
+
+    def _item_pushes(self, live: LiveItem) -> list[tuple[int, int]]:
+        """Push 22 at every price change (``catalog_price_push``), 16 when it is banned
+        (``catalog_violation_push``)."""
+        pushes = []
+        for change in live.changes:
+            if change.kind == "price" and self.config.catalog_price_push:
+                pushes.append((change.time, CODE_ITEM_PRICE_UPDATE))
+            elif change.kind == "status" and change.status == "BANNED" and self.config.catalog_violation_push:
+                pushes.append((change.time, CODE_VIOLATION_ITEM))
+        return pushes
+
+    def _record_sales(self, shop_id: int, now: int) -> None:
+        """Take the lines of every order created by ``now`` out of the catalogue's stock (once each); a
+        cancelled order's units come back when it is cancelled."""
+        state = self._shops[shop_id]
+        recorded = False
+        while state.sales_recorded < len(state.by_create) and state.by_create[state.sales_recorded][0] <= now:
+            order = state.orders[state.by_create[state.sales_recorded][1]]
+            state.sales_recorded += 1
+            cancelled = order.timeline.first_time("CANCELLED", 2**62)
+            for line in self._body(order).lines:
+                live = self.items.record(shop_id, str(line.item_id))
+                if live is None:
+                    continue
+                live.add_sale(line.model_id, order.create_time, line.quantity)
+                if cancelled:
+                    live.add_sale(line.model_id, cancelled, -line.quantity)
+                recorded = True
+        if recorded and self.config.catalog_sales_move_update_time:
+            self.items.touched()
+
+    def _visible_item(self, shop_id: int, item_id: str, now: int) -> LiveItem | None:
+        """The product if it exists at ``now`` and is not purged (deleted more than
+        ``catalog_deleted_days`` days ago)."""
+        live = self.items.get(shop_id, item_id, now)
+        if live is None:
+            return None
+        deleted = live.deleted_at(now)
+        return None if deleted and now - deleted > self.config.catalog_deleted_days * DAY else live
+
+    def item_list(
+        self, shop_id: int, statuses: set[str], window: tuple[int, int] | None
+    ) -> list[dict[str, Any]]:
+        """``get_item_list`` entries of every visible product of the shop with one of ``statuses`` and,
+        with ``window``, an ``update_time`` in it (both ends included), sorted by
+        ``catalog_item_list_sort``."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            query = (shop_id, now, self.items.version, frozenset(statuses), window)
+            if self._item_list_cache is not None and self._item_list_cache[0] == query:
+                return self._item_list_cache[1]  # the next page of the same listing
+            if window is None:
+                index = self.items.by_update_time(shop_id, now)
+            else:
+                index = self.items.updated_between(shop_id, window[0], window[1], now)
+            entries = []
+            for update_time, key in index:
+                live = self._visible_item(shop_id, key, now)
+                if live is not None and live.status_at(now) in statuses:
+                    entries.append(catalogue_render.list_entry(live, update_time, now))
+            field = "update_time" if self.config.catalog_item_list_sort == "update_time" else "item_id"
+            entries.sort(key=lambda entry: (entry[field], entry["item_id"]))
+            self._item_list_cache = (query, entries)
+            return entries
+
+    def item_base_info(self, shop_id: int, item_id: str) -> dict[str, Any] | None:
+        """The ``get_item_base_info`` object of a visible product; None otherwise."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            live = self._visible_item(shop_id, item_id, now)
+            if live is None:
+                return None
+            return catalogue_render.base_info(live, self.items.update_time(live, now), now, self.config)
+
+    def model_list(self, shop_id: int, item_id: str) -> dict[str, Any] | None:
+        """The ``get_model_list`` answer of a visible product; None otherwise."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            live = self._visible_item(shop_id, item_id, now)
+            return None if live is None else catalogue_render.model_list(live, now, self.config)
+
+    def catalogue_now(self, shop_id: int) -> list[dict[str, Any]]:
+        """Every visible product of the shop as of now: ``item_id``, ``item_status``, ``update_time`` and
+        its models (``model_id`` 0 without variations) with ``original_price``, ``current_price`` and
+        ``stock``, by ``item_id``."""
+        with self.lock:
+            now = self.now()
+            self._record_sales(shop_id, now)
+            products = []
+            for live in self.items.existing(shop_id, now):
+                if self._visible_item(shop_id, str(live.item.item_id), now) is None:
+                    continue
+                products.append(
+                    {
+                        "item_id": live.item.item_id,
+                        "item_status": live.status_at(now),
+                        "update_time": self.items.update_time(live, now),
+                        "models": [
+                            {
+                                "model_id": model.model_id,
+                                "original_price": model.price,
+                                "current_price": live.current_price(model, now),
+                                "stock": live.stock(model, now),
+                            }
+                            for model in live.item.models
+                        ],
+                    }
+                )
+            return sorted(products, key=lambda product: product["item_id"])
 
     # -- generation ---------------------------------------------------------------------------------
 
@@ -111,15 +265,13 @@ class World:
                 (t, CODE_ORDER_STATUS, order.order_sn, s) for t, s in zip(tl.times, tl.statuses, strict=True)
             )
             new_events.extend(self._add_returns(state, order))
+        self.bookings.add(state.shop.shop_id, bookings)
         for booking in bookings:
-            state.bookings[booking.booking_sn] = booking
-            state.bookings_by_create.append((booking.create_time, booking.booking_sn))
             tl = booking.timeline
             new_events.extend(
                 (t, CODE_BOOKING_STATUS, booking.booking_sn, s)
                 for t, s in zip(tl.times, tl.statuses, strict=True)
             )
-        state.bookings_by_create.sort()
         state.events.extend(new_events)
         state.events.sort()
         state.event_times = [e[0] for e in state.events]
@@ -129,14 +281,10 @@ class World:
         returns = make_returns(
             self.config.seed, self.config.return_rate, order, lambda: self._body(order), self._used_returns
         )
-        if returns:
-            state.returns_of_order[order.order_sn] = returns
-        events = []
-        for ret in returns:
-            state.returns[ret.return_sn] = ret
-            if self.config.return_push:
-                events.extend((step.time, CODE_RETURN, ret.return_sn, step.status) for step in ret.steps)
-        return events
+        if not returns:
+            return []
+        state.returns_of_order[order.order_sn] = returns
+        return [(t, code, sn, "") for t, code, sn in self.returns.add(order.shop_id, returns)]
 
     # -- lookups ------------------------------------------------------------------------------------
 
@@ -166,9 +314,7 @@ class World:
         return order.body
 
     def _booking(self, shop_id: int, booking_sn: str, now: int) -> Booking | None:
-        state = self._shops.get(shop_id)
-        booking = state.bookings.get(booking_sn) if state else None
-        return booking if booking is not None and booking.create_time <= now else None
+        return self.bookings.get(shop_id, booking_sn, now)
 
     # -- ground truth views (also used by the API handlers) -----------------------------------------
 
@@ -237,19 +383,17 @@ class World:
         with self.lock:
             now = self.now()
             entries = []
-            returns = self._shops[shop_id].returns.values()
-            for ret in sorted(returns, key=lambda r: (r.create_time, r.return_sn)):
+            for ret in self.returns.existing(shop_id, now):
                 step = ret.step_at(now)
-                if step is not None:
-                    entries.append(return_render.return_entry(ret, step, self.config))
+                assert step is not None
+                entries.append(return_render.return_entry(ret, step, self.config))
             return entries
 
     def return_detail(self, shop_id: int, return_sn: str) -> dict[str, Any]:
         """The ``get_return_detail`` object; KeyError when the shop has no such return (yet)."""
         with self.lock:
             now = self.now()
-            state = self._shops.get(shop_id)
-            ret = state.returns.get(return_sn) if state else None
+            ret = self.returns.get(shop_id, return_sn, now)
             step = ret.step_at(now) if ret else None
             if ret is None or step is None:
                 raise KeyError(return_sn)
@@ -319,25 +463,33 @@ class World:
 
     # -- list indexes ---------------------------------------------------------------------------------
 
-    def _update_index(self, state: _ShopState, now: int, bookings: bool) -> list[tuple[int, str]]:
-        """(update_time, sn) of every existing order/booking, sorted; cached per (now, edit version)."""
+    def _update_index(self, state: _ShopState, now: int) -> list[tuple[int, str]]:
+        """(update_time, order_sn) of every existing order, sorted; cached per (now, edit version)."""
         key = (now, self._version)
-        cached = state.booking_update_index if bookings else state.update_index
+        cached = state.update_index
         if cached is not None and cached[0] == key:
             return cached[1]
-        by_create = state.bookings_by_create if bookings else state.by_create
-        records = state.bookings if bookings else state.orders
-        end = bisect_right(by_create, (now, "\uffff"))
+        end = bisect_right(state.by_create, (now, "\uffff"))
         index = []
-        for _, sn in by_create[:end]:
-            tl = records[sn].timeline
+        for _, sn in state.by_create[:end]:
+            tl = state.orders[sn].timeline
             index.append((tl.times[bisect_right(tl.times, now) - 1], sn))
         index.sort()
-        if bookings:
-            state.booking_update_index = (key, index)
-        else:
-            state.update_index = (key, index)
+        state.update_index = (key, index)
         return index
+
+    def _index(self, shop_id: int, field: str, now: int, bookings: bool) -> list[tuple[int, str]]:
+        """(time, sn) of every existing order or booking by ``field`` (update_time or create_time)."""
+        state = self._shops[shop_id]
+        if bookings and field == "update_time":
+            return self.bookings.by_update_time(shop_id, now)
+        if bookings:
+            return [
+                (self.bookings.create_time(b), b.booking_sn) for b in self.bookings.existing(shop_id, now)
+            ]
+        if field == "update_time":
+            return self._update_index(state, now)
+        return state.by_create[: bisect_right(state.by_create, (now, "\uffff"))]
 
     def list_keys(
         self,
@@ -357,19 +509,16 @@ class World:
         with self.lock:
             now = self.now()
             state = self._shops[shop_id]
-            if field == "update_time":
-                index = self._update_index(state, now, bookings)
-            else:
-                by_create = state.bookings_by_create if bookings else state.by_create
-                index = by_create[: bisect_right(by_create, (now, "\uffff"))]
+            index = self._index(shop_id, field, now, bookings)
             start = bisect_left(index, (time_from, ""))
             if after is not None:
                 start = max(start, bisect_right(index, after))
             end = bisect_right(index, (time_to, "\uffff"))
-            records = state.bookings if bookings else state.orders
             page: list[tuple[int, str, str]] = []
             for t, sn in index[start:end]:
-                tl = records[sn].timeline
+                record = self.bookings.record(shop_id, sn) if bookings else state.orders[sn]
+                assert record is not None
+                tl = record.timeline
                 current = tl.statuses[tl.index_at(now)]
                 if status is not None and current != status:
                     continue
@@ -381,15 +530,14 @@ class World:
     def orders_updated_between(self, shop_id: int, t0: int, t1: int) -> list[str]:
         """Order SNs whose current ``update_time`` is in ``[t0, t1]``, sorted by (update_time, order_sn)."""
         with self.lock:
-            index = self._update_index(self._shops[shop_id], self.now(), False)
+            index = self._update_index(self._shops[shop_id], self.now())
             return [sn for _, sn in index[bisect_left(index, (t0, "")) : bisect_right(index, (t1, "\uffff"))]]
 
     def bookings_updated_between(self, shop_id: int, t0: int, t1: int) -> list[str]:
         """Booking SNs whose current ``update_time`` is in ``[t0, t1]``, sorted by
         (update_time, booking_sn)."""
         with self.lock:
-            index = self._update_index(self._shops[shop_id], self.now(), True)
-            return [sn for _, sn in index[bisect_left(index, (t0, "")) : bisect_right(index, (t1, "\uffff"))]]
+            return [sn for _, sn in self.bookings.updated_between(shop_id, t0, t1, self.now())]
 
     # -- changes ---------------------------------------------------------------------------------------
 
@@ -425,10 +573,15 @@ class World:
                 lo = bisect_right(state.event_times, since)
                 hi = bisect_right(state.event_times, until)
                 for t, code, sn, status in state.events[lo:hi]:
+                    if code in (CODE_ITEM_PRICE_UPDATE, CODE_VIOLATION_ITEM):
+                        live = self.items.record(shop_id, sn)
+                        assert live is not None
+                        events.append(Event(t, shop_id, code, catalogue_render.push_data(live, code, t)))
+                        continue
                     if code == CODE_RETURN:
-                        ret = state.returns[sn]
-                        step = ret.step_at(t)
-                        assert step is not None
+                        ret = self.returns.record(shop_id, sn)
+                        step = ret.step_at(t) if ret is not None else None
+                        assert ret is not None and step is not None
                         data = return_render.push_data(ret, step, self.config.return_push_data_shape)
                         events.append(Event(t, shop_id, code, data))
                         continue
@@ -443,8 +596,9 @@ class World:
                                 {"booking_sn": sn, "booking_status": status, "update_time": t},
                             )
                         )
-                        if status == "PROCESSED" and self.config.booking_tracking_push:
-                            tracking_no = state.bookings[sn].tracking_number
+                        booking = self.bookings.record(shop_id, sn)
+                        if status == "PROCESSED" and self.config.booking_tracking_push and booking:
+                            tracking_no = booking.tracking_number
                             events.append(
                                 Event(
                                     t,

@@ -130,8 +130,8 @@ def _unique(keys: Iterable[str]) -> list[str]:
 def _outcome(
     batch: list[str], items: list[Json], key: str, answer: Json, failed: dict[str, str]
 ) -> BatchResult:
-    returned = {item.get(key) for item in items}
-    missing = [k for k in batch if k not in returned and k not in failed]
+    returned = {str(item.get(key)) for item in items}  # an int id asked as text (a pushed key) matches too
+    missing = [k for k in batch if str(k) not in returned and k not in failed]
     return BatchResult(items=items, failed=failed, missing=missing, warnings=warnings_of(answer))
 
 
@@ -224,7 +224,9 @@ class ShopeeClient:
         windows share their boundary second, and a page-numbered list may repeat a page)."""
         seen: set[str] = set()
         size = page_size or self.config.page_size
-        for start, end in split_windows(time_from, time_to, endpoint.max_window_days * 86400):
+        span = endpoint.max_window_days
+        windows = split_windows(time_from, time_to, span * 86400) if span else [(time_from, time_to)]
+        for start, end in windows:
             query = {**endpoint.fixed_params, endpoint.time_from_param: start, endpoint.time_to_param: end}
             if endpoint.time_range_field:
                 query["time_range_field"] = endpoint.time_range_field
@@ -350,6 +352,8 @@ class ShopeeClient:
                 continue
             detail = _payload(answer)
             detail = detail.get(endpoint.item_field) if endpoint.item_field else detail
+            if isinstance(detail, dict) and not endpoint.answer_names_key:
+                detail = {**detail, endpoint.key_field: key}
             if isinstance(detail, dict) and detail.get(endpoint.key_field):
                 result.items.append(detail)
             else:

@@ -24,6 +24,7 @@ from tenacity import (
 )
 
 from shopee_pipeline.shopee.config import ShopeeConfig
+from shopee_pipeline.shopee.endpoints import Repeated
 from shopee_pipeline.shopee.errors import BadRequestError, RetryableError, ShopeeError, bare_code, classify
 from shopee_pipeline.shopee.ratelimit import RateLimiter, SharedBudget
 from shopee_pipeline.shopee.redaction import install_log_redaction, redact
@@ -53,7 +54,9 @@ def warnings_of(payload: Mapping[str, Any]) -> list[str]:
     return [str(warning)]
 
 
-def _query_value(value: Any) -> str | int | float:
+def _query_value(value: Any) -> str | int | float | list[str]:
+    if isinstance(value, Repeated):  # requests repeats the key for each element of a list
+        return [str(v) for v in value]
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):

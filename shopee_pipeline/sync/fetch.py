@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import Any, TypeVar
 
 import orjson
@@ -27,7 +28,7 @@ from shopee_pipeline.normalize.orders import normalize_orders, order_parents
 from shopee_pipeline.normalize.records import RecordNormaliser, TableRows
 from shopee_pipeline.shopee import BatchResult, ShopeeClient, ShopeeError, ShopFatalError
 from shopee_pipeline.shopee.config import DETAIL_BATCH
-from shopee_pipeline.shopee.endpoints import DetailEndpoint, ListEndpoint, Pager
+from shopee_pipeline.shopee.endpoints import DetailEndpoint, KeyDetail, ListEndpoint, Pager
 from shopee_pipeline.sync.windows import Window
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ ORDER_DETAIL = DetailEndpoint(
 Parent = tuple[str, datetime]
 Package = tuple[str, str]
 KnownTracking = Callable[[list[Package]], dict[Package, str]]
+# Given a shop and keys, the `update_time` (Unix seconds) the warehouse holds for each key it knows.
+StoredVersions = Callable[[int, list[str]], dict[str, int]]
 
 
 @dataclass
@@ -553,6 +556,40 @@ def stream_escrow(
     return FetchStream(jobs, work, normalize_escrow(0, [], {}), concurrency)
 
 
+def _with_key_details(
+    client: ShopeeClient,
+    shop_id: int,
+    objects: list[Any],
+    key: str,
+    key_details: Sequence[KeyDetail],
+    stored_versions: StoredVersions | None,
+    concurrency: int,
+) -> list[str]:
+    """Merge each per-key detail into the `objects` it concerns (in place), asked `concurrency` at a time;
+    with `stored_versions`, only for objects whose `update_time` differs from the stored one (an object
+    left without the detail keeps its stored children). Returns why some keys got none."""
+    problems: list[str] = []
+    for wanted in key_details:
+        chosen = [o for o in objects if type(o) is dict and o.get(wanted.when) is True and o.get(key)]
+        if stored_versions is not None and chosen:
+            stored = stored_versions(shop_id, [str(o[key]) for o in chosen])
+            chosen = [o for o in chosen if stored.get(str(o[key])) != o.get("update_time")]
+        if not chosen:
+            continue
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="shopee-key-detail") as pool:
+            asked = [[o[key]] for o in chosen]
+            answers = list(pool.map(client.get_details, repeat(wanted.endpoint), repeat(shop_id), asked))
+        for record, answer in zip(chosen, answers, strict=True):
+            if answer.items:
+                found = answer.items[0]
+                record.update(
+                    {mine: found[theirs] for theirs, mine in wanted.fields.items() if theirs in found}
+                )
+            reasons = [*answer.failed.values(), *("not returned" for _ in answer.missing)]
+            problems += [f"{wanted.endpoint.path} for {key} {record[key]}: {why}" for why in reasons]
+    return problems
+
+
 def read_records(
     client: ShopeeClient,
     listing: ListEndpoint,
@@ -562,20 +599,27 @@ def read_records(
     *,
     keys_by_shop: Mapping[int, list[str]] | None = None,
     listed_whole: bool = False,
+    key_details: Sequence[KeyDetail] = (),
+    stored_versions: StoredVersions | None = None,
     concurrency: int = 4,
 ) -> FetchStream:
     """A declared stream's records of each shop: `listing` read page by page over the shop's windows,
     then `detail` asked for the listed keys in batches (or, when the list carries whole objects,
     `listed_whole`, each page normalised as it is; such a list may have no `detail`); with `keys_by_shop`
-    the given keys re-read by `detail`. Each batch is normalised by `normaliser`, with the parents whose
-    child lists it replaces."""
+    the given keys re-read by `detail`. Each batch gets its `key_details` (for the objects whose stored
+    version differs, when `stored_versions` is given) and is normalised by `normaliser`, with the parents
+    whose child lists it replaces."""
     if detail is None and (keys_by_shop or not listed_whole):
         raise TypeError(f"{listing.path}: without a detail endpoint, records can only be listed whole")
+    kind = normaliser.shape.kind
 
-    def batch(shop_id: int, objects: Iterable[Any], result: BatchResult | None = None) -> Batch:
+    def batch(shop_id: int, objects: list[Any], result: BatchResult | None = None) -> Batch:
+        problems = _with_key_details(
+            client, shop_id, objects, normaliser.shape.key, key_details, stored_versions, concurrency
+        )
         rows = normaliser.normalize(shop_id, objects)
+        rows.skipped.extend(f"{kind} of shop {shop_id}: {problem}" for problem in problems)
         if result is not None:
-            kind = normaliser.shape.kind
             rows.skipped.extend(f"{kind} {key} of shop {shop_id} not returned" for key in result.missing)
             rows.skipped.extend(f"{kind} {key} of shop {shop_id}: {r}" for key, r in result.failed.items())
         parents = normaliser.parents(rows)  # read from the raw objects, before they become text
@@ -588,7 +632,7 @@ def read_records(
                 for page in client.iter_list(listing, shop_id, window.time_from, window.time_to):
                     yield batch(shop_id, page)
             return
-        pages = [targeted] if targeted else _listed(client, listing, shop_id, windows)
+        pages = [targeted] if targeted else prefetched(_listed(client, listing, shop_id, windows))
         assert detail is not None
         for keys in full_batches(pages, detail.batch_size if detail.batch_size > 1 else DETAIL_BATCH):
             result = client.get_details(detail, shop_id, keys)

@@ -15,28 +15,37 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
 
 from shopee_pipeline.normalize import convert, wallet
 from shopee_pipeline.normalize.records import ChildShape, FieldPaths, RecordNormaliser, RecordShape
 from shopee_pipeline.push_codes import (
     BOOKING_STATUS_PUSH,
     BOOKING_TRACKING_NO_PUSH,
+    ITEM_PRICE_UPDATE_PUSH,
     ORDER_STATUS_PUSH,
     ORDER_TRACKING_NO_PUSH,
+    RESERVED_STOCK_CHANGE_PUSH,
     RETURN_UPDATES_PUSH,
+    VIOLATION_ITEM_PUSH,
 )
 from shopee_pipeline.shopee import ShopeeClient
-from shopee_pipeline.shopee.endpoints import DetailEndpoint, ListEndpoint, Pager
+from shopee_pipeline.shopee.endpoints import DetailEndpoint, KeyDetail, ListEndpoint, Pager, Repeated
 from shopee_pipeline.sync.fetch import (
     ORDER_DETAIL,
     ORDER_LIST,
     FetchStream,
+    StoredVersions,
     read_records,
     stream_escrow,
     stream_orders,
 )
 from shopee_pipeline.sync.windows import Window
+from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.lookups import NO_ESCROW_STATUSES
 
 # Every `response_optional_fields` value of `GET /api/v2/order/get_booking_detail`.
@@ -58,6 +67,36 @@ FollowRule = Callable[[int, Mapping[str, Any], str], list[str]]
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A history kept from a child table: every read's rows of `source` land in `table`, one row per
+    child key and local day of the read (`date_column`), the day's last read winning (`seen_column`, the
+    time of the read). `parent_columns` are copied from the parent row; parents whose `status_column` is
+    one of `skip_statuses` get none (Shopee keeps no history: only what was read is known)."""
+
+    table: str
+    source: str
+    parent_columns: tuple[str, ...] = ()
+    status_column: str | None = None
+    skip_statuses: frozenset[str] = frozenset()
+    date_column: str = "snapshot_date"
+    seen_column: str = "seen_at"
+
+    def rows(
+        self, parent: pd.DataFrame, key: str, source: pd.DataFrame, seen_at: datetime, tz: ZoneInfo
+    ) -> pd.DataFrame:
+        """The snapshot rows of one batch read at `seen_at`: `source`'s rows with their parent's
+        `parent_columns` (joined on `key`), the day of `seen_at` in `tz` and `seen_at` itself."""
+        columns = [c.name for c in tables.metadata.tables[self.table].columns]
+        if source.empty:
+            return pd.DataFrame([], columns=columns, dtype=object)
+        joined = source.merge(parent[[key, *self.parent_columns]], on=key, how="inner")
+        if self.status_column is not None:
+            joined = joined[~joined[self.status_column].isin(self.skip_statuses)]
+        joined = joined.assign(**{self.date_column: seen_at.astimezone(tz).date(), self.seen_column: seen_at})
+        return joined[columns].astype(object)
+
+
+@dataclass(frozen=True)
 class StreamSpec:
     """What makes one stream.
 
@@ -70,9 +109,13 @@ class StreamSpec:
     A declared stream reads `list_endpoint` by time window (`update_time`, or the time its `guard_column`
     holds: a wallet transaction's `create_time`, an escrow's release) (its pages carry whole objects when
     `listed_whole`, else keys whose details `detail_endpoint` answers in batches), re-reads pushed keys by
-    `detail_endpoint` (a stream listed whole may have none: it is then never re-read by key), and turns
-    objects into rows by `shape` (whose `version` is the `guard_column`): `read` does all of it. Orders
-    and escrow name their endpoints too but fetch with `fetch`, their own function.
+    `detail_endpoint` (a stream listed whole may have none: it is then never re-read by key), asks its
+    `key_details` for the objects they concern, and turns objects into rows by `shape` (whose `version` is
+    the `guard_column`): `read` does all of it. Orders and escrow name their endpoints too but fetch with
+    `fetch`, their own function. A stream with `daily_full_read` (one whose `update_time` may not move
+    with every change) is read whole once a day (`SHOPEE_FULL_READ_AT`) and on `full_resync`, key
+    details included; otherwise key details are asked only for objects whose `update_time` moved. Its
+    `snapshots` keep a daily history of a child table; their tables are `child_assets` too.
 
     A push whose `code` is in `push_codes` names the record in the first of `push_key_fields` it carries.
     A stream that `follows` others reads their rows; a push to one of them re-reads this stream too, for
@@ -91,6 +134,9 @@ class StreamSpec:
     listed_whole: bool = False
     shape: RecordShape | None = None
     fetch: Callable[..., FetchStream] | None = None
+    key_details: tuple[KeyDetail, ...] = ()
+    daily_full_read: bool = False
+    snapshots: tuple[Snapshot, ...] = ()
     guard_column: str = "update_time"
     child_tables: tuple[str, ...] = ()
     child_assets: tuple[str, ...] = ()
@@ -104,7 +150,7 @@ class StreamSpec:
     only_field: str = "only"
 
     def __post_init__(self) -> None:
-        if self.shape is not None and self.shape.tables != self.tables:
+        if self.shape is not None and self.shape.tables != (self.table, *self.child_tables):
             raise ValueError(
                 f"stream {self.name}: its shape fills {self.shape.tables}, it writes {self.tables}"
             )
@@ -132,8 +178,8 @@ class StreamSpec:
 
     @property
     def tables(self) -> tuple[str, ...]:
-        """Every table the stream writes, parent first."""
-        return (self.table, *self.child_tables)
+        """Every table the stream writes, parent first, snapshots last."""
+        return (self.table, *self.child_tables, *(snapshot.table for snapshot in self.snapshots))
 
     @functools.cached_property
     def normaliser(self) -> RecordNormaliser:
@@ -148,10 +194,12 @@ class StreamSpec:
         windows_by_shop: Mapping[int, list[Window]],
         *,
         keys_by_shop: Mapping[int, list[str]] | None = None,
+        stored_versions: StoredVersions | None = None,
         concurrency: int = 4,
     ) -> FetchStream:
         """The declared stream read from Shopee for each shop: its windows listed (or the given keys
-        re-read), detailed in batches, normalised batch by batch."""
+        re-read), detailed in batches, key details asked (with `stored_versions`, only where the stored
+        version differs), normalised batch by batch."""
         if self.list_endpoint is None:
             raise TypeError(f"stream {self.name} declares no list endpoint")
         return read_records(
@@ -162,6 +210,8 @@ class StreamSpec:
             windows_by_shop,
             keys_by_shop=keys_by_shop,
             listed_whole=self.listed_whole,
+            key_details=self.key_details,
+            stored_versions=stored_versions,
             concurrency=concurrency,
         )
 
@@ -310,6 +360,121 @@ RETURNS = StreamSpec(
     ),
 )
 
+# Every ItemStatus: get_item_list answers only the statuses asked, so a sweep asks all six.
+ITEM_STATUSES = ("NORMAL", "UNLIST", "BANNED", "REVIEWING", "SELLER_DELETE", "SHOPEE_DELETE")
+DELETED_ITEM_STATUSES = frozenset({"SELLER_DELETE", "SHOPEE_DELETE"})
+
+
+def _price(name: str) -> FieldPaths:
+    """A `price_info` figure (Shopee sends one entry per currency; a local shop has one)."""
+    return FieldPaths((("price_info", 0, name),))
+
+
+def _stock(*path: str) -> tuple[str, ...]:
+    return ("stock_info_v2", *path)
+
+
+# An item's sellable variations: get_model_list's models, or the item itself as model 0 when it has none
+# (get_item_base_info then carries its price_info and stock_info_v2; get_model_list is not asked).
+ITEM_MODEL_FIELDS = {
+    "model_sku": FieldPaths((("model_sku",), ("item_sku",))),
+    "currency": _price("currency"),
+    "original_price": _price("original_price"),
+    "current_price": _price("current_price"),
+    "stock": FieldPaths((_stock("summary_info", "total_available_stock"),)),
+    "reserved_stock": FieldPaths((_stock("summary_info", "total_reserved_stock"),)),
+    "seller_stock": FieldPaths((_stock("seller_stock"),), convert.int32_sum_of("stock")),
+    "shopee_stock": FieldPaths((_stock("shopee_stock"),), convert.int32_sum_of("stock")),
+}
+ITEMS = StreamSpec(
+    name="items",
+    table="items",
+    conflict_key="item_id",
+    op_name="items",
+    # get_item_list pages by offset; its update_time window has no documented limit.
+    list_endpoint=ListEndpoint(
+        path="/api/v2/product/get_item_list",
+        item_field="item",
+        key_field="item_id",
+        pager=Pager.OFFSET,
+        time_from_param="update_time_from",
+        time_to_param="update_time_to",
+        time_range_field=None,
+        max_window_days=None,
+        fixed_params={"item_status": Repeated(ITEM_STATUSES)},
+    ),
+    detail_endpoint=DetailEndpoint(
+        path="/api/v2/product/get_item_base_info",
+        key_field="item_id",
+        keys_param="item_id_list",
+        item_field="item_list",
+    ),
+    key_details=(
+        KeyDetail(
+            DetailEndpoint(
+                path="/api/v2/product/get_model_list",
+                key_field="item_id",
+                keys_param="item_id",
+                batch_size=1,
+                answer_names_key=False,
+            ),
+            when="has_model",
+            fields={"model": "model", "tier_variation": "tier_variation"},
+        ),
+    ),
+    daily_full_read=True,
+    shape=RecordShape(
+        table="items",
+        key="item_id",
+        kind="item",
+        fields={
+            "brand_id": FieldPaths((("brand", "brand_id"),)),
+            "brand_name": FieldPaths((("brand", "original_brand_name"),)),
+            **{
+                f"package_{side}": FieldPaths((("dimension", f"package_{side}"),))
+                for side in ("length", "width", "height")
+            },
+            "is_pre_order": FieldPaths((("pre_order", "is_pre_order"),)),
+            "days_to_ship": FieldPaths((("pre_order", "days_to_ship"),)),
+            "image_url": FieldPaths((("image", "image_url_list", 0),)),
+        },
+        children=(
+            ChildShape(
+                "item_models",
+                "model",
+                fields=ITEM_MODEL_FIELDS,
+                self_unless="has_model",
+                self_fields={"model_id": 0},
+            ),
+        ),
+    ),
+    child_tables=("item_models",),
+    snapshots=(
+        Snapshot(
+            "stock_history",
+            source="item_models",
+            parent_columns=("item_status",),
+            status_column="item_status",
+            skip_statuses=DELETED_ITEM_STATUSES,
+        ),
+    ),
+    child_assets=("item_models", "stock_history"),
+    # 22 (price) re-reads the item; 8 (promotion reserve) and 16 (violation) are less documented and cost
+    # one re-read each (docs/shopee-api-notes.md#catalogue).
+    push_codes=frozenset({ITEM_PRICE_UPDATE_PUSH, RESERVED_STOCK_CHANGE_PUSH, VIOLATION_ITEM_PUSH}),
+    push_key_fields=("item_id",),
+    status_column="item_status",
+    standard_asset=True,
+    asset_description=(
+        "One row per product of the shop (`item_id`), deleted ones kept with their item_status: name, "
+        "SKU, category, weight and dimensions. Its variations with their price and stock are in "
+        "`item_models` (an item without variations has one row there, model_id 0), and the day's last "
+        "stock and price of every product not deleted in `stock_history`. A day's partition holds the "
+        "products changed that day; the catalogue is also read whole once a day (SHOPEE_FULL_READ_AT), "
+        "because stock moved by sales may leave update_time unchanged."
+    ),
+)
+
 WALLET_LIST = ListEndpoint(
     path="/api/v2/payment/get_wallet_transaction_list",
     item_field="transaction_list",
@@ -387,7 +552,15 @@ ESCROW_RELEASES = StreamSpec(
     ),
 )
 
-STREAMS: tuple[StreamSpec, ...] = (ORDERS, RETURNS, ESCROW, BOOKINGS, WALLET_TRANSACTIONS, ESCROW_RELEASES)
+STREAMS: tuple[StreamSpec, ...] = (
+    ORDERS,
+    RETURNS,
+    ESCROW,
+    BOOKINGS,
+    ITEMS,
+    WALLET_TRANSACTIONS,
+    ESCROW_RELEASES,
+)
 BY_NAME = {spec.name: spec for spec in STREAMS}
 PUSHED_BY_CODE = {code: spec for spec in STREAMS for code in spec.push_codes}
 SYNC_ASSET_KEYS = tuple(key for spec in STREAMS for key in spec.asset_keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -74,3 +74,23 @@ def days_by_shop(partitions: Iterable[tuple[date, int]]) -> dict[int, list[date]
     for day, shop_id in partitions:
         grouped[shop_id].append(day)
     return dict(grouped)
+
+
+def full_read_due(
+    days: Iterable[date], now: datetime, tz: ZoneInfo, at: time | None, last_full_read: datetime | None
+) -> bool:
+    """Whether a stream read whole once a day is due for a shop whose run covers `days`: never read whole
+    yet, or today's partition is among `days`, today's reading time `at` (local) has passed and the last
+    whole read began before it. `at` None turns the daily read off (a first read still happens)."""
+    if last_full_read is None:
+        return True
+    local = now.astimezone(tz)
+    if at is None or local.date() not in set(days):
+        return False
+    due = datetime.combine(local.date(), at, tzinfo=tz)
+    return now >= due and last_full_read < due
+
+
+def whole_window(now: datetime) -> Window:
+    """Every `update_time` up to `now`: a whole read of a stream."""
+    return Window(0, int(now.timestamp()))

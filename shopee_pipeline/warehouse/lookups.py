@@ -54,6 +54,22 @@ def known_tracking_numbers(conn: Connection, pairs: Sequence[tuple[str, str]]) -
     return {(sn, pkg): number for sn, pkg, number in rows if (sn, pkg) in wanted}
 
 
+def stored_update_times(
+    conn: Connection, table: Table, key: str, shop_id: int, keys: Sequence[str]
+) -> dict[str, int]:
+    """The `update_time` (Unix seconds) `table` holds for each of one shop's `keys` it knows, by key
+    as text (keys of any SQL type)."""
+    if not keys:
+        return {}
+    column = table.c[key]
+    rows = conn.execute(
+        select(column, table.c.update_time).where(
+            table.c.shop_id == shop_id, func.cast(column, Text) == any_(_text_array(keys))
+        )
+    )
+    return {str(k): int(update_time.timestamp()) for k, update_time in rows}
+
+
 ESCROW_CANDIDATE_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
 
 

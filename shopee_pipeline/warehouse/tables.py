@@ -499,7 +499,12 @@ items = Table(
         JSONB,
         comment="get_model_list tier_variation: each tier's name and options (tier_index points here)",
     ),
-    Column("raw", JSONB, nullable=False, comment="The whole get_item_base_info object as received"),
+    Column(
+        "raw",
+        JSONB,
+        nullable=False,
+        comment="The get_item_base_info object as received, get_model_list's model list merged in",
+    ),
     _synced_at(),
     Index("ix_items_shop_update_time", "shop_id", "update_time"),
     comment="One row per product (deleted ones kept), from get_item_base_info; the newest update_time wins",

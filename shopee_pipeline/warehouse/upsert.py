@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import pandas as pd
 from sqlalchemy import Connection, DateTime, Table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shopee_pipeline.warehouse.tables import BOOKKEEPING_COLUMNS
@@ -245,7 +246,10 @@ def replace_children(
     pstage = f"_stage_parents_{next(_stage_names)}"
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
-        cur.execute(f"CREATE TEMP TABLE {_q(pstage)} (k text PRIMARY KEY, g timestamptz) ON COMMIT DROP")
+        key_type = spec.parent.c[parent_key].type.compile(dialect=postgresql.dialect())
+        cur.execute(
+            f"CREATE TEMP TABLE {_q(pstage)} (k {key_type} PRIMARY KEY, g timestamptz) ON COMMIT DROP"
+        )
         with cur.copy(f"COPY {_q(pstage)} (k, g) FROM STDIN") as copy:
             for key_value, guard_value in dict(parents).items():
                 copy.write_row((key_value, _clean(guard_value)))

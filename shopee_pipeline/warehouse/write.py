@@ -37,10 +37,12 @@ class ChildRows:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Parent rows and, by child table name, the child rows written before them in one transaction."""
+    """Parent rows and, by child table name, the child rows written before them in one transaction; by
+    snapshot table name, the history rows upserted with them."""
 
     frame: pd.DataFrame
     children: Mapping[str, ChildRows] = field(default_factory=dict)
+    snapshots: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,11 @@ def write_chunks(
     parent: UpsertSpec,
     children: Mapping[str, ChildrenSpec],
     chunks: Iterable[Chunk],
+    snapshots: Mapping[str, UpsertSpec] | None = None,
 ) -> dict[str, Written]:
-    """Write every chunk (children, then parents, one transaction each, `WRITERS` at once) as it arrives;
-    return, by table name, the rows handed over and what their writes did."""
+    """Write every chunk (children, then parents, then `snapshots`, one transaction each, `WRITERS` at
+    once) as it arrives; return, by table name, the rows handed over and what their writes did."""
+    snapshots = snapshots or {}
 
     def write(chunk: Chunk) -> dict[str, Written]:
         with warehouse.begin() as conn:
@@ -77,9 +81,12 @@ def write_chunks(
             done[parent.table.name] = Written(
                 len(chunk.frame), upsert(conn, warehouse.schema, parent, chunk.frame)
             )
+            for name, spec in snapshots.items():
+                frame = chunk.snapshots[name]
+                done[name] = Written(len(frame), upsert(conn, warehouse.schema, spec, frame))
             return done
 
-    totals: dict[str, Written] = {name: Written() for name in (parent.table.name, *children)}
+    totals: dict[str, Written] = {name: Written() for name in (parent.table.name, *children, *snapshots)}
 
     def add(done: dict[str, Written]) -> None:
         for name, written in done.items():

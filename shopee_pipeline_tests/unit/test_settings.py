@@ -1,6 +1,6 @@
 """Settings: every variable parsed once; a bad value is one clear line naming the variable."""
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,7 @@ def test_push_key_defaults_to_partner_key_and_secrets_stay_out_of_repr() -> None
         ("SHOPEE_PUSH_SENSOR_SECONDS", "0"),
         ("SHOPEE_PUSH_SENSOR_SECONDS", "10s"),
         ("SHOPEE_CLOCK_OFFSET_SECONDS", "one hour"),
+        ("SHOPEE_FULL_READ_AT", "half past midnight"),
     ],
 )
 def test_bad_value_names_the_variable_in_one_line(variable: str, value: str) -> None:
@@ -86,3 +87,9 @@ def test_relative_data_dir_is_refused_in_one_line() -> None:
         load_settings({"SHOPEE_DATA_DIR": ".shopee_pipeline"})
     message = str(err.value)
     assert "SHOPEE_DATA_DIR" in message and "absolute" in message and "\n" not in message
+
+
+def test_the_daily_whole_read_time_is_a_local_time_of_day_or_off() -> None:
+    assert load_settings({}).full_read_at == time(0, 30)
+    assert load_settings({"SHOPEE_FULL_READ_AT": "03:15"}).full_read_at == time(3, 15)
+    assert load_settings({"SHOPEE_FULL_READ_AT": "off"}).full_read_at is None

@@ -19,12 +19,13 @@ def test_every_stream_names_real_tables_and_its_rows_frames() -> None:
     custom = {"orders": normalize_orders(0, []), "escrow": normalize_escrow(0, [], {})}
     for spec in STREAMS:
         empty = spec.normaliser.empty() if spec.shape else custom[spec.name]
-        assert set(empty.frames) == set(spec.tables), spec.name
+        assert set(empty.frames) == {spec.table, *spec.child_tables}, spec.name
         for name in spec.tables:
             assert name in tables.metadata.tables, name
+        assert {snapshot.source for snapshot in spec.snapshots} <= set(spec.child_tables)
         assert spec.conflict_key in tables.metadata.tables[spec.table].c
         assert spec.guard_column in tables.metadata.tables[spec.table].c
-        assert set(spec.child_assets) <= set(spec.child_tables)
+        assert set(spec.child_assets) <= set(spec.tables) - {spec.table}
         assert set(spec.after) <= set(BY_NAME) - {spec.name}
 
 

@@ -1,10 +1,10 @@
 """Planning reads: windows per shop, incremental today, and detail batches of exactly 50."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shopee_pipeline.sync.fetch import full_batches
-from shopee_pipeline.sync.windows import contiguous_runs, day_bounds, is_recent, shop_windows
+from shopee_pipeline.sync.windows import contiguous_runs, day_bounds, full_read_due, is_recent, shop_windows
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)  # 12:00 in Jakarta
@@ -57,3 +57,18 @@ def test_full_batches_regroup_pages_into_fifties() -> None:
     batches = list(full_batches(pages))
     assert [len(b) for b in batches] == [50, 50, 50, 25]
     assert [key for batch in batches for key in batch] == [*pages[0], *pages[1], *pages[2]]
+
+
+def test_a_whole_read_is_due_first_then_once_a_day_after_its_time() -> None:
+    """NOW is 12:00 in Jakarta on 2026-11-25: a shop never read whole is read whole whatever its days; a
+    run with today's partition reads it whole once the day's reading time (local) has passed since the
+    last whole read; a run of past days, or with the daily read off, does not."""
+    today, at = [date(2026, 11, 25)], time(0, 30)
+    since_yesterday = datetime(2026, 11, 24, 20, 0, tzinfo=JAKARTA)
+    this_morning = datetime(2026, 11, 25, 1, 0, tzinfo=JAKARTA)
+    assert full_read_due([date(2026, 11, 1)], NOW, JAKARTA, None, None)
+    assert full_read_due(today, NOW, JAKARTA, at, since_yesterday)
+    assert not full_read_due(today, NOW, JAKARTA, at, this_morning)
+    assert not full_read_due(today, NOW, JAKARTA, time(13, 0), since_yesterday)
+    assert not full_read_due([date(2026, 11, 24)], NOW, JAKARTA, at, since_yesterday)
+    assert not full_read_due(today, NOW, JAKARTA, None, since_yesterday)

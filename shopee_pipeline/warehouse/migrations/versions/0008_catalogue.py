@@ -59,7 +59,10 @@ def upgrade() -> None:
             "current_price",
             sa.Numeric(),
             nullable=True,
-            comment="price_info.current_price: the price a buyer pays now (promotion included), in the shop's currency",
+            comment=(
+                "price_info.current_price: the price a buyer pays now (promotion included), in the shop's "
+                "currency"
+            ),
         ),
         sa.Column(
             "stock",
@@ -120,7 +123,9 @@ def upgrade() -> None:
             "item_status",
             sa.Text(),
             nullable=True,
-            comment="NORMAL, UNLIST, BANNED, REVIEWING, SELLER_DELETE or SHOPEE_DELETE (deleted items are kept)",
+            comment=(
+                "NORMAL, UNLIST, BANNED, REVIEWING, SELLER_DELETE or SHOPEE_DELETE (deleted items are kept)"
+            ),
         ),
         sa.Column("category_id", sa.BigInteger(), nullable=True, comment="The product's category"),
         sa.Column(
@@ -171,7 +176,7 @@ def upgrade() -> None:
             "raw",
             postgresql.JSONB(astext_type=sa.Text()),
             nullable=False,
-            comment="The whole get_item_base_info object as received",
+            comment="The get_item_base_info object as received, get_model_list's model list merged in",
         ),
         sa.Column(
             "synced_at",
@@ -181,7 +186,9 @@ def upgrade() -> None:
             comment="When the pipeline last wrote this row",
         ),
         sa.PrimaryKeyConstraint("item_id"),
-        comment="One row per product (deleted ones kept), from get_item_base_info; the newest update_time wins",
+        comment=(
+            "One row per product (deleted ones kept), from get_item_base_info; the newest update_time wins"
+        ),
     )
     op.create_index("ix_items_shop_update_time", "items", ["shop_id", "update_time"], unique=False)
     op.create_table(
@@ -230,7 +237,10 @@ def upgrade() -> None:
             comment="When the pipeline read that state from Shopee; the latest of the day wins",
         ),
         sa.PrimaryKeyConstraint("item_id", "model_id", "snapshot_date"),
-        comment="One row per variation and local day with the last stock and price read that day, for every product not deleted (the API keeps no history: only what was read is known)",
+        comment=(
+            "One row per variation and local day with the last stock and price read that day, for every "
+            "product not deleted (the API keeps no history: only what was read is known)"
+        ),
     )
     op.create_index("ix_stock_history_shop_date", "stock_history", ["shop_id", "snapshot_date"], unique=False)
 
