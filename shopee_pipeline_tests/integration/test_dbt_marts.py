@@ -528,9 +528,14 @@ def test_the_location_joins_the_shopee_assets_and_automates_every_model() -> Non
         assert graph.get(key).automation_condition is not None, key
         assert graph.get(key).group_name == GROUP_NAME
     assert len(models.check_keys) >= 20  # dbt's tests, as asset checks
-    (sensor,) = analytics_defs.sensors
-    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
-    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    automation, alerts = analytics_defs.sensors
+    assert isinstance(automation, dg.AutomationConditionSensorDefinition)
+    assert automation.default_status == dg.DefaultSensorStatus.RUNNING
+    assert alerts.name == "alert_on_run_failure"  # money at risk is posted like a failed sync run
+    (schedule,) = analytics_defs.schedules
+    assert (
+        schedule.name == "money_at_risk_daily" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    )
 
 
 def test_a_model_file_added_to_the_project_becomes_an_asset(tmp_path) -> None:
