@@ -393,6 +393,39 @@ def _assert_money_marts(pipeline, orders) -> dict:
     return expected
 
 
+def _assert_stock(pipeline, orders) -> None:
+    """stock_cover and sku_daily's latest closing stock against the sandbox's catalogue and orders."""
+    today = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
+    sold: dict = defaultdict(int)
+    for _, order in orders:
+        day = _local_day(pipeline, order["create_time"])
+        if order["order_status"] not in ("UNPAID", "CANCELLED") and today - timedelta(days=14) < day <= today:
+            for line in order["item_list"]:
+                sold[(line["item_id"], line["model_id"] or 0)] += line["model_quantity_purchased"]
+    stock = {
+        (item["item_id"], model["model_id"]): model["stock"]
+        for shop in pipeline.sandbox.truth()["shops"]
+        for item in shop["items"]
+        if item["item_status"] not in ("SELLER_DELETE", "SHOPEE_DELETE")
+        for model in item["models"]
+    }
+    cover = {(r["item_id"], r["model_id"]): r for r in _mart(pipeline, "stock_cover")}
+    assert set(cover) == set(stock) and stock
+    for key, units in stock.items():
+        row = cover[key]
+        assert (row["stock"], row["units_last_14_days"]) == (units, sold[key]), key
+        expected = units / (sold[key] / 14) if sold[key] else None
+        assert (float(row["days_of_stock"]) if row["days_of_stock"] is not None else None) == (
+            pytest.approx(expected) if expected is not None else None
+        ), key
+    # The catalogue's last read is dated by the pipeline's clock: each variation's latest closing stock.
+    closing = {}
+    for r in sorted(_mart(pipeline, "sku_daily"), key=lambda r: r["day"]):
+        if r["closing_stock"] is not None:
+            closing[(r["item_id"], r["model_id"])] = r["closing_stock"]
+    assert closing == stock
+
+
 def _assert_money_at_risk_alerts(pipeline, expected) -> None:
     """The daily checks fail, naming shop, order and amount; the alert of their run says it."""
     result = analytics_defs.resolve_job_def("money_at_risk_job").execute_in_process(
@@ -514,6 +547,7 @@ def test_marts_equal_figures_computed_from_the_sandbox(analytics_pipeline) -> No
     assert returns == _expected_returns(pipeline) and any(day[1] for day in returns.values())
 
     _assert_order_economics(pipeline, orders)
+    _assert_stock(pipeline, orders)
     _assert_money_at_risk_alerts(pipeline, _assert_money_marts(pipeline, orders))
 
 
