@@ -11,6 +11,10 @@ import requests
 from shopee_pipeline.run_tags import PARTITION, RANGE_END, RANGE_START, SHOP_TAG, SHOPS_TAG, TRIGGER_TAG
 from shopee_pipeline.shopee import redact
 
+SHOPS_METADATA = "shops"
+"""The metadata key of a failed asset check listing the shop ids it concerns (comma-separated), read by the
+alert (the `shops` authorization check's own key is `expiring_shops`)."""
+
 # Slack shows about 3,000 characters of a message's text before folding it.
 MAX_ERROR_CHARACTERS = 1500
 

@@ -1,6 +1,7 @@
 """`shopee-pipeline`: the command line of docs/CONTRACT.md (every option in docs/interface.md).
 
-Every subcommand answers bad input with one clear line on stderr and a non-zero exit, never a traceback.
+Every subcommand answers bad input with one clear line on stderr and a non-zero exit, never a traceback;
+`costs import` gives one line per bad row of its file.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from shopee_pipeline.warehouse.store import Warehouse
 if TYPE_CHECKING:
     from shopee_pipeline.lib.manual_runs import RunReport
     from shopee_pipeline.sandbox import SandboxConfig
+    from shopee_pipeline.warehouse.costs import CostsLoaded
 
 
 class CommandError(Exception):
@@ -263,6 +265,74 @@ def cmd_shops_deactivate(args: argparse.Namespace, settings: Settings) -> None:
     print(f"deactivated shop {args.shop_id}; its data stays")
 
 
+def cmd_costs_import(args: argparse.Namespace, settings: Settings) -> None:
+    """Check the whole costs file against the catalogue, then load it in one transaction (or not at all)
+    and record the load in the Dagster instance when it changed the table."""
+    from shopee_pipeline.costs import CostsFileError, read_costs_file
+    from shopee_pipeline.warehouse.costs import catalogue, cost_count, load_costs
+
+    warehouse = _warehouse(settings)
+    try:
+        with warehouse.connect() as conn:
+            costs_file = read_costs_file(args.file, lambda shop_ids: catalogue(conn, shop_ids))
+    except CostsFileError as exc:
+        raise CommandError(
+            "\n".join([*(f"{args.file}: {line}" for line in exc.problems), f"{args.file}: nothing loaded"])
+        ) from None
+    with warehouse.begin() as conn:
+        loaded = load_costs(conn, costs_file.costs)
+        total = cost_count(conn)
+    print(
+        f"{len(costs_file.costs)} costs read from {args.file}: {loaded.inserted} new, {loaded.updated} "
+        f"changed, {loaded.unchanged} unchanged; product_costs holds {total}"
+        + (
+            f" ({costs_file.unfilled_rows} rows without unit_cost left out)"
+            if costs_file.unfilled_rows
+            else ""
+        )
+    )
+    if loaded.inserted or loaded.updated:
+        print(f"recorded in Dagster{_record_costs_load(loaded, total, str(args.file))}")
+
+
+def _record_costs_load(loaded: CostsLoaded, total: int, source: str) -> str:
+    """Record the load as a materialization of `product_costs` in the instance of `DAGSTER_HOME`."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return ": no (DAGSTER_HOME unset)"
+    import dagster as dg
+
+    from shopee_pipeline.defs.product_costs import costs_materialization
+
+    with dg.DagsterInstance.get() as instance:
+        instance.report_runless_asset_event(costs_materialization(loaded, total, source))
+    return " as a materialization of product_costs"
+
+
+def cmd_costs_export(args: argparse.Namespace, settings: Settings) -> None:
+    """Write the costs template of the shops' catalogues, pre-filled with the costs already loaded."""
+    from shopee_pipeline.costs import write_template
+    from shopee_pipeline.warehouse.costs import template_rows
+    from shopee_pipeline.warehouse.shops import list_shops
+
+    path: Path = args.file
+    if path.exists() and not args.force:
+        raise CommandError(f"{path} exists: choose another name, or pass --force to overwrite it")
+    with _warehouse(settings).connect() as conn:
+        known = [shop.shop_id for shop in list_shops(conn)]
+        if args.shop_id is not None and args.shop_id not in known:
+            raise CommandError(f"shop {args.shop_id} is not known: see `shopee-pipeline shops list`")
+        shop_ids = [args.shop_id] if args.shop_id is not None else known
+        rows = template_rows(conn, shop_ids, settings.sync_start_date)
+    if not rows:
+        raise CommandError("no item in the catalogue yet: sync items and item_models first")
+    with path.open("w", encoding="utf-8", newline="") as out:
+        count = write_template(out, rows)
+    print(
+        f"wrote {count} variations to {path}: fill in unit_cost (and valid_from, the first day it applies), "
+        f"then `shopee-pipeline costs import {path}`"
+    )
+
+
 def sandbox_config(args: argparse.Namespace, settings: Settings) -> SandboxConfig:
     """The emulator of `shopee-pipeline sandbox ...`: partner credentials from the flags, else from the
     environment, else the sandbox's built-in test ones."""
@@ -478,6 +548,21 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--end", type=_day, required=True, help="last day, YYYY-MM-DD (included)")
     backfill.add_argument("--shops", default=None, help="comma-separated shop ids (default: every shop)")
     backfill.set_defaults(func=cmd_backfill)
+    costs = commands.add_parser("costs", help="the seller's product costs").add_subparsers(
+        dest="costs_command", required=True
+    )
+    costs_import = costs.add_parser(
+        "import", help="load unit costs from a CSV file: every row or none (see docs/interface.md)"
+    )
+    costs_import.add_argument("file", type=Path, help="the CSV file (header: shop_id, item_id or sku, ...)")
+    costs_import.set_defaults(func=cmd_costs_import)
+    costs_export = costs.add_parser(
+        "export", help="write a costs template: one row per variation of the catalogue, to fill in"
+    )
+    costs_export.add_argument("file", type=Path, help="the CSV file to write")
+    costs_export.add_argument("--shop-id", type=_positive_int, help="one shop (default: every shop)")
+    costs_export.add_argument("--force", action="store_true", help="overwrite the file if it exists")
+    costs_export.set_defaults(func=cmd_costs_export)
     sync = commands.add_parser(
         "sync", help="sync one shop's day (or days) now, as one Dagster run; prints its rows and UI link"
     )
@@ -530,7 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         func(args, get_settings())
     except (SettingsError, CommandError, ShopeeError) as exc:
-        print(f"shopee-pipeline: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # one line per problem (a costs file's bad rows)
+            print(f"shopee-pipeline: {line}", file=sys.stderr)
         return 1
     except Exception as exc:  # a database that cannot be reached, a refused connection, ...
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

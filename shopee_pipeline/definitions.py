@@ -20,6 +20,7 @@ from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.lost_pushes import build_recover_lost_pushes_hourly, recover_lost_pushes_job
 from shopee_pipeline.defs.orders import build_orders_asset
 from shopee_pipeline.defs.partitions import build_partitions
+from shopee_pipeline.defs.product_costs import product_costs_asset
 from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.schedules import build_auto_sync_schedule
 from shopee_pipeline.defs.sensors import build_webhook_events_sensor, shop_partitions_sensor
@@ -44,6 +45,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             shops_asset,
+            product_costs_asset,
             build_orders_asset(partitions.shop_day),
             *(build_stream_asset(spec, partitions.shop_day) for spec in STREAMS if spec.standard_asset),
         ],

@@ -5,7 +5,9 @@ A location of its own (workspace.yaml) so that the sync's run workers never impo
 still joins: each dbt source is keyed as the Shopee asset that writes its table (`ShopeeDbtTranslator`).
 The models refresh by Declarative Automation after the syncs they depend on land (`AFTER_SYNCS`,
 evaluated by `shopee_analytics_automation` at most every SHOPEE_ANALYTICS_INTERVAL_SECONDS), on no
-schedule; its runs go last in the queue, one at a time (`AUTOMATION_RUN_TAGS`, dagster.yaml).
+schedule; its runs go last in the queue, one at a time (`AUTOMATION_RUN_TAGS`, dagster.yaml). Money at
+risk (overdue and mismatched payouts) is checked daily (`analytics/checks.py`) and a failure reaches
+operators through `alert_on_run_failure`, the sync location's alert sensor, run here too.
 
 Dagster loads it through the lazy entry point `shopee_analytics_definitions` (`@dg.definitions`): importing
 this module neither parses the dbt project nor builds anything; the manifest is made ready (`dbt parse` when
@@ -20,10 +22,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from shopee_pipeline.analytics.checks import MONEY_CHECKS, build_money_at_risk_daily, money_at_risk_job
 from shopee_pipeline.analytics.connection import dbt_environment
 from shopee_pipeline.analytics.figures import with_model_figures
 from shopee_pipeline.analytics.project import build_target, dbt_cli, dbt_console, prepared_project
 from shopee_pipeline.analytics.translator import ShopeeDbtTranslator
+from shopee_pipeline.defs.alerts import alert_on_run_failure
 from shopee_pipeline.run_tags import ANALYTICS_TRIGGER, AUTOMATED_RUN_TAGS, TRIGGER_TAG
 from shopee_pipeline.settings import get_settings
 from shopee_pipeline.warehouse.database import create_warehouse_engine, resolve_database_url
@@ -60,6 +64,9 @@ def build_definitions(project: DbtProject | None = None) -> dg.Definitions:
     models = build_dbt_assets(project)
     return dg.Definitions(
         assets=[models],
+        asset_checks=list(MONEY_CHECKS),
+        jobs=[money_at_risk_job],
+        schedules=[build_money_at_risk_daily(get_settings().timezone)],
         sensors=[
             dg.AutomationConditionSensorDefinition(
                 "shopee_analytics_automation",
@@ -72,7 +79,8 @@ def build_definitions(project: DbtProject | None = None) -> dg.Definitions:
                     "SHOPEE_ANALYTICS_INTERVAL_SECONDS (300 s by default), in runs that wait behind "
                     "every other run in the queue and never run two at a time."
                 ),
-            )
+            ),
+            alert_on_run_failure,
         ],
         resources={"dbt": dbt_cli(project)},
     )

@@ -4,7 +4,7 @@ fails its run and reaches operators here too: one alert path."""
 
 import dagster as dg
 
-from shopee_pipeline.alerts import FailedCheck, FailedRun, alert_text, post_alert
+from shopee_pipeline.alerts import SHOPS_METADATA, FailedCheck, FailedRun, alert_text, post_alert
 from shopee_pipeline.defs.shops import EXPIRING_SHOPS_METADATA
 from shopee_pipeline.settings import get_settings
 
@@ -17,7 +17,7 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> tuple[FailedChec
         evaluation = event.event_specific_data if event is not None else None
         if not isinstance(evaluation, dg.AssetCheckEvaluation) or evaluation.passed:
             continue
-        listed = evaluation.metadata.get(EXPIRING_SHOPS_METADATA)
+        listed = evaluation.metadata.get(EXPIRING_SHOPS_METADATA) or evaluation.metadata.get(SHOPS_METADATA)
         shops = str(listed.value).split(",") if listed is not None and listed.value else []
         found.append(
             FailedCheck(

@@ -61,7 +61,9 @@ class ShopeeResource(dg.ConfigurableResource):
     `max_attempts` times with exponential backoff and full jitter between `backoff_initial_seconds` and
     `backoff_max_seconds`; an access token is refreshed `refresh_margin_seconds` before it expires.
     `return_first_page_no` is the first `page_no` asked of `get_return_list` (0 or 1: Shopee leaves the
-    base open; 0 loses no page on either kind of server).
+    base open; 0 loses no page on either kind of server). `wallet_first_page_no` and
+    `wallet_page_no_is_offset` say how `get_wallet_transaction_list` reads `page_no` (unconfirmed: first
+    page 0 or 1, page number or offset of the first entry).
     """
 
     shop_concurrency: int = 32
@@ -73,6 +75,8 @@ class ShopeeResource(dg.ConfigurableResource):
     read_timeout_seconds: float = 30.0
     refresh_margin_seconds: float = 300.0
     return_first_page_no: int = 0
+    wallet_first_page_no: int = 0
+    wallet_page_no_is_offset: bool = False
 
     def client(self, warehouse: Warehouse) -> ShopeeClient:
         """A new client (close it when done) whose tokens live in `warehouse`."""
@@ -87,6 +91,8 @@ class ShopeeResource(dg.ConfigurableResource):
             read_timeout=self.read_timeout_seconds,
             refresh_margin_seconds=self.refresh_margin_seconds,
             return_first_page_no=self.return_first_page_no,
+            wallet_first_page_no=self.wallet_first_page_no,
+            wallet_page_no_is_offset=self.wallet_page_no_is_offset,
         )
         budget = PostgresRateBudget(
             warehouse.engine,

@@ -6,7 +6,7 @@ from the tables: a new column of a known type is filled by name from the API obj
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -88,13 +88,18 @@ class RowPlan:
 
 
 def latest_by_key(
-    entries: Iterable[Any], key: str, kind: str, skipped: list[str]
+    entries: Iterable[Any],
+    key: str,
+    kind: str,
+    skipped: list[str],
+    version: str = "update_time",
+    key_of: Callable[[Mapping[str, Any]], str | None] | None = None,
 ) -> dict[str, tuple[datetime, dict]]:
-    """Pick one version per `key` value: the greatest `update_time`, the later one on a tie.
+    """Pick one version per `key` value: the greatest `version` time, the later one on a tie.
 
     Entries are cleaned with `convert.clean_api_object`. An entry that is not a dict, or lacks a usable key
-    (non-empty text) or `update_time`, is left out with a reason appended to `skipped`. Input order of
-    first appearance is kept.
+    (non-empty text; `key_of(entry)` when given, e.g. a key derived from other fields) or `version`, is
+    left out with a reason appended to `skipped`. Input order of first appearance is kept.
     """
     chosen: dict[str, tuple[datetime, dict]] = {}
     for position, entry in enumerate(entries):
@@ -102,16 +107,16 @@ def latest_by_key(
             skipped.append(f"{kind} #{position}: not an object but {convert.describe(entry)}")
             continue
         entry = convert.clean_api_object(entry)
-        sn = convert.to_text(entry.get(key))
+        sn = key_of(entry) if key_of is not None else convert.to_text(entry.get(key))
         if not sn:
             skipped.append(
                 f"{kind} #{position}: missing or unusable {key} {convert.describe(entry.get(key))}"
             )
             continue
-        update_time = convert.to_utc(entry.get("update_time"))
+        update_time = convert.to_utc(entry.get(version))
         if update_time is None:
             skipped.append(
-                f"{kind} {sn}: missing or unusable update_time {convert.describe(entry.get('update_time'))}"
+                f"{kind} {sn}: missing or unusable {version} {convert.describe(entry.get(version))}"
             )
             continue
         previous = chosen.get(sn)

@@ -10,7 +10,7 @@ under its own name and converted by its SQL type (`frames.RowPlan`), unless the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,8 +21,8 @@ from shopee_pipeline.normalize.convert import Converter
 from shopee_pipeline.normalize.frames import RowPlan, child_objects, latest_by_key, parents, raw_has_list
 from shopee_pipeline.warehouse import tables
 
-PARENT_SPECIALS = ("shop_id", "update_time", "raw")
-CHILD_SPECIALS = ("line_index", "shop_id", "update_time", "raw")
+PARENT_SPECIALS = ("shop_id", "raw")
+CHILD_SPECIALS = ("line_index", "shop_id", "raw")
 
 
 def _child_specials(table: str) -> tuple[str, ...]:
@@ -86,8 +86,10 @@ class ChildShape:
 @dataclass(frozen=True)
 class RecordShape:
     """How a stream's objects become rows: parent `table` keyed by `key` (a record named `kind` in skip
-    reasons), columns read by `fields` or converted by `overrides`, records lacking a `required` column
-    skipped, and the `children` lists."""
+    reasons; `key_of` reads it where an object may lack it, e.g. `ListEndpoint.key_of`), the newest
+    `version` (a time field, also a column of the parent and child tables) winning per key, columns read
+    by `fields` or converted by `overrides`, records lacking a `required` column skipped, and the
+    `children` lists."""
 
     table: str
     key: str
@@ -96,6 +98,8 @@ class RecordShape:
     overrides: Mapping[str, Converter] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     children: tuple[ChildShape, ...] = ()
+    version: str = "update_time"
+    key_of: Callable[[Mapping[str, Any]], str | None] | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -140,9 +144,13 @@ class RecordNormaliser:
 
     def __init__(self, shape: RecordShape) -> None:
         self.shape = shape
-        self._parent = _Plan(shape.table, (shape.key, *PARENT_SPECIALS), shape.fields, shape.overrides)
+        parent_specials = (shape.key, shape.version, *PARENT_SPECIALS)
+        self._parent = _Plan(shape.table, parent_specials, shape.fields, shape.overrides)
         self._children = [
-            (child, _Plan(child.table, (shape.key, *_child_specials(child.table)), child.fields))
+            (
+                child,
+                _Plan(child.table, (shape.key, shape.version, *_child_specials(child.table)), child.fields),
+            )
             for child in shape.children
         ]
 
@@ -152,19 +160,20 @@ class RecordNormaliser:
 
     def normalize(self, shop_id: int, objects: Iterable[Any]) -> TableRows:
         """Rows of one shop's `objects`: one parent row per key (a duplicate keeps the greatest
-        `update_time`), one child row per entry of each child list; records without a usable key,
-        `update_time` or required column are skipped with a reason."""
+        version), one child row per entry of each child list; records without a usable key, version or
+        required column are skipped with a reason."""
         shape, skipped = self.shape, []
         shop_id = int(shop_id)
         parent_rows: list[tuple] = []
         child_rows: dict[str, list[tuple]] = {child.table: [] for child in shape.children}
-        for key, (update_time, record) in latest_by_key(objects, shape.key, shape.kind, skipped).items():
+        latest = latest_by_key(objects, shape.key, shape.kind, skipped, shape.version, shape.key_of)
+        for key, (version, record) in latest.items():
             read = self._parent.read(record)
             lacking = next((column for column in shape.required if read.get(column) in (None, "")), None)
             if lacking:
                 skipped.append(f"{shape.kind} {key}: missing or unusable {lacking}")
                 continue
-            parent = {shape.key: key, "shop_id": shop_id, "update_time": update_time}
+            parent = {shape.key: key, "shop_id": shop_id, shape.version: version}
             parent_rows.append(self._parent.rows.row(record, {**parent, **read, "raw": record}))
             for child, plan in self._children:
                 for line_index, entry in child.entries(record, f"{shape.kind} {key}", skipped):
@@ -183,7 +192,7 @@ class RecordNormaliser:
             child.table: parents(
                 frame,
                 self.shape.key,
-                "update_time",
+                self.shape.version,
                 [
                     listed or child.is_own_entry(raw)
                     for listed, raw in zip(raw_has_list(frame, child.list_field), raws, strict=True)

@@ -467,6 +467,115 @@ def escrow_detail_batch(svc: Services, request: ApiRequest) -> Reply:
     return Reply(entries)
 
 
+# Names of the TransactionType codes the sandbox writes (``wallet_type_as_code`` sends the codes).
+TRANSACTION_TYPE_CODES = {
+    "ESCROW_VERIFIED_ADD": 101,
+    "ESCROW_VERIFIED_MINUS": 102,
+    "WITHDRAWAL_CREATED": 201,
+    "WITHDRAWAL_COMPLETED": 202,
+    "ADJUSTMENT_ADD": 401,
+    "ADJUSTMENT_MINUS": 402,
+}
+MAX_WALLET_WINDOW = 15 * 86400
+
+
+def _page_params(request: ApiRequest, default_size: int, required_: bool) -> tuple[int, int]:
+    """``page_no`` and ``page_size`` (1-100)."""
+    if required_:
+        page_no, page_size = required_int(request, "page_no"), required_int(request, "page_size")
+    else:
+        page_no = required_int(request, "page_no") if request.query.get("page_no") else 1
+        page_size = required_int(request, "page_size") if request.query.get("page_size") else default_size
+    if not 1 <= page_size <= 100:
+        raise ApiError("error_param", "page_size should be between 1 and 100.")
+    return page_no, page_size
+
+
+def wallet_transaction_list(svc: Services, request: ApiRequest) -> Reply:
+    """``GET /api/v2/payment/get_wallet_transaction_list``: the shop's wallet (``sandbox.wallet``),
+    ``create_time`` window of at most 15 days, filters ``transaction_type`` (name or code) and
+    ``money_flow``; paging, sort, type spelling, sign and ``transaction_id`` per ``SandboxConfig``."""
+    config = svc.config
+    page_no, page_size = _page_params(request, 40, required_=True)
+    first = config.wallet_page_no_base
+    if page_no < first:
+        raise ApiError("error_param", "page_no is invalid.")
+    time_from, time_to = request.query.get("create_time_from"), request.query.get("create_time_to")
+    if (time_from is None) != (time_to is None) or (time_from is None and config.wallet_window_required):
+        raise ApiError("wallet.time_invalid", "The param error: time is invalid")
+    assert request.shop_id is not None
+    transactions, _ = svc.world.wallet(request.shop_id)
+    chosen = list(transactions)
+    if time_from is not None and time_to is not None:
+        start, end = required_int(request, "create_time_from"), required_int(request, "create_time_to")
+        if start > end:
+            raise ApiError("time_invalid", "The param error: create_time_from bigger than create_time_to.")
+        if end - start > MAX_WALLET_WINDOW:
+            raise ApiError("time_period_too_large", "The param error: time period too large.")
+        chosen = [t for t in chosen if start <= t.create_time <= end]
+    wanted_type = request.query.get("transaction_type")
+    if wanted_type:
+        chosen = [
+            t
+            for t in chosen
+            if wanted_type in (t.transaction_type, str(TRANSACTION_TYPE_CODES.get(t.transaction_type)))
+        ]
+    flow = request.query.get("money_flow")
+    if flow in ("MONEY_IN", "MONEY_OUT"):
+        chosen = [t for t in chosen if (t.amount >= 0) == (flow == "MONEY_IN")]
+    if config.wallet_newest_first:
+        chosen.reverse()
+    offset = page_no - first if config.wallet_page_no_is_offset else (page_no - first) * page_size
+    page = chosen[offset : offset + page_size]
+    entries = []
+    for t in page:
+        amount = t.amount if config.wallet_deductions_negative else abs(t.amount)
+        entry: dict[str, Any] = {
+            "status": "COMPLETED",
+            "transaction_type": TRANSACTION_TYPE_CODES[t.transaction_type]
+            if config.wallet_type_as_code
+            else t.transaction_type,
+            "amount": float(amount),
+            "current_balance": float(t.current_balance),
+            "create_time": t.create_time,
+            "order_sn": t.order_sn,
+            "refund_sn": "",
+            "withdrawal_id": t.withdrawal_id,
+            "withdrawal_type": "BANK" if t.withdrawal_id else "",
+            "root_withdrawal_id": t.withdrawal_id,
+            "transaction_fee": 0.0,
+            "description": "",
+            "buyer_name": "",
+            "reason": t.reason,
+            "wallet_type": "shopee_pay",
+            "money_flow": "MONEY_IN" if t.amount >= 0 else "MONEY_OUT",
+        }
+        if config.wallet_transaction_id:
+            entry["transaction_id"] = t.transaction_id
+        entries.append(entry)
+    return Reply({"more": offset + page_size < len(chosen), "transaction_list": entries})
+
+
+def escrow_list(svc: Services, request: ApiRequest) -> Reply:
+    """``GET /api/v2/payment/get_escrow_list``: the escrows released in ``[release_time_from,
+    release_time_to]`` (both required, both ends included), oldest first, ``page_no`` from 1."""
+    start, end = required_int(request, "release_time_from"), required_int(request, "release_time_to")
+    if start > end:
+        raise ApiError("error_param", "release_time_from must not be later than release_time_to.")
+    page_no, page_size = _page_params(request, 40, required_=False)
+    if page_no < 1:
+        raise ApiError("error_param", "page_no should be 1 or more.")
+    assert request.shop_id is not None
+    _, releases = svc.world.wallet(request.shop_id)
+    chosen = [r for r in releases if start <= r.time <= end]
+    offset = (page_no - 1) * page_size
+    entries = [
+        {"order_sn": r.order_sn, "payout_amount": float(r.amount), "escrow_release_time": r.time}
+        for r in chosen[offset : offset + page_size]
+    ]
+    return Reply({"more": offset + page_size < len(chosen), "escrow_list": entries})
+
+
 # -- bookings: get_booking_list, get_booking_detail, get_booking_tracking_number -----------------------
 
 
@@ -650,6 +759,8 @@ ROUTES: dict[str, Route] = {
     "/api/v2/order/get_package_detail": Route("GET", True, package_detail),
     "/api/v2/payment/get_escrow_detail": Route("GET", True, escrow_detail),
     "/api/v2/payment/get_escrow_detail_batch": Route("POST", True, escrow_detail_batch, BATCH_FORMAT),
+    "/api/v2/payment/get_wallet_transaction_list": Route("GET", True, wallet_transaction_list),
+    "/api/v2/payment/get_escrow_list": Route("GET", True, escrow_list),
     "/api/v2/logistics/get_tracking_number": Route("GET", True, tracking_number),
     "/api/v2/logistics/get_mass_tracking_number": Route("POST", True, mass_tracking_number),
     "/api/v2/logistics/get_booking_tracking_number": Route("GET", True, booking_tracking_number),

@@ -117,6 +117,19 @@ class SandboxConfig:
     - ``catalog_offset_cap``: deepest ``offset`` served (``error_param`` beyond it), None for no cap;
     - ``catalog_price_push`` / ``catalog_violation_push``: send push 22 at every price change and 16 when
       a product is banned (their payloads are known from few sources: off by default).
+
+    Money after the order (``get_wallet_transaction_list``, ``get_escrow_list``; the wallet's rule is
+    ``sandbox.wallet``): ``escrow_release_days`` after completion, ``late_release_rate`` of releases
+    ``late_release_extra_days`` later, ``short_credit_rate`` paid short, a withdrawal every
+    ``withdrawal_every_days``, an adjustment on ``adjustment_rate`` of days. What Shopee leaves unconfirmed:
+
+    - ``wallet_page_no_base``: the first ``page_no`` (0, as the doc's "Default is 0", or 1);
+      ``wallet_page_no_is_offset``: ``page_no`` is the offset of the page's first entry;
+    - ``wallet_type_as_code``: ``transaction_type`` sent as its numeric code (101) rather than its name;
+    - ``wallet_deductions_negative``: a debit's ``amount`` is negative (else its absolute value);
+    - ``wallet_newest_first``: the list's order (one integrator saw newest first);
+    - ``wallet_transaction_id``: entries carry ``transaction_id`` (the older sample does);
+    - ``wallet_window_required``: a call without ``create_time_from``/``_to`` is refused.
     """
 
     shops: int = 3
@@ -179,6 +192,19 @@ class SandboxConfig:
     catalog_offset_cap: int | None = None
     catalog_price_push: bool = False
     catalog_violation_push: bool = False
+    escrow_release_days: float = 3.0
+    late_release_rate: float = 0.05
+    late_release_extra_days: float = 20.0
+    short_credit_rate: float = 0.03
+    withdrawal_every_days: int = 7
+    adjustment_rate: float = 0.1
+    wallet_page_no_base: int = 0
+    wallet_page_no_is_offset: bool = False
+    wallet_type_as_code: bool = False
+    wallet_deductions_negative: bool = True
+    wallet_newest_first: bool = True
+    wallet_transaction_id: bool = True
+    wallet_window_required: bool = False
 
     def __post_init__(self) -> None:
         if self.shops < 1:
@@ -208,6 +234,15 @@ class SandboxConfig:
         if not (0.0 <= self.push_drop_rate <= 1.0 and 0.0 <= self.push_duplicate_rate <= 1.0):
             raise ValueError("push_drop_rate and push_duplicate_rate must be between 0 and 1")
         self._check_returns()
+        if self.wallet_page_no_base not in (0, 1) or self.withdrawal_every_days < 1:
+            raise ValueError("wallet_page_no_base must be 0 or 1, withdrawal_every_days at least 1")
+        rates = (self.late_release_rate, self.short_credit_rate, self.adjustment_rate)
+        if not all(0.0 <= rate <= 1.0 for rate in rates):
+            raise ValueError(
+                "late_release_rate, short_credit_rate and adjustment_rate must be between 0 and 1"
+            )
+        if self.escrow_release_days < 0 or self.late_release_extra_days < 0:
+            raise ValueError("escrow_release_days and late_release_extra_days must not be negative")
         self._check_catalogue()
 
     def _check_catalogue(self) -> None:

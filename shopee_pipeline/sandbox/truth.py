@@ -3,9 +3,10 @@
 Every existing order of every shop with ``order_status``, ``update_time`` and its packages
 (``package_number``, ``logistics_status``, ``tracking_number``), and every booking with
 ``booking_status``, ``update_time`` and ``tracking_number``, every return with its status, refund and
-items, the escrow of every order with an ``ACCEPTED`` return, and every product of the catalogue still
-readable with its status, ``update_time`` and its models' prices and stock. Each record is read as of the
-moment it is read: on a frozen clock (``SandboxEngine.freeze_clock``) that is one instant for all of them.
+items, the escrow of every order with an ``ACCEPTED`` return, every product of the catalogue still
+readable with its status, ``update_time`` and its models' prices and stock, and the wallet's transactions
+and escrow releases (``sandbox.wallet``). Each record is read as of the moment it is read: on a frozen
+clock (``SandboxEngine.freeze_clock``) that is one instant for all of them.
 """
 
 from __future__ import annotations
@@ -92,9 +93,32 @@ def _returns(world: World, shop_id: int) -> tuple[list[dict[str, Any]], list[dic
     return returns, escrows
 
 
+def _money(world: World, shop_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The shop's wallet transactions and escrow releases so far, oldest first."""
+    transactions, releases = world.wallet(shop_id)
+    return {
+        "wallet_transactions": [
+            {
+                "transaction_id": t.transaction_id,
+                "create_time": t.create_time,
+                "transaction_type": t.transaction_type,
+                "amount": t.amount,
+                "current_balance": t.current_balance,
+                "order_sn": t.order_sn,
+            }
+            for t in transactions
+        ],
+        "escrow_releases": [
+            {"order_sn": r.order_sn, "payout_amount": r.amount, "escrow_release_time": r.time}
+            for r in releases
+        ],
+    }
+
+
 def _shop(world: World, shop_id: int, now: int) -> dict[str, Any]:
     returns, returned_escrow = _returns(world, shop_id)
     return {
+        **_money(world, shop_id),
         "shop_id": shop_id,
         "orders": _orders(world, shop_id, now),
         "bookings": _bookings(world, shop_id, now),
@@ -106,8 +130,9 @@ def _shop(world: World, shop_id: int, now: int) -> dict[str, Any]:
 
 def ground_truth(world: World) -> dict[str, Any]:
     """``{"now", "shops": [{"shop_id", "orders": [...], "bookings": [...], "returns": [...],
-    "returned_escrow": [...], "items": [...]}]}``, ``now`` being the clock when reading began. The world's
-    lock is held throughout: no edit lands halfway."""
+    "returned_escrow": [...], "items": [...], "wallet_transactions": [...], "escrow_releases": [...]}]}``,
+    ``now`` being the clock when reading began. The world's lock is held throughout: no edit lands
+    halfway."""
     with world.lock:
         now = world.now()
         shops = [_shop(world, shop_id, now) for shop_id in world.shop_ids]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from .generate import DAY, booking_lines, generate_day, make_body, make_shops
 from .model import Booking, Order, OrderBody, Package, ReturnRequest, Shop
 from .returns import make_returns
 from .timeline import CollectionSpec, TimelineCollection
+from .wallet import Release, Wallet, WalletTransaction
 
 CODE_ORDER_STATUS = 3
 CODE_TRACKING_NO = 4
@@ -38,8 +40,9 @@ class Event:
 class _ShopState:
     """Per-shop orders and their indexes (bookings and returns live in the world's collections)."""
 
-    def __init__(self, shop: Shop) -> None:
+    def __init__(self, shop: Shop, wallet: Wallet) -> None:
         self.shop = shop
+        self.wallet = wallet
         self.orders: dict[str, Order] = {}
         self.packages: dict[str, tuple[str, Package]] = {}
         self.by_create: list[tuple[int, str]] = []
@@ -87,7 +90,8 @@ class World:
             )
         )
         self._shops = {
-            s.shop_id: _ShopState(s) for s in make_shops(config.seed, config.shops, config.idle_shops)
+            s.shop_id: _ShopState(s, Wallet(config, s.shop_id, self.origin, self._escrow_of(s.shop_id)))
+            for s in make_shops(config.seed, config.shops, config.idle_shops)
         }
         self.shop_ids: list[int] = list(self._shops)
         self._item_list_cache: tuple[tuple[object, ...], list[dict[str, Any]]] | None = None
@@ -247,8 +251,12 @@ class World:
             self._used,
         )
         new_events: list[tuple[int, int, str, str]] = []
+        state.wallet.schedule_day(self.origin + day * DAY)
         for order in orders:
             state.orders[order.order_sn] = order
+            completed_at = order.timeline.first_time("COMPLETED", order.timeline.times[-1])
+            if completed_at:
+                state.wallet.schedule_release(order.order_sn, completed_at)
             state.by_create.append((order.create_time, order.order_sn))
             for package in order.packages:
                 state.packages[package.package_number] = (order.order_sn, package)
@@ -330,22 +338,44 @@ class World:
         """``get_escrow_detail`` payload, or None when the order does not exist (yet). Once a return of
         the order is ``ACCEPTED``, its ``return_sn`` and refund show (``render.escrow_detail``)."""
         with self.lock:
+            return self._escrow_at(shop_id, order_sn, self.now())
+
+    def _escrow_at(self, shop_id: int, order_sn: str, now: int) -> dict[str, object] | None:
+        order = self._order(shop_id, order_sn, now)
+        if order is None:
+            return None
+        accepted = [
+            r
+            for r in self._shops[shop_id].returns_of_order.get(order_sn, ())
+            if r.first_time("ACCEPTED", now)
+        ]
+        return render.escrow_detail(
+            order,
+            self._body(order),
+            now,
+            [r.return_sn for r in accepted],
+            sum(r.refund_amount for r in accepted),
+        )
+
+    def _escrow_of(self, shop_id: int) -> Callable[[str, int], int]:
+        """The shop's ``escrow_amount`` of an order at a moment, for its wallet."""
+
+        def amount(order_sn: str, t: int) -> int:
+            detail = self._escrow_at(shop_id, order_sn, t)
+            income = detail["order_income"] if detail else {}
+            assert isinstance(income, dict)
+            return round(income.get("escrow_amount", 0))
+
+        return amount
+
+    def wallet(self, shop_id: int) -> tuple[list[WalletTransaction], list[Release]]:
+        """The shop's wallet transactions and escrow releases up to now, oldest first (shared lists: do
+        not change them). KeyError for unknown shops."""
+        with self.lock:
             now = self.now()
-            order = self._order(shop_id, order_sn, now)
-            if order is None:
-                return None
-            accepted = [
-                r
-                for r in self._shops[shop_id].returns_of_order.get(order_sn, ())
-                if r.first_time("ACCEPTED", now)
-            ]
-            return render.escrow_detail(
-                order,
-                self._body(order),
-                now,
-                [r.return_sn for r in accepted],
-                sum(r.refund_amount for r in accepted),
-            )
+            wallet = self._shops[shop_id].wallet
+            wallet.advance(now)
+            return wallet.transactions, wallet.releases
 
     def returns_now(self, shop_id: int) -> list[dict[str, Any]]:
         """Every return of the shop that exists now, as ``get_return_list`` entries, by

@@ -233,7 +233,7 @@ class ShopeeClient:
             for entries in self._pages(endpoint, shop_id, query, size):
                 page = []
                 for entry in entries:
-                    key = entry.get(endpoint.key_field)
+                    key = endpoint.key_of(entry)
                     if key and key not in seen:
                         seen.add(key)
                         page.append(entry)
@@ -253,7 +253,9 @@ class ShopeeClient:
             response = _payload(self._shop_call("GET", endpoint.path, shop_id, params=params))
             entries = _dicts(response.get(endpoint.item_field))
             yield entries
-            following = self._next_position(endpoint, response, entries, position, size)
+            following = self._next_position(
+                endpoint, response, entries, position, size, self._page_step(endpoint, size)
+            )
             if following is None:
                 return
             position = following
@@ -261,23 +263,33 @@ class ShopeeClient:
 
     def _first_position(self, endpoint: ListEndpoint) -> Any:
         """Where paging starts: no cursor, offset 0, or the first page number (for a list whose numbering
-        Shopee leaves unconfirmed, declared `first_page_no=None`: `ShopeeConfig.return_first_page_no`)."""
+        Shopee leaves unconfirmed, declared `first_page_no=None`: the `ShopeeConfig` field its
+        `first_page_setting` names)."""
         if endpoint.pager is Pager.CURSOR:
             return ""
         if endpoint.pager is Pager.OFFSET:
             return 0
-        return self.config.return_first_page_no if endpoint.first_page_no is None else endpoint.first_page_no
+        if endpoint.first_page_no is None:
+            return getattr(self.config, endpoint.first_page_setting)
+        return endpoint.first_page_no
+
+    def _page_step(self, endpoint: ListEndpoint, size: int) -> int:
+        """How far `page_no` moves per page: one page, or `size` entries where the endpoint's
+        `page_offset_setting` says Shopee reads `page_no` as an offset."""
+        setting = endpoint.page_offset_setting
+        return size if setting and getattr(self.config, setting) else 1
 
     @staticmethod
     def _next_position(
-        endpoint: ListEndpoint, response: Json, entries: list[Json], position: Any, size: int
+        endpoint: ListEndpoint, response: Json, entries: list[Json], position: Any, size: int, page_step: int
     ) -> Any:
-        """The next page's cursor, page number or offset; None when this page was the last."""
+        """The next page's cursor, page number (`page_step` on) or offset; None when this page was the
+        last."""
         more = response.get("more", response.get("has_next_page"))
         if not more or (not entries and endpoint.pager is not Pager.CURSOR):
             return None
         if endpoint.pager is Pager.PAGE_NUMBER:
-            return position + 1
+            return position + page_step
         if endpoint.pager is Pager.OFFSET:
             return response.get("next_offset") or position + size
         # next_cursor sits beside ``more``; get_booking_list's doc puts it in each entry.

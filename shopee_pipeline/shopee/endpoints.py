@@ -40,9 +40,14 @@ class ListEndpoint:
     whose time lies in `[time_from_param, time_to_param]`; windows longer than `max_window_days` are split
     (Shopee refuses longer ones; None: no limit is documented, a window is sent whole).
     `time_range_field`, when set, is sent as the `time_range_field` parameter. `fixed_params` go with
-    every page. `first_page_no` is the first `page_no` of a `PAGE_NUMBER` pager (the client may override
-    it where Shopee's numbering is unconfirmed: `ShopeeConfig.first_page_no`). A pager that still says
-    "more" after `max_pages` pages fails rather than loop.
+    every page. `first_page_no` is the first `page_no` of a `PAGE_NUMBER` pager; None where Shopee's
+    numbering is unconfirmed: the client's `ShopeeConfig` field named `first_page_setting` gives it, and
+    the field named `page_offset_setting`, when declared and true, makes `page_no` carry the offset of the
+    page's first entry rather than a page number. A pager that still says "more" after `max_pages` pages
+    fails rather than loop.
+
+    A list whose entries may lack `key_field` names `derived_key`: groups of fields, the first non-empty
+    field of each group joined into `derived:<a>|<b>|...` (`key_of`), so such an entry still has a key.
     """
 
     path: str
@@ -55,7 +60,24 @@ class ListEndpoint:
     max_window_days: int | None = 15
     fixed_params: Mapping[str, Any] = field(default_factory=dict)
     first_page_no: int | None = 1
+    first_page_setting: str = "return_first_page_no"
+    page_offset_setting: str | None = None
     max_pages: int = 1000
+    derived_key: tuple[tuple[str, ...], ...] = ()
+
+    def key_of(self, entry: Mapping[str, Any]) -> str | None:
+        """The entry's key as text: its `key_field`, else the key derived from `derived_key` (None when
+        neither yields one)."""
+        key = entry.get(self.key_field)
+        if key is not None and key != "" and not isinstance(key, (bool, dict, list)):
+            return str(key)
+        if not self.derived_key:
+            return None
+        parts = [
+            next((str(v) for f in group if (v := entry.get(f)) not in (None, "", 0)), "")
+            for group in self.derived_key
+        ]
+        return "derived:" + "|".join(parts) if any(parts) else None
 
 
 @dataclass(frozen=True)

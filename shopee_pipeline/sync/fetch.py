@@ -332,10 +332,9 @@ def _listed(
     client: ShopeeClient, endpoint: ListEndpoint, shop_id: int, windows: Iterable[Window]
 ) -> Iterator[list[str]]:
     """The key of every entry of every list page of every window, page by page."""
-    key = endpoint.key_field
     for window in windows:
         for page in client.iter_list(endpoint, shop_id, window.time_from, window.time_to):
-            yield [entry[key] for entry in page if entry.get(key)]
+            yield [key for entry in page if (key := endpoint.key_of(entry))]
 
 
 T = TypeVar("T")
@@ -599,7 +598,7 @@ def _with_key_details(
 def read_records(
     client: ShopeeClient,
     listing: ListEndpoint,
-    detail: DetailEndpoint,
+    detail: DetailEndpoint | None,
     normaliser: RecordNormaliser,
     windows_by_shop: Mapping[int, list[Window]],
     *,
@@ -611,10 +610,13 @@ def read_records(
 ) -> FetchStream:
     """A declared stream's records of each shop: `listing` read page by page over the shop's windows,
     then `detail` asked for the listed keys in batches (or, when the list carries whole objects,
-    `listed_whole`, each page normalised as it is); with `keys_by_shop` the given keys re-read by `detail`.
-    Each batch gets its `key_details` (with `stored_versions`, only for the objects whose stored version
-    differs; those a key detail concerns whose version did not move are left out, as the warehouse holds
-    them whole) and is normalised by `normaliser`, with the parents whose child lists it replaces."""
+    `listed_whole`, each page normalised as it is; such a list may have no `detail`); with `keys_by_shop`
+    the given keys re-read by `detail`. Each batch gets its `key_details` (with `stored_versions`, only for
+    the objects whose stored version differs; those a key detail concerns whose version did not move are
+    left out, as the warehouse holds them whole) and is normalised by `normaliser`, with the parents whose
+    child lists it replaces."""
+    if detail is None and (keys_by_shop or not listed_whole):
+        raise TypeError(f"{listing.path}: without a detail endpoint, records can only be listed whole")
     kind = normaliser.shape.kind
 
     def batch(shop_id: int, objects: list[Any], result: BatchResult | None = None) -> Batch:
@@ -637,6 +639,7 @@ def read_records(
                     yield batch(shop_id, page)
             return
         pages = [targeted] if targeted else prefetched(_listed(client, listing, shop_id, windows))
+        assert detail is not None
         for keys in full_batches(pages, detail.batch_size if detail.batch_size > 1 else DETAIL_BATCH):
             result = client.get_details(detail, shop_id, keys)
             yield batch(shop_id, result.items, result)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from shopee_pipeline.normalize import convert
+from shopee_pipeline.normalize import convert, wallet
 from shopee_pipeline.normalize.records import ChildShape, FieldPaths, RecordNormaliser, RecordShape
 from shopee_pipeline.push_codes import (
     BOOKING_STATUS_PUSH,
@@ -106,10 +106,12 @@ class StreamSpec:
     `guard_column` wins. `op_name` is the Dagster step that syncs it (run config `ops.<op_name>.config`,
     where `only_field` lists the keys a push re-reads; escrow is synced by the orders step).
 
-    A declared stream reads `list_endpoint` by `update_time` window (its pages carry whole objects when
+    A declared stream reads `list_endpoint` by time window (`update_time`, or the time its `guard_column`
+    holds: a wallet transaction's `create_time`, an escrow's release) (its pages carry whole objects when
     `listed_whole`, else keys whose details `detail_endpoint` answers in batches), re-reads pushed keys by
-    `detail_endpoint`, asks its `key_details` for the objects they concern, and turns objects into rows by
-    `shape`: `read_stream` does all of it. Orders and escrow name their endpoints too but fetch with
+    `detail_endpoint` (a stream listed whole may have none: it is then never re-read by key), asks its
+    `key_details` for the objects they concern, and turns objects into rows by `shape` (whose `version` is
+    the `guard_column`): `read` does all of it. Orders and escrow name their endpoints too but fetch with
     `fetch`, their own function. A stream with `daily_full_read` (one whose `update_time` may not move
     with every change) is read whole once a day (`SHOPEE_FULL_READ_AT`) and on `full_resync`, key
     details included; otherwise key details are asked only for objects whose `update_time` moved. Its
@@ -152,11 +154,14 @@ class StreamSpec:
             raise ValueError(
                 f"stream {self.name}: its shape fills {self.shape.tables}, it writes {self.tables}"
             )
-        declared = None not in (self.list_endpoint, self.detail_endpoint, self.shape)
+        if self.shape is not None and self.shape.version != self.guard_column:
+            raise ValueError(f"stream {self.name}: its shape's version is not its guard column")
+        detailed = self.detail_endpoint is not None or self.listed_whole
+        declared = None not in (self.list_endpoint, self.shape) and detailed
         if self.standard_asset and not (declared and self.asset_description):
             raise ValueError(
-                f"stream {self.name}: the standard asset needs list and detail endpoints, a shape and a "
-                "description"
+                f"stream {self.name}: the standard asset needs a list endpoint, a detail endpoint (unless "
+                "listed whole), a shape and a description"
             )
         if not declared and self.fetch is None:
             raise ValueError(f"stream {self.name}: declare its endpoints and shape, or give its own fetch")
@@ -195,8 +200,8 @@ class StreamSpec:
         """The declared stream read from Shopee for each shop: its windows listed (or the given keys
         re-read), detailed in batches, key details asked (with `stored_versions`, only where the stored
         version differs), normalised batch by batch."""
-        if self.list_endpoint is None or self.detail_endpoint is None:
-            raise TypeError(f"stream {self.name} declares no list and detail endpoints")
+        if self.list_endpoint is None:
+            raise TypeError(f"stream {self.name} declares no list endpoint")
         return read_records(
             client,
             self.list_endpoint,
@@ -470,7 +475,92 @@ ITEMS = StreamSpec(
     ),
 )
 
-STREAMS: tuple[StreamSpec, ...] = (ORDERS, RETURNS, ESCROW, BOOKINGS, ITEMS)
+WALLET_LIST = ListEndpoint(
+    path="/api/v2/payment/get_wallet_transaction_list",
+    item_field="transaction_list",
+    key_field="transaction_id",
+    pager=Pager.PAGE_NUMBER,
+    time_from_param="create_time_from",
+    time_to_param="create_time_to",
+    time_range_field=None,
+    # page_no's base and whether it is a page number or an offset are unconfirmed: ShopeeConfig says.
+    first_page_no=None,
+    first_page_setting="wallet_first_page_no",
+    page_offset_setting="wallet_page_no_is_offset",
+    # No key is guaranteed: without transaction_id, the transaction's own fields make one.
+    derived_key=(
+        ("transaction_type",),
+        ("order_sn", "withdrawal_id", "refund_sn"),
+        ("create_time",),
+        ("amount",),
+    ),
+)
+WALLET_TRANSACTIONS = StreamSpec(
+    name="wallet_transactions",
+    table="wallet_transactions",
+    conflict_key="transaction_id",
+    op_name="wallet_transactions",
+    list_endpoint=WALLET_LIST,
+    listed_whole=True,
+    shape=RecordShape(
+        table="wallet_transactions",
+        key="transaction_id",
+        kind="wallet transaction",
+        version="create_time",
+        key_of=WALLET_LIST.key_of,
+        overrides={"transaction_type": wallet.transaction_type},
+        fields={"amount": FieldPaths(((),), wallet.signed_amount)},
+    ),
+    guard_column="create_time",
+    money=("net_change", "amount"),
+    status_column="transaction_type",
+    standard_asset=True,
+    asset_description=(
+        "One row per transaction of the shop's seller wallet (local shops): escrow credits "
+        "(ESCROW_VERIFIED_ADD with the order_sn), withdrawals, adjustments, refunds, of every type, with "
+        "the signed amount and the balance after it. A day's partition holds the transactions created "
+        "that day (listed by create_time in windows of at most 15 days, by page number)."
+    ),
+)
+ESCROW_RELEASES = StreamSpec(
+    name="escrow_releases",
+    table="escrow_releases",
+    conflict_key="order_sn",
+    op_name="escrow_releases",
+    # get_escrow_list pages by number from 1; no longest window is documented: 15 days like the others.
+    list_endpoint=ListEndpoint(
+        path="/api/v2/payment/get_escrow_list",
+        item_field="escrow_list",
+        key_field="order_sn",
+        pager=Pager.PAGE_NUMBER,
+        time_from_param="release_time_from",
+        time_to_param="release_time_to",
+        time_range_field=None,
+    ),
+    listed_whole=True,
+    shape=RecordShape(
+        table="escrow_releases", key="order_sn", kind="escrow release", version="escrow_release_time"
+    ),
+    guard_column="escrow_release_time",
+    money=("payout", "payout_amount"),
+    standard_asset=True,
+    asset_description=(
+        "One row per order whose escrow Shopee released (get_escrow_list): payout_amount and "
+        "escrow_release_time. A day's partition holds the escrows released that day. An order whose "
+        "payout_amount differs from its stored escrow has its escrow read again by the next orders sync "
+        "of that day."
+    ),
+)
+
+STREAMS: tuple[StreamSpec, ...] = (
+    ORDERS,
+    RETURNS,
+    ESCROW,
+    BOOKINGS,
+    ITEMS,
+    WALLET_TRANSACTIONS,
+    ESCROW_RELEASES,
+)
 BY_NAME = {spec.name: spec for spec in STREAMS}
 PUSHED_BY_CODE = {code: spec for spec in STREAMS for code in spec.push_codes}
 SYNC_ASSET_KEYS = tuple(key for spec in STREAMS for key in spec.asset_keys)

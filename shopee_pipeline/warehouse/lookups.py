@@ -31,7 +31,7 @@ from sqlalchemy import (
     true,
 )
 
-from shopee_pipeline.warehouse.tables import escrow, logistics, orders, returns
+from shopee_pipeline.warehouse.tables import escrow, escrow_releases, logistics, orders, returns
 
 # Escrow cannot exist (nor change) before an order is paid: the escrow query skips these orders, and an
 # order status push to one of them re-reads no escrow (sync/streams.py).
@@ -77,8 +77,10 @@ def _escrow_due(
     source: FromClause, shop_ids: Sequence[int], scope: ColumnElement[bool], stale_only: bool = True
 ) -> Select:
     """Of the orders of `source` within `scope`, the paid ones whose stored escrow is missing or older
-    than their version (the order's `update_time` or its newest return's, whichever is later; with
-    `stale_only` false, every paid one), with that version as `update_time`."""
+    than their version (the order's `update_time` or its newest return's, whichever is later), or whose
+    release paid an amount other than the stored escrow's (`payout_amount` unequal to both
+    `escrow_amount` and `escrow_amount_after_adjustment`: which one Shopee pays is unconfirmed) and was
+    stored after it; with `stale_only` false, every paid one. With that version as `update_time`."""
     shops = sorted(set(shop_ids))
     newest_return = (
         select(returns.c.order_sn, func.max(returns.c.update_time).label("newest"))
@@ -90,21 +92,33 @@ def _escrow_due(
     return (
         select(source.c.order_sn, source.c.shop_id, source.c.order_status, version.label("update_time"))
         .select_from(
-            source.outerjoin(newest_return, newest_return.c.order_sn == source.c.order_sn).outerjoin(
-                escrow, escrow.c.order_sn == source.c.order_sn
-            )
+            source.outerjoin(newest_return, newest_return.c.order_sn == source.c.order_sn)
+            .outerjoin(escrow, escrow.c.order_sn == source.c.order_sn)
+            .outerjoin(escrow_releases, escrow_releases.c.order_sn == source.c.order_sn)
         )
         .where(
             scope,
             source.c.shop_id.in_(shops),
             or_(source.c.order_status.is_(None), source.c.order_status.not_in(NO_ESCROW_STATUSES)),
-            or_(escrow.c.order_sn.is_(None), escrow.c.order_update_time < version) if stale_only else true(),
+            or_(escrow.c.order_sn.is_(None), escrow.c.order_update_time < version, _paid_otherwise())
+            if stale_only
+            else true(),
         )
     )
 
 
 def _no_orders() -> pd.DataFrame:
     return pd.DataFrame(columns=list(ESCROW_CANDIDATE_COLUMNS), dtype=object)
+
+
+def _paid_otherwise() -> ColumnElement[bool]:
+    """The order's release paid another amount than its stored escrow says, and was stored after it."""
+    payout = escrow_releases.c.payout_amount
+    return and_(
+        payout.is_distinct_from(escrow.c.escrow_amount),
+        payout.is_distinct_from(escrow.c.escrow_amount_after_adjustment),
+        escrow.c.synced_at < escrow_releases.c.synced_at,
+    )
 
 
 def orders_needing_escrow(
@@ -114,10 +128,12 @@ def orders_needing_escrow(
     `order_status` and `update_time`, the order's own or its newest return's, whichever is later.
 
     Candidates are the orders `only` names (every paid one comes back: a push asks for a re-read) or,
-    without `only`, those changed in `windows` (`(shop_id, start, end)`) and those whose returns changed
-    in them, of which only the paid ones whose stored escrow is missing or older than that version come
-    back. The filter runs in Postgres: a tick late in
-    the day reads the few orders that changed since their escrow, not the day's orders.
+    without `only`, those changed in `windows` (`(shop_id, start, end)`), those whose returns changed
+    in them and those released in them, of which only the paid ones whose stored escrow is missing or
+    older than that version, or whose release paid another amount, come back (an escrow re-read that
+    finds the same amount is asked again only by runs whose windows hold the release). The filter runs
+    in Postgres: a tick late in the day reads the few orders that changed since their escrow, not the
+    day's orders.
     """
     windows = list(windows)
     if only:
@@ -126,8 +142,11 @@ def orders_needing_escrow(
         returned = select(returns.c.order_sn).where(
             or_(*(_in_window(returns, "update_time", *window) for window in windows))
         )
+        released = select(escrow_releases.c.order_sn).where(
+            or_(*(_in_window(escrow_releases, "escrow_release_time", *window) for window in windows))
+        )
         changed = (_in_window(orders, "update_time", *window) for window in windows)
-        scope = or_(*changed, orders.c.order_sn.in_(returned))
+        scope = or_(*changed, orders.c.order_sn.in_(returned), orders.c.order_sn.in_(released))
     else:
         return _no_orders()
     query = _escrow_due(orders, shop_ids, scope, stale_only=not only)

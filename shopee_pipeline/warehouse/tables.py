@@ -397,6 +397,65 @@ return_items = Table(
     comment="One row per returned line, from the return's item list; replaced with its return",
 )
 
+wallet_transactions = Table(
+    "wallet_transactions",
+    metadata,
+    Column(
+        "transaction_id",
+        Text,
+        primary_key=True,
+        comment=(
+            "Shopee's transaction_id as text; where the answer lacks it, a key derived from the "
+            "transaction's own fields: derived:<transaction_type>|<order_sn, withdrawal_id or refund_sn>|"
+            "<create_time>|<amount>"
+        ),
+    ),
+    Column("shop_id", BigInteger, nullable=False, comment="The shop whose wallet this is"),
+    _ts("create_time", "When the transaction was created; decides the partition day", nullable=False),
+    Column(
+        "transaction_type",
+        Text,
+        comment="TransactionType name (ESCROW_VERIFIED_ADD, WITHDRAWAL_CREATED, ...); a numeric code Shopee "
+        "sends is stored as its name, an unknown one as received",
+    ),
+    _money(
+        "amount",
+        "Signed amount: positive credits the wallet, negative debits it (the sign of a known type's "
+        "direction, whatever sign the answer used)",
+    ),
+    _money("current_balance", "The wallet balance right after this transaction"),
+    Column("status", Text, comment="FAILED, COMPLETED, PENDING or INITIAL"),
+    Column("order_sn", Text, comment="The order of an order-linked transaction (escrow credit, refund, ...)"),
+    Column("refund_sn", Text, comment="The return of a refund transaction"),
+    Column("withdrawal_id", BigInteger, comment="The withdrawal of a withdrawal transaction"),
+    Column("root_withdrawal_id", BigInteger, comment="Groups a withdrawal split by the withdrawal limit"),
+    Column("withdrawal_type", Text, comment="Kind of withdrawal"),
+    _money("transaction_fee", "Fee of the transaction"),
+    Column("wallet_type", Text, comment="The wallet (e.g. shopee_pay)"),
+    Column("money_flow", Text, comment="MONEY_IN or MONEY_OUT, when Shopee sends it"),
+    Column("transaction_tab_type", Text, comment="Shopee's classification tab of the transaction"),
+    Column("reason", Text, comment="Reason of an adjustment"),
+    Column("description", Text, comment="Shopee's description of the transaction"),
+    Column("raw", JSONB, nullable=False, comment="The whole transaction as received"),
+    _synced_at(),
+    Index("ix_wallet_transactions_shop_create_time", "shop_id", "create_time"),
+    Index("ix_wallet_transactions_order_sn", "order_sn"),
+    comment="One row per transaction of a local shop's seller wallet, from get_wallet_transaction_list",
+)
+
+escrow_releases = Table(
+    "escrow_releases",
+    metadata,
+    Column("order_sn", Text, primary_key=True, comment="The order whose escrow was released"),
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    _money("payout_amount", "What the release paid out for the order"),
+    _ts("escrow_release_time", "When the escrow was released; decides the partition day", nullable=False),
+    Column("raw", JSONB, nullable=False, comment="The whole get_escrow_list entry as received"),
+    _synced_at(),
+    Index("ix_escrow_releases_shop_release_time", "shop_id", "escrow_release_time"),
+    comment="One row per order whose escrow Shopee released, from get_escrow_list",
+)
+
 # The catalogue as `get_item_list`, `get_item_base_info` and `get_model_list` give it. Prices and stock live
 # on `item_models` only: an item without variations gets one row there with `model_id` 0 carrying the
 # item's own `price_info` and `stock_info_v2`, so every sellable unit has one row whatever its shape.
@@ -511,6 +570,31 @@ stock_history = Table(
     Index("ix_stock_history_shop_date", "shop_id", "snapshot_date"),
     comment="One row per variation and local day with the last stock and price read that day, for every "
     "product not deleted (the API keeps no history: only what was read is known)",
+)
+
+product_costs = Table(
+    "product_costs",
+    metadata,
+    Column("shop_id", BigInteger, nullable=False, comment="The shop"),
+    Column("item_id", BigInteger, nullable=False, comment="The product's id"),
+    Column("model_id", BigInteger, nullable=False, comment="The variation's id (0: no variation)"),
+    Column(
+        "valid_from",
+        Date,
+        nullable=False,
+        comment="First local day (SHOPEE_TIMEZONE) the cost applies to; it holds until the next valid_from",
+    ),
+    Column("unit_cost", Numeric, nullable=False, comment="What one unit costs the seller (never negative)"),
+    Column("currency", Text, nullable=False, comment="Three-letter currency of unit_cost"),
+    _ts(
+        "updated_at",
+        "When `costs import` wrote this cost or last changed it",
+        nullable=False,
+        server_default=func.now(),
+    ),
+    PrimaryKeyConstraint("shop_id", "item_id", "model_id", "valid_from"),
+    comment="What each variation costs the seller, from `shopee-pipeline costs import`; one row per cost "
+    "and the day it starts",
 )
 
 webhook_events = Table(

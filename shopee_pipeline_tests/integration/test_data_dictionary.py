@@ -23,6 +23,9 @@ ASSET_TABLES = {
     "items",
     "item_models",
     "stock_history",
+    "product_costs",
+    "wallet_transactions",
+    "escrow_releases",
 }
 
 # Every column of every ordinary table in the schema, in column order, with its comment and its table's.

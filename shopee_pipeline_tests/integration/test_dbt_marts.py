@@ -2,6 +2,10 @@
 built through the analytics location; each mart's figures equal figures computed here, independently,
 from the sandbox's own orders, escrow and returns; dbt's tests come back as passing asset checks; the
 marts are requested by Declarative Automation after the syncs land and not again after they are built.
+The money marts (order_profit with unit costs loaded for most variations, payout_reconciliation with a
+paid-late, a short-paid and an overdue order, daily_shop_profit, sku_daily, the wallet balance and per-day
+payout checks) equal figures computed here from the sandbox's orders, returns and wallet; the daily
+money-at-risk checks fail naming shop, order and amount, and the alert says so.
 Also: the location's lineage joins the Shopee assets, a model file added to the project becomes an asset
 with no Python change, and the sync's location never imports dbt."""
 
@@ -11,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,20 +24,48 @@ import pytest
 from dagster_dbt import DbtProject
 from sqlalchemy import text
 
+from shopee_pipeline.alerts import FailedRun, alert_text
 from shopee_pipeline.analytics.connection import PASSWORD_VARIABLE, dbt_connection_env
 from shopee_pipeline.analytics.definitions import build_definitions
 from shopee_pipeline.analytics.definitions import defs as analytics_defs
 from shopee_pipeline.analytics.project import prepared_project, shopee_dbt_project
 from shopee_pipeline.analytics.translator import GROUP_NAME
 from shopee_pipeline.definitions import defs as sync_defs
+from shopee_pipeline.defs.alerts import failed_checks
 from shopee_pipeline.run_tags import RANGE_END, RANGE_START
 from shopee_pipeline.sandbox import SandboxConfig, start_sandbox
+from shopee_pipeline.sync.streams import SYNC_ASSET_KEYS
 from shopee_pipeline_tests.conftest import connected_pipeline
 from shopee_pipeline_tests.pinned_clock import SANDBOX_START, sandbox_day
 
-HISTORY_DAYS = 6
-MARTS = ("daily_shop_sales", "order_economics", "fulfilment", "daily_shop_returns")
-SHOPEE_KEYS = {"orders", "order_items", "logistics", "escrow", "bookings", "returns"}
+HISTORY_DAYS = 7
+MARTS = (
+    "daily_shop_sales",
+    "order_economics",
+    "fulfilment",
+    "daily_shop_returns",
+    "order_profit",
+    "payout_reconciliation",
+    "daily_shop_profit",
+    "sku_daily",
+    "stock_cover",
+)
+SHOPEE_KEYS = {
+    "orders",
+    "order_items",
+    "logistics",
+    "escrow",
+    "bookings",
+    "returns",
+    "wallet_transactions",
+    "escrow_releases",
+    "items",
+    "item_models",
+    "stock_history",
+    "product_costs",
+}
+GRACE_DAYS = 2
+ESCROW_CREDITS = ("ESCROW_VERIFIED_ADD", "ESCROW_VERIFIED_MINUS")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -56,11 +88,22 @@ def analytics_pipeline(monkeypatch, pg_url, pg_engine, warehouse):
         history_days=HISTORY_DAYS,
         start_time=SANDBOX_START,
         return_rate=0.4,
+        # Releases a day after completion; some 2 days later still (paid late, or overdue until then),
+        # some paid short: against a grace of GRACE_DAYS, every status of payout_reconciliation shows;
+        # withdrawals and adjustments between them for the wallet's balance check.
+        escrow_release_days=1,
+        late_release_rate=0.3,
+        late_release_extra_days=2,
+        short_credit_rate=0.5,
+        withdrawal_every_days=2,
+        adjustment_rate=0.5,
     )
     handle = start_sandbox(config)
     marts, staging = f"{warehouse.schema}_marts", f"{warehouse.schema}_staging"
     monkeypatch.setenv("SHOPEE_MARTS_SCHEMA", marts)
     monkeypatch.setenv("SHOPEE_STAGING_SCHEMA", staging)
+    monkeypatch.setenv("SHOPEE_RELEASE_GRACE_DAYS", str(GRACE_DAYS))
+    monkeypatch.setenv("SHOPEE_MARTS_AS_OF", datetime.fromtimestamp(handle.now(), UTC).isoformat())
     try:
         with connected_pipeline(monkeypatch, pg_url, warehouse, handle) as pipeline:
             pipeline.marts = marts
@@ -159,6 +202,281 @@ def _assert_order_economics(pipeline, orders) -> None:
         assert row["fee_share"] == (pytest.approx(total_fees / buyer_paid) if buyer_paid else None)
 
 
+def _load_costs(pipeline, orders) -> dict:
+    """Unit costs for three variations in four (the fourth has none), half of them with a second,
+    newer cost from three days ago: `{(shop, item, model): [(valid_from, cost), ...]}`, also stored."""
+    today = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
+    variations = sorted(
+        {
+            (shop, line["item_id"], line["model_id"] or 0)
+            for shop, order in orders
+            for line in order["item_list"]
+        }
+    )
+    costs: dict = {}
+    for index, variation in enumerate(variations):
+        if index % 4 == 3:
+            continue
+        costs[variation] = [(date(2026, 1, 1), Decimal(1000 + 37 * index))]
+        if index % 2 == 0:
+            costs[variation].append((today - timedelta(days=3), Decimal(1500 + 37 * index) / 4))
+    rows = [
+        {"shop_id": s, "item_id": i, "model_id": m, "valid_from": f, "unit_cost": c, "currency": "IDR"}
+        for (s, i, m), history in costs.items()
+        for f, c in history
+    ]
+    with pipeline.warehouse.engine.begin() as conn:
+        conn.execute(
+            text(
+                f'INSERT INTO "{pipeline.warehouse.schema}".product_costs '
+                "(shop_id, item_id, model_id, valid_from, unit_cost, currency) "
+                "VALUES (:shop_id, :item_id, :model_id, :valid_from, :unit_cost, :currency)"
+            ),
+            rows,
+        )
+    return costs
+
+
+def _order_costs(pipeline, orders, costs) -> dict:
+    """Per order: `(cogs, cogs_complete, {(item, model): cogs})`, by the contract's rule."""
+    returned: dict = defaultdict(int)
+    for shop in pipeline.sandbox.shop_ids:
+        for entry in pipeline.sandbox.world.returns_now(shop):
+            if entry["status"] == "ACCEPTED":
+                for item in entry["item"]:
+                    returned[(entry["order_sn"], item["item_id"], item["model_id"] or 0)] += item["amount"]
+    result = {}
+    for shop, order in orders:
+        if order["order_status"] in ("UNPAID", "CANCELLED"):
+            result[order["order_sn"]] = (Decimal(0), True, {})
+            continue
+        units: dict = defaultdict(int)
+        for line in order["item_list"]:
+            units[(line["item_id"], line["model_id"] or 0)] += line["model_quantity_purchased"]
+        day = _local_day(pipeline, order["create_time"])
+        total, complete, by_variation = Decimal(0), True, {}
+        for (item, model), bought in units.items():
+            kept = max(bought - returned[(order["order_sn"], item, model)], 0)
+            valid = [c for f, c in costs.get((shop, item, model), []) if f <= day]
+            if valid:
+                by_variation[(item, model)] = kept * valid[-1]
+                total += kept * valid[-1]
+            else:
+                by_variation[(item, model)] = Decimal(0)
+                complete = complete and kept == 0
+        result[order["order_sn"]] = (total, complete, by_variation)
+    return result
+
+
+def _escrow_amounts(pipeline, orders) -> dict:
+    """The sandbox's escrow of every order the sync fetches escrow for (every order not UNPAID)."""
+    return {
+        order["order_sn"]: pipeline.sandbox.world.escrow_detail(shop, order["order_sn"])["order_income"]
+        for shop, order in orders
+        if order["order_status"] != "UNPAID"
+    }
+
+
+def _assert_order_profit(pipeline, orders, escrows, costs) -> None:
+    rows = {r["order_sn"]: r for r in _mart(pipeline, "order_profit")}
+    assert set(rows) == {order["order_sn"] for _, order in orders}
+    for _, order in orders:
+        row, sn = rows[order["order_sn"]], order["order_sn"]
+        cogs, complete, _ = costs[sn]
+        assert (row["gmv"], row["cogs"], row["cogs_complete"]) == (
+            _money(order["total_amount"]),
+            cogs,
+            complete,
+        ), sn
+        payout = _money(escrows[sn]["escrow_amount"]) if sn in escrows else None
+        assert row["net_payout"] == payout, sn
+        assert row["profit"] == (payout - cogs if payout is not None else None), sn
+    assert any(not r["cogs_complete"] for r in rows.values()) and any(r["cogs"] > 0 for r in rows.values())
+
+
+def _expected_reconciliation(pipeline, orders, escrows) -> dict:
+    credits: dict = {}
+    for shop in pipeline.sandbox.truth()["shops"]:
+        for t in shop["wallet_transactions"]:
+            if t["transaction_type"] in ESCROW_CREDITS:
+                amount, at = credits.get(t["order_sn"], (Decimal(0), 0))
+                credits[t["order_sn"]] = (amount + Decimal(t["amount"]), max(at, t["create_time"]))
+    now, grace = pipeline.sandbox.now(), GRACE_DAYS * 86400
+    expected = {}
+    for _, order in orders:
+        sn = order["order_sn"]
+        completed = order["update_time"] if order["order_status"] == "COMPLETED" else None
+        if completed is None and sn not in credits:
+            continue
+        if sn in credits:
+            credited, at = credits[sn]
+            paid = abs(credited - _money(escrows[sn]["escrow_amount"])) <= Decimal("0.01")
+            late = completed is not None and at > completed + grace
+            expected[sn] = ("paid" if paid else "amount_mismatch", credited, late)
+        else:
+            expected[sn] = ("awaiting_release" if now <= completed + grace else "overdue", None, None)
+    return expected
+
+
+def _assert_daily_profit(pipeline, orders, escrows, costs) -> None:
+    days: dict = defaultdict(lambda: [0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0)])
+    for shop, order in orders:
+        if order["order_status"] == "CANCELLED":
+            continue
+        day = days[(shop, _local_day(pipeline, order["create_time"]))]
+        income = escrows.get(order["order_sn"])
+        day[0] += 1
+        day[1] += _money(order["total_amount"])
+        day[4] += costs[order["order_sn"]][0]
+        if income is not None:
+            day[2] += _money(income["commission_fee"])
+            day[3] += _money(income["escrow_amount"])
+            day[5] += _money(income["escrow_amount"]) - costs[order["order_sn"]][0]
+    got = {
+        (r["shop_id"], r["order_date"]): [
+            r["orders"],
+            r["gmv"],
+            r["commission_fee"],
+            r["net_payout"],
+            r["cogs"],
+            r["profit"],
+        ]
+        for r in _mart(pipeline, "daily_shop_profit")
+    }
+    assert got == {key: value for key, value in days.items()}
+
+
+def _assert_sku_daily(pipeline, orders, costs) -> None:
+    expected: dict = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for shop, order in orders:
+        if order["order_status"] in ("UNPAID", "CANCELLED"):
+            continue
+        day = _local_day(pipeline, order["create_time"])
+        for line in order["item_list"]:
+            key = (shop, line["item_id"], line["model_id"] or 0, day)
+            expected[key][0] += line["model_quantity_purchased"]
+            expected[key][1] += line["model_quantity_purchased"] * _money(line["model_discounted_price"])
+        for (item, model), cogs in costs[order["order_sn"]][2].items():
+            expected[(shop, item, model, day)][2] += cogs
+    got = {
+        (r["shop_id"], r["item_id"], r["model_id"], r["day"]): [r["units"], r["revenue"], r["cogs"]]
+        for r in _mart(pipeline, "sku_daily")
+        if r["units"]
+    }
+    assert got == dict(expected)
+
+
+def _assert_money_marts(pipeline, orders) -> dict:
+    """Every money mart against the sandbox; returns payout_reconciliation's expected rows."""
+    escrows = _escrow_amounts(pipeline, orders)
+    costs = pipeline.order_costs
+    _assert_order_profit(pipeline, orders, escrows, costs)
+    _assert_daily_profit(pipeline, orders, escrows, costs)
+    _assert_sku_daily(pipeline, orders, costs)
+    expected = _expected_reconciliation(pipeline, orders, escrows)
+    got = {
+        r["order_sn"]: (r["status"], r["credited_amount"], r["credited_late"])
+        for r in _mart(pipeline, "payout_reconciliation")
+    }
+    assert got == expected
+    statuses = [status for status, _, _ in expected.values()]
+    assert {"paid", "amount_mismatch", "overdue"} <= set(statuses)
+    assert any(late for _, _, late in expected.values())  # a paid-late order
+    truth = pipeline.sandbox.truth()["shops"]
+    ledger = _mart(pipeline, "wallet_ledger")
+    assert len(ledger) == sum(len(shop["wallet_transactions"]) for shop in truth)
+    assert all(r["balance_follows"] for r in ledger)
+    payouts = _mart(pipeline, "daily_payouts")
+    assert all(r["credits_match_releases"] for r in payouts)
+    released = sum(Decimal(r["payout_amount"]) for shop in truth for r in shop["escrow_releases"])
+    assert sum(r["released_amount"] for r in payouts) == released
+    return expected
+
+
+def _assert_stock(pipeline, orders) -> None:
+    """stock_cover and sku_daily's latest closing stock against the sandbox's catalogue and orders."""
+    today = sandbox_day(pipeline.sandbox, pipeline.settings.timezone)
+    sold: dict = defaultdict(int)
+    for _, order in orders:
+        day = _local_day(pipeline, order["create_time"])
+        if order["order_status"] not in ("UNPAID", "CANCELLED") and today - timedelta(days=14) < day <= today:
+            for line in order["item_list"]:
+                sold[(line["item_id"], line["model_id"] or 0)] += line["model_quantity_purchased"]
+    stock = {
+        (item["item_id"], model["model_id"]): model["stock"]
+        for shop in pipeline.sandbox.truth()["shops"]
+        for item in shop["items"]
+        if item["item_status"] not in ("SELLER_DELETE", "SHOPEE_DELETE")
+        for model in item["models"]
+    }
+    cover = {(r["item_id"], r["model_id"]): r for r in _mart(pipeline, "stock_cover")}
+    assert set(cover) == set(stock) and stock
+    for key, units in stock.items():
+        row = cover[key]
+        assert (row["stock"], row["units_last_14_days"]) == (units, sold[key]), key
+        expected = units / (sold[key] / 14) if sold[key] else None
+        assert (float(row["days_of_stock"]) if row["days_of_stock"] is not None else None) == (
+            pytest.approx(expected) if expected is not None else None
+        ), key
+    # The catalogue's last read is dated by the pipeline's clock: each variation's latest closing stock.
+    closing = {}
+    for r in sorted(_mart(pipeline, "sku_daily"), key=lambda r: r["day"]):
+        if r["closing_stock"] is not None:
+            closing[(r["item_id"], r["model_id"])] = r["closing_stock"]
+    assert closing == stock
+
+
+def _assert_money_at_risk_alerts(pipeline, expected) -> None:
+    """The daily checks fail, naming shop, order and amount; the alert of their run says it."""
+    result = analytics_defs.resolve_job_def("money_at_risk_job").execute_in_process(
+        instance=pipeline.instance, raise_on_error=False
+    )
+    assert not result.success
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert {name for name, c in checks.items() if not c.passed} == {
+        "no_overdue_payouts",
+        "no_payout_mismatches",
+    }
+    failed = failed_checks(pipeline.instance, result.run_id)
+    said = {check.check: check.description for check in failed}
+    rows = _mart(pipeline, "payout_reconciliation")
+    at_risk = {
+        status: sorted(
+            (r for r in rows if r["status"] == status),
+            key=lambda r: (r["shop_id"], r["due_at"], r["order_sn"]),
+        )
+        for status in ("overdue", "amount_mismatch")
+    }
+    overdue, short = at_risk["overdue"][0], at_risk["amount_mismatch"][0]
+    assert {overdue["order_sn"], short["order_sn"]} <= {
+        sn for sn, (s, _, _) in expected.items() if s != "paid"
+    }
+    assert (
+        f"shop {overdue['shop_id']} order {overdue['order_sn']}: expected {overdue['expected_payout']} IDR, "
+        f"nothing credited, due {overdue['due_at']}"
+    ) in said["no_overdue_payouts"]
+    assert (
+        f"shop {short['shop_id']} order {short['order_sn']}: expected {short['expected_payout']} IDR, "
+        f"credited {short['credited_amount']} IDR"
+    ) in said["no_payout_mismatches"]
+    message = alert_text(FailedRun(result.run_id, "money_at_risk_job", {}, [], failed))
+    assert "check `payout_reconciliation:no_overdue_payouts` failed" in message
+    assert any(f"shop {r['shop_id']} order {r['order_sn']}: expected" in message for r in rows)
+    shops = message.split("shops: ")[1].split("\n")[0]
+    assert {str(overdue["shop_id"]), str(short["shop_id"])} <= set(shops.split(", "))
+
+
+def _fed_by(synced: set, model_keys: set) -> set:
+    """The models downstream of a synced asset (the others, over product_costs alone, wait for it)."""
+    graph = analytics_defs.resolve_asset_graph()
+    fed: set = set()
+    while True:
+        more = {k for k in model_keys - fed if graph.get(k).parent_keys & (synced | fed)}
+        if not more:
+            return fed
+        fed |= more
+
+
 def test_marts_equal_figures_computed_from_the_sandbox(analytics_pipeline) -> None:
     pipeline = analytics_pipeline
     merged = dg.Definitions.merge(sync_defs, analytics_defs)  # the daemon sees both locations' graph
@@ -167,15 +485,21 @@ def test_marts_equal_figures_computed_from_the_sandbox(analytics_pipeline) -> No
     assert baseline.total_requested == 0  # a first evaluation only sets the baseline
 
     _sync_everything(pipeline)
+    pipeline.order_costs = _order_costs(
+        pipeline, _sandbox_orders(pipeline), _load_costs(pipeline, _sandbox_orders(pipeline))
+    )
     requested = dg.evaluate_automation_conditions(
         defs=merged, instance=pipeline.instance, cursor=baseline.cursor
     )
-    assert {key for key in model_keys if requested.get_num_requested(key)} == model_keys
+    synced = {dg.AssetKey(key) for key in SYNC_ASSET_KEYS}
+    assert {key for key in model_keys if requested.get_num_requested(key)} == _fed_by(synced, model_keys)
 
     started = time.monotonic()
-    result = analytics_defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=pipeline.instance, raise_on_error=False
+    models = _models()
+    job = analytics_defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection=set(models.keys), asset_check_selection=set(models.check_keys)
     )
+    result = job.execute_in_process(instance=pipeline.instance, raise_on_error=False)
     print(f"dbt build of {len(model_keys)} models: {time.monotonic() - started:.1f} s")
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     built = {e.asset_key for e in result.get_asset_materialization_events()}
@@ -223,6 +547,8 @@ def test_marts_equal_figures_computed_from_the_sandbox(analytics_pipeline) -> No
     assert returns == _expected_returns(pipeline) and any(day[1] for day in returns.values())
 
     _assert_order_economics(pipeline, orders)
+    _assert_stock(pipeline, orders)
+    _assert_money_at_risk_alerts(pipeline, _assert_money_marts(pipeline, orders))
 
 
 def test_the_location_joins_the_shopee_assets_and_automates_every_model() -> None:
@@ -236,9 +562,14 @@ def test_the_location_joins_the_shopee_assets_and_automates_every_model() -> Non
         assert graph.get(key).automation_condition is not None, key
         assert graph.get(key).group_name == GROUP_NAME
     assert len(models.check_keys) >= 20  # dbt's tests, as asset checks
-    (sensor,) = analytics_defs.sensors
-    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
-    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    automation, alerts = analytics_defs.sensors
+    assert isinstance(automation, dg.AutomationConditionSensorDefinition)
+    assert automation.default_status == dg.DefaultSensorStatus.RUNNING
+    assert alerts.name == "alert_on_run_failure"  # money at risk is posted like a failed sync run
+    (schedule,) = analytics_defs.schedules
+    assert (
+        schedule.name == "money_at_risk_daily" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    )
 
 
 def test_a_model_file_added_to_the_project_becomes_an_asset(tmp_path) -> None:
