@@ -74,7 +74,8 @@ def build_auto_sync_schedule(tz: ZoneInfo, shops_per_run: int) -> dg.ScheduleDef
                 f"{counted(len(busy), 'shop')} skipped: an earlier tick's run still syncs them ({listed})"
             )
         if not slices:
-            return dg.SkipReason(f"every active shop ({len(busy)}) is still synced by an earlier tick's run")
+            every = "the one active shop is" if len(busy) == 1 else f"all {len(busy)} active shops are"
+            return dg.SkipReason(f"{every} still synced by an earlier tick's run")
         context.log.info(
             f"{counted(len(shops) - len(busy), 'shop')} in {counted(len(slices), 'run')} of at most "
             f"{counted(shops_per_run, 'shop')}"

@@ -148,16 +148,19 @@ def run_labels(
     assets: Iterable[str], days: Mapping[int, list[date]], names: Mapping[int, str]
 ) -> dict[str, str]:
     """Tags naming what a sync run covers: its shops (`shopee/shops`, and `shopee/shop_name` for one
-    shop), its days (`shopee/days`) and all of it in words (`shopee/sync`), shops by name."""
+    shop), its days (`shopee/days`) and all of it in words (`shopee/sync`: "every synced asset" when it
+    holds them all), shops by name; the days are kept whole when a long title is cut."""
     shops = sorted(days)
     every_day = sorted({day for shop_days in days.values() for day in shop_days})
     span = str(every_day[0]) if len(every_day) == 1 else f"{every_day[0]}..{every_day[-1]}"
     listed = ", ".join(shop_label(shop, names) for shop in shops[:5])
     listed += f" and {len(shops) - 5} more shops" if len(shops) > 5 else ""
+    assets = list(assets)
+    what = "every synced asset" if set(SYNC_ASSET_KEYS) <= set(assets) else ", ".join(assets)
     tags = {
         SHOPS_TAG: ",".join(str(shop) for shop in shops)[:TAG_VALUE_LIMIT],
         DAYS_TAG: span,
-        SYNC_TAG: f"{', '.join(assets)} of {listed}, {span}"[:TAG_VALUE_LIMIT],
+        SYNC_TAG: f"{what} of {listed}"[: TAG_VALUE_LIMIT - len(span) - 2] + f", {span}",
     }
     if len(shops) == 1 and shops[0] in names:
         tags[SHOP_NAME_TAG] = names[shops[0]][:TAG_VALUE_LIMIT]
