@@ -10,18 +10,25 @@ from shopee_pipeline.defs.resources import ShopeeResource, WarehouseResource
 from shopee_pipeline.defs.shops import SHOPS_ASSET
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
 from shopee_pipeline.lib.order_sync import OrdersSyncConfig, sync_orders_and_escrow
-from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS
+from shopee_pipeline.lib.policies import SYNC_ASSET_ARGS, SpecArgs
 from shopee_pipeline.lib.sync_runs import settle, sync_step
 from shopee_pipeline.sync.streams import ESCROW, ORDERS
 from shopee_pipeline.warehouse import tables
 
 # How each table is shown in the UI (the multi-asset itself carries no kinds or owners).
-SPEC_ARGS = {
+SPEC_ARGS: SpecArgs = {
     "kinds": KINDS,
     "owners": OWNERS,
     "group_name": SYNC_GROUP,
     "freshness_policy": SYNC_ASSET_ARGS["freshness_policy"],
 }
+
+
+def _check_key(result: dg.AssetCheckResult) -> dg.AssetCheckKey | None:
+    """The key of a check result that names its asset and check (ours always do)."""
+    if result.asset_key is None or result.check_name is None:
+        return None
+    return dg.AssetCheckKey(result.asset_key, result.check_name)
 
 
 def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -102,7 +109,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         for specs, results in ((ORDER_CHECKS, order_check_results), (ESCROW_CHECKS, escrow_check_results)):
             if any(spec.key in selected for spec in specs):
                 checks = results(store, result.shop_ids)
-                yield from (c for c in checks if dg.AssetCheckKey(c.asset_key, c.check_name) in selected)
+                yield from (c for c in checks if _check_key(c) in selected)
         settle(context, store, result.outcomes)
 
     return shopee_orders

@@ -70,7 +70,7 @@ def shop_partitions_sensor(
         names = shop_names(conn, active_ids)
     active = {str(shop) for shop in active_ids}
     current = set(context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME))
-    requests = []
+    requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
     if added := sorted(active - current, key=int):
         requests.append(dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME).build_add_request(added))
     if removed := sorted(current - active):
@@ -107,7 +107,8 @@ def _run_request(
             f"{run_key}: pushed days {min(sync.days)}..{max(sync.days)} clamped to the partitions' "
             f"{first}..{last}"
         )
-    assets, ops = [], {}
+    assets: list[str] = []
+    ops: dict[str, dict[str, dict[str, list[str]]]] = {}
     for spec in STREAMS:
         if keys := sync.keys_of(spec):
             assets += spec.asset_keys
@@ -169,7 +170,7 @@ def _settle_assigned(
     groups: dict[str, list[WebhookEvent]] = defaultdict(list)
     for event in pending_events(conn, limit=EVENTS_PER_TICK, assigned=True):
         groups[str(event.run_key)].append(event)
-    unconfirmed = {}
+    unconfirmed: dict[str, ShopSync] = {}
     for run_key, events in groups.items():
         run = existing_run(context.instance, run_key)
         if run is not None:

@@ -123,7 +123,7 @@ class World:
         )
         if returns:
             state.returns_of_order[order.order_sn] = returns
-        events = []
+        events: list[tuple[int, int, str, str]] = []
         for ret in returns:
             state.returns[ret.return_sn] = ret
             if self.config.return_push:
@@ -164,7 +164,7 @@ class World:
 
     # -- ground truth views (also used by the API handlers) -----------------------------------------
 
-    def order_detail(self, shop_id: int, order_sn: str) -> dict[str, object]:
+    def order_detail(self, shop_id: int, order_sn: str) -> dict[str, Any]:
         """The full ``get_order_detail`` object with all ``response_optional_fields``; KeyError if
         the order does not exist (yet)."""
         with self.lock:

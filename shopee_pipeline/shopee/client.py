@@ -336,8 +336,8 @@ class ShopeeClient:
             except BadRequestError as exc:
                 result.failed[key] = f"{exc.error}: {exc.message}"
                 continue
-            detail = _payload(answer)
-            detail = detail.get(endpoint.item_field) if endpoint.item_field else detail
+            payload = _payload(answer)
+            detail = payload.get(endpoint.item_field) if endpoint.item_field else payload
             if isinstance(detail, dict) and detail.get(endpoint.key_field):
                 result.items.append(detail)
             else:
