@@ -587,7 +587,8 @@ def read_records(
                     yield batch(shop_id, page)
             return
         pages = [targeted] if targeted else _listed(client, listing, shop_id, windows)
-        for keys in full_batches(pages, detail.batch_size if detail.batch_size > 1 else DETAIL_BATCH):
+        # Whole calls' worth of keys, at most 50: one batch call, or 50 calls of a one-key endpoint.
+        for keys in full_batches(pages, DETAIL_BATCH // detail.batch_size * detail.batch_size):
             result = client.get_details(detail, shop_id, keys)
             yield batch(shop_id, result.items, result)
 
