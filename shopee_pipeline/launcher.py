@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from shopee_pipeline.process_groups import start_group, stop_groups
 from shopee_pipeline.settings import Settings, get_settings
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import dagster as dg
 
     from shopee_pipeline.lib.manual_runs import RunReport
-    from shopee_pipeline.sandbox import SandboxConfig
+    from shopee_pipeline.sandbox import SandboxConfig, SandboxHandle
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SYNC_SELECTION = ",".join(SYNC_ASSET_KEYS)
@@ -138,12 +138,12 @@ def use_sandbox(url: str, partner_id: int, partner_key: str, first_day: date | N
     return get_settings()
 
 
-def sandbox_first_day(sandbox) -> date:
+def sandbox_first_day(sandbox: SandboxHandle) -> date:
     """The first day of a local sandbox's history, in SHOPEE_TIMEZONE."""
     return datetime.fromtimestamp(sandbox.world.origin, get_settings().timezone).date()
 
 
-def connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox) -> None:
+def connect_sandbox_shops(settings: Settings, stack: LocalStack, sandbox: SandboxHandle) -> None:
     """Authorize and connect every sandbox shop, add their partitions to the Dagster instance (in order)
     and record them on the `shops` asset (`align_shop_partitions`)."""
     import dagster as dg
@@ -258,21 +258,31 @@ def demo(shops: int = 3, days: int = 3) -> int:
     return 0
 
 
+class SandboxCredentials(TypedDict, total=False):
+    """The credential arguments of `SandboxConfig` (absent: the sandbox's built-in test ones)."""
+
+    partner_id: int
+    partner_key: str
+    push_key: str
+
+
 def sandbox_credentials(
     settings: Settings,
     partner_id: int | None = None,
     partner_key: str | None = None,
     push_key: str | None = None,
-) -> dict[str, object]:
+) -> SandboxCredentials:
     """`SandboxConfig` keyword arguments for the partner id, partner key and push key: each from its flag,
     else from `SHOPEE_PARTNER_ID` / `SHOPEE_PARTNER_KEY` / `SHOPEE_PUSH_PARTNER_KEY`, else left out (the
     sandbox's built-in test credentials)."""
-    chosen = {
-        "partner_id": partner_id if partner_id is not None else settings.partner_id,
-        "partner_key": partner_key or settings.partner_key,
-        "push_key": push_key or settings.push_partner_key,
-    }
-    return {name: value for name, value in chosen.items() if value is not None}
+    credentials = SandboxCredentials()
+    if (chosen_id := partner_id if partner_id is not None else settings.partner_id) is not None:
+        credentials["partner_id"] = chosen_id
+    if chosen_key := partner_key or settings.partner_key:
+        credentials["partner_key"] = chosen_key
+    if chosen_push_key := push_key or settings.push_partner_key:
+        credentials["push_key"] = chosen_push_key
+    return credentials
 
 
 SECOND_SHELL_NAMES = (
@@ -323,7 +333,7 @@ def second_shell_exports(
     return [*lines, f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"']
 
 
-def example_commands(settings: Settings, sandbox) -> list[str]:
+def example_commands(settings: Settings, sandbox: SandboxHandle) -> list[str]:
     """A `shopee-pipeline sync` and the `dagster asset materialize` it stands for, on the first partition
     of the first sandbox shop."""
     day, shop = settings.sync_start_date.isoformat(), sandbox.shop_ids[0]

@@ -3,6 +3,8 @@ in the demo's database through Dagster (the run shows in the demo's instance) an
 `daily_shop_sales`."""
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 from sqlalchemy import text
@@ -14,7 +16,7 @@ from shopee_pipeline.settings import get_settings
 
 SAMPLE_ROWS = 5
 _QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # dbt's lines stay in the run's log
-_COLUMNS = (
+_COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
     ("shop_id", str),
     ("order_date", str),
     ("currency", str),

@@ -46,9 +46,9 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext) -> dg.SkipReason |
     if not settings.alert_webhook_url:
         return dg.SkipReason("SHOPEE_ALERT_WEBHOOK_URL is not set: no alert sent")
     errors = [
-        event.event_specific_data.error.message.strip()
+        event.step_failure_data.error.message.strip()
         for event in context.get_step_failure_events()
-        if event.event_specific_data is not None and event.event_specific_data.error is not None
+        if event.step_failure_data.error is not None
     ]
     dagster_run = context.dagster_run
     run = FailedRun(

@@ -16,6 +16,13 @@ from shopee_pipeline.sync.streams import ESCROW, ORDERS
 from shopee_pipeline.warehouse import tables
 
 
+def _check_key(result: dg.AssetCheckResult) -> dg.AssetCheckKey | None:
+    """The key of a check result that names its asset and check (ours always do)."""
+    if result.asset_key is None or result.check_name is None:
+        return None
+    return dg.AssetCheckKey(result.asset_key, result.check_name)
+
+
 def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The `shopee_orders` multi-asset (`orders`, `order_items`, `logistics`, `escrow`) on `partitions`;
     any subset of it can be materialized."""
@@ -94,7 +101,7 @@ def build_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         for specs, results in ((ORDER_CHECKS, order_check_results), (ESCROW_CHECKS, escrow_check_results)):
             if any(spec.key in selected for spec in specs):
                 checks = results(store, result.shop_ids)
-                yield from (c for c in checks if dg.AssetCheckKey(c.asset_key, c.check_name) in selected)
+                yield from (c for c in checks if _check_key(c) in selected)
         settle(context, store, result.outcomes)
 
     return shopee_orders

@@ -1,4 +1,12 @@
-"""Resources: the warehouse and the Shopee client, both built from the environment's settings."""
+"""Resources: the warehouse and the Shopee client, both built from the environment's settings.
+
+The credentials (`SHOPEE_PARTNER_ID`, `SHOPEE_PARTNER_KEY`, `DATABASE_URL`) are read from the settings,
+not declared as `dg.EnvVar` fields: Dagster resolves an `EnvVar` when it validates the run's config,
+before any step starts, so a missing variable fails the run with a multi-line `DagsterInvalidConfigError`
+and no step failure, where reading it in the step fails the step at once with one line saying what to
+set (`test_reliability_permanent_errors.py`). Neither way shows a secret in the UI: the resources' config
+holds only tuning.
+"""
 
 from __future__ import annotations
 

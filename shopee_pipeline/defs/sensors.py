@@ -112,7 +112,8 @@ def _run_request(
             f"{run_key}: pushed days {min(sync.days)}..{max(sync.days)} clamped to the partitions' "
             f"{first}..{last}"
         )
-    assets, ops = [], {}
+    assets: list[str] = []
+    ops: dict[str, dict[str, dict[str, list[str]]]] = {}
     for spec in STREAMS:
         if keys := sync.keys_of(spec):
             assets += spec.asset_keys
@@ -175,7 +176,7 @@ def _settle_assigned(
     groups: dict[str, list[WebhookEvent]] = defaultdict(list)
     for event in pending_events(conn, limit=EVENTS_PER_TICK, assigned=True):
         groups[str(event.run_key)].append(event)
-    unconfirmed = {}
+    unconfirmed: dict[str, ShopSync] = {}
     for run_key, events in groups.items():
         run = existing_run(context.instance, run_key)
         if run is not None:

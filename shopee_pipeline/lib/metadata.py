@@ -26,7 +26,7 @@ def column_schema(table: Table) -> dg.TableSchema:
                 name=column.name,
                 type=str(column.type),
                 description=column.comment,
-                constraints=dg.TableColumnConstraints(nullable=column.nullable),
+                constraints=dg.TableColumnConstraints(nullable=bool(column.nullable)),
             )
             for column in table.columns
         ]

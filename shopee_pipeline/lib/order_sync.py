@@ -89,7 +89,7 @@ class _Step:
                 return known_tracking_numbers(conn, pairs)
 
         targeted = plan.targeted or None
-        return ORDERS.fetch(
+        return ORDERS.own_fetch(
             self.client, plan.windows_by_shop, known, order_sns_by_shop=targeted, concurrency=self.concurrency
         )
 
@@ -99,9 +99,10 @@ class _Step:
 
     def escrow_only(self, due: pd.DataFrame) -> _Writes:
         """The escrow of the orders of `due` (shop_id, order_sn, update_time as their version)."""
-        wanted = due.groupby("shop_id")["order_sn"].agg(list).to_dict() if not due.empty else {}
+        by_shop = due.groupby("shop_id")["order_sn"].agg(list).to_dict() if not due.empty else {}
+        wanted = {int(str(shop_id)): order_sns for shop_id, order_sns in by_shop.items()}
         versions = dict(zip(due["order_sn"], due["update_time"], strict=True))
-        fetched = ESCROW.fetch(self.client, escrow_jobs(wanted), versions, concurrency=self.concurrency)
+        fetched = ESCROW.own_fetch(self.client, escrow_jobs(wanted), versions, concurrency=self.concurrency)
         return _Writes({ESCROW.name: write_rows(self.store, ESCROW, fetched)}, len(due))
 
     def pipelined(self, plan: RunPlan, still_due: Callable[[], pd.DataFrame]) -> _Writes:
@@ -115,7 +116,7 @@ class _Step:
         feed = EscrowFeed(due)
         orders = self.orders(plan)
         orders.observe(lambda batch: feed.add(batch.rows.orders))
-        escrow = ESCROW.fetch(self.client, feed, feed.versions, concurrency=self.concurrency)
+        escrow = ESCROW.own_fetch(self.client, feed, feed.versions, concurrency=self.concurrency)
         with ThreadPoolExecutor(1, thread_name_prefix="escrow-writer") as writer:
             escrow_written = writer.submit(write_rows, self.store, ESCROW, escrow)
             try:
@@ -137,7 +138,7 @@ class _Step:
             if spec is ESCROW:
                 extra["orders_needing_escrow"] = writes.escrow_wanted
             events += materializations(self.context, self.store, spec, run_totals(spec, done.written, extra))
-        return [event for event in events if event.asset_key.to_user_string() in selected]
+        return [event for event in events if event.asset_key and event.asset_key.to_user_string() in selected]
 
 
 def _still_due(

@@ -21,7 +21,7 @@ class PartitionKeyError(ValueError):
 
 def _dimensions(key: str | dg.MultiPartitionKey) -> dict[str, str]:
     if isinstance(key, dg.MultiPartitionKey):
-        return key.keys_by_dimension
+        return dict(key.keys_by_dimension)
     day_text, sep, shop_text = key.partition("|")
     if not sep or "|" in shop_text:
         raise PartitionKeyError(f"partition key '{key}' is not 'YYYY-MM-DD|<numeric shop id>'")

@@ -1,6 +1,7 @@
 """Retry and backfill policies shared by the Shopee assets, and the arguments every sync asset takes."""
 
 from datetime import timedelta
+from typing import TypedDict
 
 import dagster as dg
 
@@ -21,9 +22,26 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 # failing its freshness.
 SYNC_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=30))
 
+
+class SpecArgs(TypedDict):
+    """How a synced table is shown in the UI and how fresh it must stay (an `AssetSpec`'s arguments)."""
+
+    kinds: set[str]
+    owners: list[str]
+    group_name: str
+    freshness_policy: dg.FreshnessPolicy
+
+
+class SyncAssetArgs(SpecArgs):
+    """`SpecArgs`, and how the asset is backfilled and retried (an `@asset`'s arguments)."""
+
+    backfill_policy: dg.BackfillPolicy
+    retry_policy: dg.RetryPolicy
+
+
 # What every Shopee sync asset declares besides its partitions: how it is shown, backfilled and retried,
 # and how fresh it must stay.
-SYNC_ASSET_ARGS = {
+SYNC_ASSET_ARGS: SyncAssetArgs = {
     "kinds": KINDS,
     "owners": OWNERS,
     "group_name": SYNC_GROUP,

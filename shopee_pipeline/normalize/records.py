@@ -162,7 +162,8 @@ class RecordNormaliser:
         """Rows of one shop's `objects`: one parent row per key (a duplicate keeps the greatest
         version), one child row per entry of each child list; records without a usable key, version or
         required column are skipped with a reason."""
-        shape, skipped = self.shape, []
+        shape = self.shape
+        skipped: list[str] = []
         shop_id = int(shop_id)
         parent_rows: list[tuple] = []
         child_rows: dict[str, list[tuple]] = {child.table: [] for child in shape.children}

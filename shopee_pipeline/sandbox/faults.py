@@ -82,7 +82,9 @@ class FaultInjector:
         ``shop_rate_limit_per_second``), else one of the kinds with probability ``fault_rate``."""
         with self._lock:
             clock = time.monotonic()
-            limited = [(None, "partner_rate_limit", self.partner_rate_limit_per_second)]
+            limited: list[tuple[int | None, str, float | None]] = [
+                (None, "partner_rate_limit", self.partner_rate_limit_per_second)
+            ]
             if shop_id is not None:
                 limit = self.shop_rate_limits.get(shop_id, self.shop_rate_limit_per_second)
                 limited.append((shop_id, "shop_rate_limit", limit))

@@ -36,7 +36,7 @@ class SandboxHandle(SandboxEngine):
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:PORT``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> SandboxHandle:
         """Start serving in background threads; returns self."""

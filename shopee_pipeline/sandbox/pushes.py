@@ -51,7 +51,7 @@ class LostPushStore:
         text (Shopee's shape), or as configured (``SandboxConfig.lost_push_data_shape``)."""
         with self._lock:
             self._messages = [
-                (i, m) for i, m in self._messages if int(m["timestamp"]) >= now - LOST_RETENTION
+                (i, m) for i, m in self._messages if int(str(m["timestamp"])) >= now - LOST_RETENTION
             ]
             batch = self._messages[:limit]
         entries = []

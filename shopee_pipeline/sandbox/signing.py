@@ -11,10 +11,15 @@ import hmac
 
 
 def base_string(
-    partner_id: int, path: str, timestamp: int, access_token: str = "", shop_id: int | None = None
+    partner_id: int | str,
+    path: str,
+    timestamp: int | str,
+    access_token: str = "",
+    shop_id: int | str | None = None,
 ) -> str:
     """Shopee's base string: ``partner_id + path + timestamp`` for public APIs, followed by
-    ``access_token + shop_id`` for shop APIs; plain concatenation, no separators."""
+    ``access_token + shop_id`` for shop APIs; plain concatenation, no separators. Numbers may come as the
+    request's own text (the gateway checks what the caller signed, digit for digit)."""
     base = f"{partner_id}{path}{timestamp}"
     if shop_id is not None:
         base += f"{access_token}{shop_id}"
@@ -29,11 +34,11 @@ def hmac_hex(key: str, message: str | bytes) -> str:
 
 def api_sign(
     partner_key: str,
-    partner_id: int,
+    partner_id: int | str,
     path: str,
-    timestamp: int,
+    timestamp: int | str,
     access_token: str = "",
-    shop_id: int | None = None,
+    shop_id: int | str | None = None,
 ) -> str:
     """The ``sign`` query parameter for a request."""
     return hmac_hex(partner_key, base_string(partner_id, path, timestamp, access_token, shop_id))

@@ -318,7 +318,7 @@ class World:
 
     # -- ground truth views (also used by the API handlers) -----------------------------------------
 
-    def order_detail(self, shop_id: int, order_sn: str) -> dict[str, object]:
+    def order_detail(self, shop_id: int, order_sn: str) -> dict[str, Any]:
         """The full ``get_order_detail`` object with all ``response_optional_fields``; KeyError if
         the order does not exist (yet)."""
         with self.lock:

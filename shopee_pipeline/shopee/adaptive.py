@@ -65,7 +65,8 @@ class AdaptiveRate:
         self._settings = settings or AimdSettings()
         self._lock = threading.Lock()
         self._quiet_until = float("-inf")
-        self._rate, self._ceiling, self._cuts = 0.0, None, 0
+        self._rate, self._cuts = 0.0, 0
+        self._ceiling: float | None = None
         self.adopt(learned)
 
     @property

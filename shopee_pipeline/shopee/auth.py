@@ -67,7 +67,8 @@ class Authorizer:
 
     def _tokens(self, answer: dict[str, Any], path: str, shop_id: int) -> ShopTokens:
         """Read the top-level token fields (also accepted inside ``response``); ``expire_in`` is seconds."""
-        payload = answer.get("response") if isinstance(answer.get("response"), dict) else answer
+        response = answer.get("response")
+        payload: dict[str, Any] = response if isinstance(response, dict) else answer
         access, refresh, expire_in = (
             payload.get("access_token"),
             payload.get("refresh_token"),

@@ -350,8 +350,8 @@ class ShopeeClient:
             except BadRequestError as exc:
                 result.failed[key] = f"{exc.error}: {exc.message}"
                 continue
-            detail = _payload(answer)
-            detail = detail.get(endpoint.item_field) if endpoint.item_field else detail
+            payload = _payload(answer)
+            detail = payload.get(endpoint.item_field) if endpoint.item_field else payload
             if isinstance(detail, dict) and not endpoint.answer_names_key:
                 detail = {**detail, endpoint.key_field: key}
             if isinstance(detail, dict) and detail.get(endpoint.key_field):

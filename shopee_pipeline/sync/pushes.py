@@ -26,10 +26,11 @@ SYNCED_CODES = frozenset(PUSHED_BY_CODE)
 
 @dataclass(frozen=True)
 class PushTarget:
-    """What one push asks for: `stream` is a pushed stream's name (with the record's `key`), or `shop`."""
+    """What one push asks for: `stream` is a pushed stream's name (with the record's `key`), or `shop`
+    (whose `key` is empty)."""
 
     stream: str
-    key: str | None = None
+    key: str = ""
 
 
 def _data(payload: Mapping[str, Any]) -> dict:

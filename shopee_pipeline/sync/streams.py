@@ -181,6 +181,13 @@ class StreamSpec:
         """Every table the stream writes, parent first, snapshots last."""
         return (self.table, *self.child_tables, *(snapshot.table for snapshot in self.snapshots))
 
+    @property
+    def own_fetch(self) -> Callable[..., FetchStream]:
+        """The stream's own fetch (orders, escrow); a declared stream reads with `read` instead."""
+        if self.fetch is None:
+            raise TypeError(f"stream {self.name} has no fetch of its own: it reads with its declaration")
+        return self.fetch
+
     @functools.cached_property
     def normaliser(self) -> RecordNormaliser:
         """The generic normaliser of a declared stream's `shape`."""

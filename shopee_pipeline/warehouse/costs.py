@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, Date, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy import Boolean, Connection, Date, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from shopee_pipeline.costs import Catalogue, UnitCost, Variation
@@ -18,7 +18,7 @@ from shopee_pipeline.warehouse.tables import item_models, items, product_costs, 
 def catalogue(conn: Connection, shop_ids: Iterable[int]) -> Catalogue:
     """Every known shop, and of the shops in `shop_ids` every variation with its currency and SKUs."""
     wanted = sorted(set(shop_ids))
-    known = frozenset(conn.execute(select(shops.c.shop_id)).scalars())
+    known: frozenset[int] = frozenset(conn.execute(select(shops.c.shop_id)).scalars())
     currencies: dict[Variation, str | None] = {}
     model_skus: dict[tuple[int, str], list[Variation]] = defaultdict(list)
     item_skus: dict[tuple[int, str], list[int]] = defaultdict(list)
@@ -29,14 +29,14 @@ def catalogue(conn: Connection, shop_ids: Iterable[int]) -> Catalogue:
         item_models.c.currency,
         item_models.c.model_sku,
     ).where(item_models.c.shop_id.in_(wanted))
-    for shop_id, item_id, model_id, currency, sku in conn.execute(models):
+    for shop_id, item_id, model_id, currency, sku in (row._tuple() for row in conn.execute(models)):
         currencies[(shop_id, item_id, model_id)] = currency
         if sku:
             model_skus[(shop_id, sku.strip())].append((shop_id, item_id, model_id))
     products = select(items.c.shop_id, items.c.item_id, items.c.item_sku).where(
         items.c.shop_id.in_(wanted), func.coalesce(items.c.item_sku, "") != ""
     )
-    for shop_id, item_id, sku in conn.execute(products):
+    for shop_id, item_id, sku in (row._tuple() for row in conn.execute(products)):
         item_skus[(shop_id, sku.strip())].append(item_id)
     return Catalogue(known, currencies, dict(model_skus), dict(item_skus))
 
@@ -74,7 +74,7 @@ def load_costs(conn: Connection, costs: Sequence[UnitCost]) -> CostsLoaded:
         product_costs.c.unit_cost.is_distinct_from(statement.excluded.unit_cost),
         product_costs.c.currency.is_distinct_from(statement.excluded.currency),
     )
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[c.name for c in product_costs.primary_key.columns],
         set_={
             "unit_cost": statement.excluded.unit_cost,
@@ -82,8 +82,8 @@ def load_costs(conn: Connection, costs: Sequence[UnitCost]) -> CostsLoaded:
             "updated_at": func.now(),
         },
         where=changed,
-    ).returning(literal_column("xmax = 0"))
-    written = [bool(inserted) for inserted in conn.execute(statement).scalars()]
+    ).returning(literal_column("xmax = 0", Boolean))
+    written: list[bool] = list(conn.execute(upsert).scalars())
     inserted = sum(written)
     return CostsLoaded(inserted, len(written) - inserted, len(costs) - len(written))
 

@@ -26,10 +26,12 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    null,
     or_,
     select,
     true,
 )
+from sqlalchemy.types import TypeEngine
 
 from shopee_pipeline.warehouse.tables import escrow, escrow_releases, logistics, orders, returns
 
@@ -51,7 +53,7 @@ def known_tracking_numbers(conn: Connection, pairs: Sequence[tuple[str, str]]) -
         )
     )
     wanted = set(pairs)
-    return {(sn, pkg): number for sn, pkg, number in rows if (sn, pkg) in wanted}
+    return {(sn, pkg): number for sn, pkg, number in (row._tuple() for row in rows) if (sn, pkg) in wanted}
 
 
 def stored_update_times(
@@ -160,8 +162,12 @@ def escrow_due(conn: Connection, fetched: pd.DataFrame) -> pd.DataFrame:
         return _no_orders()
     # One array parameter per column, unnested side by side: the statement's text (and SQLAlchemy's
     # compiled form of it, cached) stays the same whatever the batch.
-    column_types = {"order_sn": Text, "shop_id": BigInteger, "order_status": Text}
-    column_types["update_time"] = DateTime(timezone=True)
+    column_types: dict[str, TypeEngine | type[TypeEngine]] = {
+        "order_sn": Text,
+        "shop_id": BigInteger,
+        "order_status": Text,
+        "update_time": DateTime(timezone=True),
+    }
     present = fetched[list(column_types)].astype(object)
     present = present.where(present.notna(), None)  # NaT and NaN (bad input) as NULL
     arrays = {name: (present[name].tolist(), type_) for name, type_ in column_types.items()}
@@ -215,16 +221,16 @@ def partition_figures(
     if not windows:
         return {}
     day = func.timezone(tz.key, table.c[time_column]).cast(Date).label("day")
-    status = table.c[status_column] if status_column else func.cast(None, Text)
-    money = func.sum(table.c[money_column]) if money_column else func.cast(None, Text)
-    currency = func.min(table.c.currency) if "currency" in table.c else func.cast(None, Text)
+    status = table.c[status_column] if status_column else null().cast(Text)
+    money = func.sum(table.c[money_column]) if money_column else null().cast(Text)
+    currency = func.min(table.c.currency) if "currency" in table.c else null().cast(Text)
     query = (
         select(table.c.shop_id, day, status.label("status"), func.count(), money, currency)
         .where(or_(*(_in_window(table, time_column, *window) for window in windows)))
         .group_by(table.c.shop_id, day, status)
     )
     figures: dict[tuple[int, date], PartitionFigures] = {}
-    for shop_id, on, state, rows, total, unit in conn.execute(query):
+    for shop_id, on, state, rows, total, unit in (row._tuple() for row in conn.execute(query)):
         entry = figures.setdefault((int(shop_id), on), PartitionFigures())
         entry.rows += rows
         if total is not None:

@@ -70,7 +70,7 @@ class PostgresRateBudget:
                 ),
                 params,
             )
-            available = conn.execute(
+            available: float = conn.execute(
                 text(f"SELECT {_AVAILABLE} FROM {self._table} WHERE name = :name FOR UPDATE"), params
             ).scalar_one()
             if available < n:

@@ -74,7 +74,7 @@ def shop_names(conn: Connection, shop_ids: Iterable[int] | None = None) -> dict[
     query = select(shops.c.shop_id, shops.c.shop_name).where(shops.c.shop_name.is_not(None))
     if shop_ids is not None:
         query = query.where(shops.c.shop_id.in_(sorted(set(shop_ids))))
-    return {int(shop_id): name for shop_id, name in conn.execute(query) if name}
+    return {int(shop_id): name for shop_id, name in (row._tuple() for row in conn.execute(query)) if name}
 
 
 def active_shops_named(conn: Connection) -> dict[int, str | None]:

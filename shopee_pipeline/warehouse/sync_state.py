@@ -19,7 +19,7 @@ def high_water_marks(conn: Connection, stream: str, shop_ids: list[int]) -> dict
             sync_state.c.high_water_mark.is_not(None),
         )
     )
-    return {shop_id: mark for shop_id, mark in rows}
+    return {shop_id: mark for shop_id, mark in (row._tuple() for row in rows)}
 
 
 def record_success(conn: Connection, stream: str, marks: dict[int, datetime | None]) -> None:

@@ -15,6 +15,8 @@ change like any other: `make migration`. Wording follows `docs/interface.md`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -37,7 +39,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 metadata = MetaData()
 
 
-def _ts(name: str, comment: str, **kwargs: object) -> Column:
+def _ts(name: str, comment: str, **kwargs: Any) -> Column:
     """A `timestamptz` column (Shopee sends Unix seconds) described by `comment`."""
     return Column(name, DateTime(timezone=True), comment=comment, **kwargs)
 

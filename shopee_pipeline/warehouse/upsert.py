@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 import pandas as pd
+import psycopg
 from sqlalchemy import Connection, DateTime, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
@@ -83,6 +84,14 @@ class WriteCounts:
         }
 
 
+def _driver(conn: Connection) -> psycopg.Connection:
+    """The psycopg connection under `conn`: COPY and the staging statements go through it."""
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the connection was closed")
+    return driver
+
+
 def _q(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -141,7 +150,7 @@ def _records(
 def _stage(conn: Connection, table: Table, schema: str, rows: Any, columns: Sequence[str]) -> str:
     """COPY `rows` into a fresh temporary table shaped like `table`; return its name."""
     stage = f"_stage_{table.name}_{next(_stage_names)}"
-    with conn.connection.driver_connection.cursor() as cur:
+    with _driver(conn).cursor() as cur:
         cur.execute(
             f"CREATE TEMP TABLE {_q(stage)} (LIKE {_qualified(table, schema)} INCLUDING DEFAULTS) "
             "ON COMMIT DROP"
@@ -167,7 +176,7 @@ def _compared_columns(table: Table, columns: Sequence[str], exclude: Iterable[st
 
 
 def _scalar(conn: Connection, sql: str) -> int:
-    with conn.connection.driver_connection.cursor() as cur:
+    with _driver(conn).cursor() as cur:
         cur.execute(sql)
         row = cur.fetchone()
     return int(row[0]) if row and row[0] is not None else 0
@@ -210,7 +219,7 @@ def upsert(
         action = f"DO UPDATE SET {', '.join(updates)} WHERE {' AND '.join(conditions)}"
     else:
         action = "DO NOTHING"
-    with conn.connection.driver_connection.cursor() as cur:
+    with _driver(conn).cursor() as cur:
         cur.execute(
             f"INSERT INTO {target} AS t ({col_list}) {distinct} ON CONFLICT ({key}) {action} "
             "RETURNING (xmax = 0)"
@@ -244,7 +253,7 @@ def replace_children(
     columns = _written_columns(table, rows)
     stage = _stage(conn, table, schema, rows, columns)
     pstage = f"_stage_parents_{next(_stage_names)}"
-    raw = conn.connection.driver_connection
+    raw = _driver(conn)
     with raw.cursor() as cur:
         key_type = spec.parent.c[parent_key].type.compile(dialect=postgresql.dialect())
         cur.execute(
@@ -295,5 +304,6 @@ def replace_children(
             f"SELECT count(*) FILTER (WHERE t.older), count(*) FILTER (WHERE NOT t.older AND NOT t.replace) "
             f"FROM {_q(stage)} s JOIN {todo} t ON t.k = s.{pk}"
         )
-        skipped_older, unchanged = cur.fetchone()
+        counted = cur.fetchone()
+        skipped_older, unchanged = counted if counted is not None else (0, 0)
     return WriteCounts(inserted=inserted, unchanged=unchanged, skipped_older=skipped_older, deleted=deleted)

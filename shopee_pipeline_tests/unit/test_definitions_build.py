@@ -16,6 +16,7 @@ from shopee_pipeline import settings as settings_module
 from shopee_pipeline.definitions import build_definitions
 from shopee_pipeline.lib.partitions import DATE
 from shopee_pipeline.settings import load_settings
+from shopee_pipeline_tests.fresh_interpreter import run_without_settings
 
 PACKAGES = ("shopee_pipeline.defs", "shopee_pipeline.lib")
 
@@ -92,23 +93,10 @@ def test_importing_the_locations_builds_nothing_and_dagster_finds_lazy_entry_poi
     """Both code locations are `@dg.definitions` entry points: importing them (as Dagster's loader does
     before it calls the entry point) builds no definitions and runs no `dbt parse` (the target folder
     stays empty)."""
-    import os
-    import subprocess
-
     target = tmp_path / "dbt_target"
     target.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPEE_")}
-    env["SHOPEE_DBT_TARGET_DIR"] = str(target)
-    result = subprocess.run(
-        [sys.executable, "-c", _IMPORT_ONLY],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["0", "shopee_pipeline_definitions", "shopee_analytics_definitions"]
+    printed = run_without_settings("-c", _IMPORT_ONLY, SHOPEE_DBT_TARGET_DIR=str(target))
+    assert printed.split() == ["0", "shopee_pipeline_definitions", "shopee_analytics_definitions"]
     assert not any(target.iterdir())
 
 

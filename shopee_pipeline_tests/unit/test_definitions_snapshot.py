@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any
 
 import dagster as dg
 import pytest
+
+from shopee_pipeline_tests.fresh_interpreter import run_without_settings
 
 SNAPSHOT = Path(__file__).with_name("definitions_snapshot.json")
 UPDATE_COMMAND = f"UPDATE_SNAPSHOT=1 .venv/bin/pytest -q {Path(*Path(__file__).parts[-3:])}"
@@ -162,17 +163,7 @@ def describe(defs: dg.Definitions) -> str:
 
 def _listing_with_default_settings() -> str:
     """`describe` of the code location, run in a new interpreter without any `SHOPEE_*` variable."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SHOPEE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", __name__],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return run_without_settings("-m", __name__)
 
 
 def test_definitions_match_the_snapshot() -> None:

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from shopee_pipeline.shopee import InMemoryTokenStore, ShopeeClient, ShopeeConfig, ShopTokens, TokenError
+from shopee_pipeline.shopee.endpoints import ListEndpoint, Pager
 from shopee_pipeline.sync.fetch import ORDER_DETAIL, ORDER_LIST
 from shopee_pipeline.sync.streams import BOOKINGS
 
@@ -229,3 +230,50 @@ def test_lost_push_data_as_string_or_object(as_string: bool) -> None:
     assert page.messages[0]["data"] == data and page.last_message_id == 9 and not page.has_next_page
     client.confirm_lost_push_messages(9)
     assert fake.calls[-1][2] == {"last_message_id": 9} and "access_token" not in fake.calls[-1][1]
+
+
+ITEM_LIST = ListEndpoint(
+    path="/api/v2/product/get_item_list",
+    item_field="item",
+    key_field="item_id",
+    pager=Pager.OFFSET,
+    time_from_param="update_time_from",
+    time_to_param="update_time_to",
+    time_range_field=None,
+)
+"""An offset-paged list, shaped as `get_item_list` (the catalogue's first offset pager)."""
+
+
+def _offset_route(total: int, with_next_offset: bool) -> Any:
+    """A list of `total` items served by `offset` and `page_size`, `has_next_page` while items remain,
+    and `next_offset` when asked to carry it."""
+
+    def route(query: dict, body: Any) -> tuple[int, dict]:
+        offset, size = int(query["offset"]), int(query["page_size"])
+        items = [{"item_id": i + 1} for i in range(offset, min(offset + size, total))]  # ids from 1
+        response: dict[str, Any] = {"item": items, "has_next_page": offset + size < total}
+        if with_next_offset:
+            response["next_offset"] = offset + len(items)
+        return ok(response)
+
+    return route
+
+
+@pytest.mark.parametrize("with_next_offset", [False, True], ids=["offset-plus-size", "next_offset"])
+def test_the_offset_pager_reads_every_page_once(with_next_offset: bool) -> None:
+    client, fake, _ = make_client({ITEM_LIST.path: _offset_route(250, with_next_offset)})
+    pages = list(client.iter_list(ITEM_LIST, SHOP, NOW - 100, NOW, page_size=100))
+    assert [len(page) for page in pages] == [100, 100, 50]
+    assert [item["item_id"] for page in pages for item in page] == list(range(1, 251))
+    assert [(q["offset"], q["page_size"]) for _, q, _ in fake.calls] == [
+        ("0", "100"),
+        ("100", "100"),
+        ("200", "100"),
+    ]
+    assert {q["update_time_from"] for _, q, _ in fake.calls} == {str(NOW - 100)}
+
+
+def test_the_offset_pager_stops_on_an_empty_page_that_says_more() -> None:
+    client, fake, _ = make_client({ITEM_LIST.path: lambda q, b: ok({"item": [], "has_next_page": True})})
+    assert list(client.iter_list(ITEM_LIST, SHOP, NOW - 100, NOW)) == []
+    assert len(fake.calls) == 1

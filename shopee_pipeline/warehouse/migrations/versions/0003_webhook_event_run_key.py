@@ -17,7 +17,10 @@ depends_on = None
 
 def _schema() -> str:
     """The warehouse schema being migrated (ALTER TABLE does not go through the schema translate map)."""
-    return op.get_context().version_table_schema
+    schema = op.get_context().version_table_schema
+    if schema is None:  # migrations/env.py always sets it
+        raise RuntimeError("the migrations run with version_table_schema set to the warehouse schema")
+    return schema
 
 
 def upgrade() -> None:

@@ -33,7 +33,10 @@ def _quote(name: str) -> str:
 def _shop_tokens() -> str:
     """`shop_tokens` qualified by the warehouse schema (ALTER TABLE and REVOKE do not go through the
     schema translate map)."""
-    return f"{_quote(op.get_context().version_table_schema)}.{_quote('shop_tokens')}"
+    schema = op.get_context().version_table_schema
+    if schema is None:  # migrations/env.py always sets it
+        raise RuntimeError("the migrations run with version_table_schema set to the warehouse schema")
+    return f"{_quote(schema)}.{_quote('shop_tokens')}"
 
 
 def upgrade() -> None:
@@ -44,7 +47,8 @@ def upgrade() -> None:
         sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:roles) ORDER BY rolname"),
         {"roles": list(SUPABASE_ROLES)},
     )
-    for role in present.scalars():
+    roles: list[str] = list(present.scalars())
+    for role in roles:
         op.execute(f"REVOKE ALL ON {table} FROM {_quote(role)}")
 
 
