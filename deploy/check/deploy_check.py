@@ -524,9 +524,21 @@ def main() -> None:
         finally:
             if os.environ.get("CHECK_KEEP") != "1":
                 down = time.monotonic()
+                # `compose down` knows no run container: the daemon stops first (no new run), then the
+                # runs still in flight (removed as they stop: auto_remove), then the services.
+                stack.compose("stop", "dagster_daemon", check=False)
+                in_flight = list(run_containers().values())
+                if in_flight:
+                    sh("podman", "stop", *in_flight, check=False)
                 stack.compose("down", "-v", check=False)
                 left = no_container_left()
-                report("down", down, containers_left=len(left), networks_left=len(networks_left()))
+                report(
+                    "down",
+                    down,
+                    runs_stopped=len(in_flight),
+                    containers_left=len(left),
+                    networks_left=len(networks_left()),
+                )
                 shutil.rmtree(home, ignore_errors=True)
                 if left:
                     sys.exit(f"containers left behind: {left}")
