@@ -531,7 +531,9 @@ def main() -> None:
                 if in_flight:
                     sh("podman", "stop", *in_flight, check=False)
                 stack.compose("down", "-v", check=False)
-                left = no_container_left()
+                deadline = time.monotonic() + 60  # a stopped run container is removed a moment later
+                while (left := no_container_left()) and time.monotonic() < deadline:
+                    time.sleep(1)
                 report(
                     "down",
                     down,
