@@ -12,7 +12,9 @@ over the sandbox's shops launching several runs, each in its own run container; 
 mid-run detected by run monitoring and retried to success; the warehouse equal to the sandbox's truth; a
 signed push to the receiver's published port reaching `orders` through the push sensor's run; the dbt
 location's models built after the syncs; the webserver's GraphQL answering with both locations' asset
-graph; and `podman-compose down` leaving no container behind.
+graph; deploy/k8s/webhook-receiver.yaml answering under `podman play kube`; and the teardown (the daemon,
+the runs in flight, then `podman-compose down -v`) leaving no container and no network behind.
+`CHECK_KEEP=1` leaves the stack up instead.
 
 Dagster's scheduler reads the real clock, so the daemon alone runs under libfaketime, shifted back so a
 quarter hour comes `TICK_LEAD_S` after it starts (compose.check.yaml). Run with the project's venv from
