@@ -96,3 +96,16 @@ screenshots: install
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES=chromium
 	@$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[docs]'
 	$(BIN)/python docs/screenshots/take_screenshots.py
+
+# `make deploy-check` (as root on Debian 12) runs deploy/ for real with podman standing in for Docker: builds
+# deploy/Dockerfile on a Debian base made by debootstrap, starts deploy/docker-compose.yaml with
+# podman-compose, each run in a container of its own through podman's Docker API, and proves from outside
+# what the stack does (deploy/check/deploy_check.py; README "Running the deployment for real").
+# Not part of `make test`: it takes minutes and a rootful podman.
+PODMAN_COMPOSE_VERSION ?= 1.6.0
+.PHONY: deploy-check
+deploy-check: install
+	bash deploy/check/setup-podman.sh
+	@$(BIN)/python -c 'import podman_compose' 2>/dev/null \
+	  || $(BIN)/python -m pip install --quiet podman-compose==$(PODMAN_COMPOSE_VERSION)
+	env -u DAGSTER_HOME $(BIN)/python deploy/check/deploy_check.py
