@@ -47,7 +47,7 @@ def model_figures(conn: Connection, node: Mapping[str, Any]) -> dict[str, dg.Met
         "dagster/column_schema": dg.TableSchema(
             columns=[
                 dg.TableColumn(name, type=data_type, description=described.get(name, {}).get("description"))
-                for name, data_type in columns
+                for name, data_type in (row._tuple() for row in columns)
             ]
         )
     }

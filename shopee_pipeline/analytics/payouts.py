@@ -47,7 +47,7 @@ def payouts_with_status(conn: Connection, marts_schema: str, status: str) -> lis
         ),
         {"status": status},
     )
-    return [PayoutAtRisk(*row) for row in rows]
+    return [PayoutAtRisk(*row._tuple()) for row in rows]
 
 
 def summary(payouts: list[PayoutAtRisk], what: str) -> str:

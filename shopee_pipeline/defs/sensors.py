@@ -78,7 +78,7 @@ def shop_partitions_sensor(
     current = context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
     removed, added = shop_partition_changes(current, active)
     partitions = dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME)
-    requests = [
+    requests: list[dg.DeleteDynamicPartitionsRequest | dg.AddDynamicPartitionsRequest] = [
         *([partitions.build_delete_request(removed)] if removed else []),
         *([partitions.build_add_request(added)] if added else []),
     ]

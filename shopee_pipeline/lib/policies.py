@@ -51,7 +51,7 @@ SYNC_ASSET_ARGS: SyncAssetArgs = {
 }
 
 # How each table of a multi-asset is shown in the UI (a multi-asset itself carries no kinds or owners).
-SYNC_SPEC_ARGS = {
+SYNC_SPEC_ARGS: SpecArgs = {
     "kinds": KINDS,
     "owners": OWNERS,
     "group_name": SYNC_GROUP,

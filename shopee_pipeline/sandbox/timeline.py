@@ -96,7 +96,7 @@ class TimelineCollection(Generic[R]):
         """Add a shop's ``records``; return the push events of their changes (``(time, code, key)``, none
         when the spec pushes nothing)."""
         kept = self._records.setdefault(shop_id, {})
-        events = []
+        events: list[tuple[int, int, str]] = []
         for record in records:
             key = self.spec.key_of(record)
             kept[key] = record

@@ -69,7 +69,7 @@ def stored_update_times(
             table.c.shop_id == shop_id, func.cast(column, Text) == any_(_text_array(keys))
         )
     )
-    return {str(k): int(update_time.timestamp()) for k, update_time in rows}
+    return {str(k): int(update_time.timestamp()) for k, update_time in (row._tuple() for row in rows)}
 
 
 ESCROW_CANDIDATE_COLUMNS = ("order_sn", "shop_id", "order_status", "update_time")
