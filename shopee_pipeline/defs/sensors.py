@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from shopee_pipeline import clock
 from shopee_pipeline.defs.jobs import sync_shopee_job
 from shopee_pipeline.defs.resources import WarehouseResource
-from shopee_pipeline.defs.shops import shops_materialization
+from shopee_pipeline.defs.shops import align_shop_partitions, shops_materialization
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, partition_key, shop_partition_changes
 from shopee_pipeline.push_codes import AUTHORIZATION_EXPIRING, SHOP_AUTHORIZATION_CANCELED
 from shopee_pipeline.run_tags import (
@@ -77,6 +77,9 @@ def shop_partitions_sensor(
         active = active_shops_named(conn)
     current = context.instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
     removed, added = shop_partition_changes(current, active)
+    if set(removed) & set(added):  # re-ordered: Dagster refuses a tick that deletes and adds one key
+        align_shop_partitions(context.instance, active)
+        return dg.SensorResult()
     partitions = dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS_NAME)
     requests: list[dg.DeleteDynamicPartitionsRequest | dg.AddDynamicPartitionsRequest] = [
         *([partitions.build_delete_request(removed)] if removed else []),

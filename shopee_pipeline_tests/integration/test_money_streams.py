@@ -159,7 +159,7 @@ def test_a_release_paying_another_amount_has_its_escrow_read_again(monkeypatch, 
             (materialization,) = [
                 e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("escrow")
             ][:1]
-            needing = materialization.materialization.metadata["run_orders_needing_escrow"].value
+            needing = materialization.materialization.metadata["run"].value["orders_needing_escrow"]
             assert needing >= len(short)
             # The escrow answered the same amount: nothing was rewritten, the mismatch stays for the marts.
             after = {r["order_sn"]: r["synced_at"] for r in _stored(pipeline, tables.escrow)}

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _automation_tags() -> dict[str, str]:
-    (sensor,) = analytics_defs.sensors
+    sensor = analytics_defs.resolve_sensor_def("shopee_analytics_automation")
     assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
     return dict(sensor.run_tags)
 
@@ -115,7 +115,7 @@ def test_every_schedule_and_the_automation_run_behind_people() -> None:
     assert (
         int(_schedule_tags()[PRIORITY_TAG]) == int(_automation_tags()[PRIORITY_TAG]) == AUTOMATED_PRIORITY < 0
     )
-    (sensor,) = analytics_defs.sensors
+    sensor = analytics_defs.resolve_sensor_def("shopee_analytics_automation")
     assert sensor.minimum_interval_seconds == get_settings().analytics_interval_seconds == 300
 
 

@@ -343,3 +343,13 @@ def test_purge_deletes_old_runs_with_their_events(pipeline) -> None:
     assert purge_runs_before(pipeline.instance, datetime.now(UTC) + timedelta(minutes=1)) >= 1
     assert pipeline.instance.get_run_by_id(result.run_id) is None
     assert not pipeline.instance.all_logs(result.run_id)
+
+
+def test_shop_partitions_out_of_numeric_order_are_put_in_order(pipeline) -> None:
+    backwards = [str(s) for s in sorted(pipeline.sandbox.shop_ids, reverse=True)]
+    for key in pipeline.instance.get_dynamic_partitions("shops"):
+        pipeline.instance.delete_dynamic_partition("shops", key)
+    pipeline.instance.add_dynamic_partitions("shops", backwards)
+    result = evaluate(shop_partitions_sensor, pipeline)  # Dagster refuses requests deleting and adding a key
+    assert not result.dynamic_partitions_requests
+    assert pipeline.instance.get_dynamic_partitions("shops") == sorted(backwards, key=int)
