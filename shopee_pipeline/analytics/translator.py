@@ -14,13 +14,15 @@ MODELS = dg.AssetSelection.groups(GROUP_NAME)
 """Every dbt model (the Shopee assets upstream are in group `shopee`)."""
 
 AFTER_SYNCS = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    (dg.AutomationCondition.any_deps_updated() | dg.AutomationCondition.missing()).since_last_handled()
     & ~dg.AutomationCondition.any_deps_missing().allow(MODELS)
     & ~dg.AutomationCondition.any_deps_in_progress().allow(MODELS)
     & ~dg.AutomationCondition.in_progress()
 ).with_label("after_upstream_updates")
 """Materialize once any upstream asset (a Shopee sync, or the model below) has been updated since this
-asset was last requested or updated, and never before the models it reads exist: a model whose upstream
+asset was last requested or updated, or is missing (a model fed only by the user's `product_costs`, which
+may never be loaded, is still built once, so that the profit marts exist with `cogs_complete = false`);
+never before the models it reads exist: a model whose upstream
 model was never built (a fresh database) or is being built waits, unless that model is requested in the
 same run (dbt then builds them in order). Not `eager()`: it also waits until every upstream partition
 exists, and the Shopee assets' shop-day partitions are never all there; hence the two model-only
