@@ -195,7 +195,7 @@ def connected_pipeline(monkeypatch, pg_url: str, warehouse: Warehouse, sandbox) 
         for shop_id in sandbox.shop_ids:
             connect_shop(settings, warehouse, shop_id, sandbox.authorize(shop_id))
         with dagster_test_instance() as instance:
-            instance.add_dynamic_partitions("shops", [str(s) for s in sandbox.shop_ids])
+            instance.add_dynamic_partitions("shops", [str(s) for s in sorted(sandbox.shop_ids)])
             yield Pipeline(warehouse=warehouse, sandbox=sandbox, instance=instance, settings=settings)
     finally:
         get_settings.cache_clear()
