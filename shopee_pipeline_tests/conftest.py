@@ -35,9 +35,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The `slow` tests first (in file order): on several workers (`make test` runs pytest-xdist) the
-    longest ones then overlap the rest instead of starting last and running alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The `slow` tests first, each followed by a quick one: `make test` hands pytest-xdist's workers two
+    tests each to start with, then one at a time (`--maxschedchunk 1`), so every worker begins with one
+    long test and the long ones overlap each other and the rest, instead of queueing on one worker."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    quick = [item for item in items if not item.get_closest_marker("slow")]
+    paired = [test for pair in zip(slow, quick, strict=False) for test in pair]
+    items[:] = paired + slow[len(paired) // 2 :] + quick[len(paired) // 2 :]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

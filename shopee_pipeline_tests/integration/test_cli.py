@@ -252,6 +252,7 @@ def _count(warehouse, table: str, shop: int) -> int:
         return conn.execute(select(func.count()).select_from(t).where(t.c.shop_id == shop)).scalar_one()
 
 
+@pytest.mark.slow
 def test_sync_runs_one_partition_through_dagster_and_reports_it(pipeline, sync_shell) -> None:
     import dagster as dg
 

@@ -36,6 +36,7 @@ def _dagster_env(pg_url: str, tmp_path: Path, pg_engine) -> dict[str, str]:
     return {**os.environ, "DAGSTER_HOME": str(tmp_path), "DAGSTER_POSTGRES_URL": dagster_storage_url(pg_url)}
 
 
+@pytest.mark.slow
 def test_definitions_validate(pg_url, pg_engine, tmp_path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],

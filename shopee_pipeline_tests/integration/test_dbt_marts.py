@@ -465,6 +465,7 @@ def _assert_money_at_risk_alerts(pipeline, expected) -> None:
     assert {str(overdue["shop_id"]), str(short["shop_id"])} <= set(shops.split(", "))
 
 
+@pytest.mark.slow
 def test_marts_equal_figures_computed_from_the_sandbox(analytics_pipeline) -> None:
     pipeline = analytics_pipeline
     merged = dg.Definitions.merge(sync_defs, analytics_defs)  # the daemon sees both locations' graph

@@ -141,9 +141,10 @@ SLOW_ORDERS = int(os.environ.get("CHAOS_SLOW_ORDERS", "500"))
 
 @pytest.mark.parametrize(
     "chaos",
-    [pytest.param(200, id="5x200"), pytest.param(SLOW_ORDERS, id="5xslow", marks=pytest.mark.slow)],
+    [pytest.param(200, id="5x200"), pytest.param(SLOW_ORDERS, id="5xslow")],
     indirect=True,
 )
+@pytest.mark.slow
 def test_faults_and_expiring_tokens_change_no_row(chaos: Chaos) -> None:
     clean, clean_seconds = _run(chaos)
     assert clean.success

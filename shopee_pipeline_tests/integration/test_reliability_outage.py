@@ -65,9 +65,8 @@ def _push(url: str, n: int) -> int:
     return requests.post(f"{url}/api/webhook", data=body, headers=headers, timeout=10).status_code
 
 
-@pytest.mark.parametrize(
-    ("outage_seconds", "run_survives"), [(6, True), pytest.param(30, False, marks=pytest.mark.slow)]
-)
+@pytest.mark.parametrize(("outage_seconds", "run_survives"), [(6, True), (30, False)])
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_postgres_down_during_a_run(
     monkeypatch, outage_dir: Path, outage_seconds: int, run_survives: bool

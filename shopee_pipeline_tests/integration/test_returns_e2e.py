@@ -120,6 +120,7 @@ def test_returns_land_equal_to_the_truth_with_their_escrow(returns_pipeline) -> 
     assert "returns" in materialized
 
 
+@pytest.mark.slow
 def test_a_return_changing_later_has_its_orders_escrow_fetched_again(returns_pipeline) -> None:
     """Returns move on after the first sync (the clock runs 4 simulated days): re-syncing the days the
     returns changed on re-reads them, and the escrow of their orders, RRAOC ones included (their order

@@ -167,6 +167,7 @@ def _assert_sales_figures(pipeline, built: dg.ExecuteInProcessResult) -> None:
     assert description and "select" not in description.lower()
 
 
+@pytest.mark.slow
 def test_automation_on_a_fresh_database_builds_nothing_before_what_it_reads(
     analytics_pipeline,  # noqa: F811
     monkeypatch,

@@ -36,6 +36,7 @@ IN_PROCESS = {
 }
 
 
+@pytest.mark.slow
 def test_a_backfill_is_cut_by_shop_and_run_by_dagsters_daemon(pipeline) -> None:
     shops = pipeline.instance.get_dynamic_partitions("shops")
     last = today(pipeline)
