@@ -1,10 +1,11 @@
 """Crashes: a run worker killed with SIGKILL in the middle of a write leaves nothing half-written, a
 reader never sees an order without its item lines, and re-running the partition converges to the state
-of an uninterrupted run.
+of an uninterrupted run, the day's stock_history included.
 
 The worker is a real child process (`crash_helpers/run_partition.py`) running the `sync_shopee` job. It
 is killed either while it waits for a table lock the test holds (its items and packages written, its
-orders not yet, all in one open transaction), or while its COPY into a staging table is half sent.
+orders not yet, all in one open transaction), or while its COPY into a staging table is half sent (in
+its orders step, or in the catalogue's whole read after its first chunk was committed).
 """
 
 from __future__ import annotations
@@ -22,25 +23,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from shopee_pipeline import clock
 from shopee_pipeline.definitions import defs
-from shopee_pipeline.sync.streams import SYNCED_TABLES
+from shopee_pipeline.lib.sync_runs import full_read_stream
+from shopee_pipeline.sync.streams import ITEMS, STREAMS, SYNCED_TABLES
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.pinned_clock import sandbox_day
 
 APP = "crash-worker"
-# stock_history is left out: after a run killed in its orders step, the re-run's catalogue read (no longer
-# the day's whole read) leaves fewer snapshot rows than an uninterrupted run; an open finding of the merge.
-DATA_TABLES = tuple(name for name in SYNCED_TABLES if name != "stock_history")
+DATA_TABLES = SYNCED_TABLES
+# When the pipeline wrote a row, or read a snapshot's values: instants no two runs share.
+RUN_INSTANTS = tables.BOOKKEEPING_COLUMNS | {s.seen_column for spec in STREAMS for s in spec.snapshots}
 WAIT_SECONDS = 90
 
 
 def _snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """Every data table's rows, without the instants of the run that wrote them, in a stable order."""
     snapshot = {}
     with warehouse.connect() as conn:
         for name in DATA_TABLES:
             table = tables.metadata.tables[name]
-            columns = [c for c in table.columns if c.name != "synced_at"]
+            columns = [c for c in table.columns if c.name not in RUN_INSTANTS]
             rows = conn.execute(table.select().with_only_columns(*columns))
             snapshot[name] = sorted(tuple(map(repr, row)) for row in rows)
     return snapshot
@@ -55,6 +59,13 @@ def _wipe(warehouse: Warehouse) -> None:
 def _count(warehouse: Warehouse, table: str) -> int:
     with warehouse.connect() as conn:
         return conn.execute(text(f'SELECT count(*) FROM "{warehouse.schema}"."{table}"')).scalar_one()
+
+
+def _marked_streams(warehouse: Warehouse) -> set[str]:
+    """The streams that have a high-water mark in sync_state."""
+    with warehouse.connect() as conn:
+        query = f'SELECT stream FROM "{warehouse.schema}".sync_state WHERE high_water_mark IS NOT NULL'
+        return set(conn.execute(text(query)).scalars())
 
 
 def _until(condition: Callable[[], bool], what: str, worker: subprocess.Popen | None = None) -> None:
@@ -195,3 +206,36 @@ def test_kill_during_a_staging_copy(pipeline, pg_url: str, reference, table: str
         _rerun(pipeline, key)
     assert violations == []
     assert _snapshot(warehouse) == expected
+
+
+@pytest.mark.clock
+def test_kill_in_a_whole_read_after_its_first_chunk(pipeline, pg_url: str, reference, tmp_path: Path) -> None:
+    """The catalogue's whole read killed with a chunk committed and the next one in its COPY records no
+    whole-read mark: the re-run reads it whole again, and the day's stock_history holds every item x
+    model, as after an uninterrupted run."""
+    key, expected = reference
+    warehouse = pipeline.warehouse
+    signal_file = tmp_path / "paused"
+    worker = _start_worker(
+        pipeline,
+        pg_url,
+        key,
+        *("--chunk-rows", "5", "--pause-in-copy", "item_models", "--after-copies", "1"),
+        *("--signal", str(signal_file)),
+    )
+    try:
+        _until(signal_file.exists, "the worker to pause in its second COPY of item_models", worker)
+        _until(lambda: _count(warehouse, "stock_history") > 0, "the worker's first chunk to commit", worker)
+    finally:
+        _kill(worker)
+    _until(lambda: not _worker_backends(warehouse), "the killed worker's sessions to end")
+    assert 0 < _count(warehouse, "stock_history") < len(expected["stock_history"])
+    assert _marked_streams(warehouse).isdisjoint({ITEMS.name, full_read_stream(ITEMS)})
+    rerun_at = clock.now()
+    _rerun(pipeline, key)
+    assert _snapshot(warehouse) == expected
+    assert full_read_stream(ITEMS) in _marked_streams(warehouse)
+    # Read whole: every row of the day was read again by the re-run, not only those of the lost chunks.
+    with warehouse.connect() as conn:
+        query = f'SELECT min(seen_at) FROM "{warehouse.schema}".stock_history'
+        assert conn.execute(text(query)).scalar_one() >= rerun_at
