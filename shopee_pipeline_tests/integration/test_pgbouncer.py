@@ -3,6 +3,11 @@
 Supabase's transaction pooler (port 6543) hands a server connection to another client after every
 transaction and refuses startup parameters it cannot pool. Every command here reaches Postgres only
 through PgBouncer: migrations, onboarding, the sync (psycopg 3) and Dagster's own storage (psycopg2).
+
+The CLI runs as `python -m shopee_pipeline.cli` from the repository, like `python -m dagster`: both then
+import this tree's code. The `shopee-pipeline` script beside the interpreter imports whichever tree the
+virtualenv was installed from, and a `db upgrade` of another tree's migrations leaves tables missing that
+this tree's sync reads.
 """
 
 from __future__ import annotations
@@ -13,13 +18,12 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -32,6 +36,7 @@ from shopee_pipeline.warehouse.database import (
     dagster_storage_url,
     with_driver,
 )
+from shopee_pipeline.warehouse.migrate import current_revision, head_revision
 from shopee_pipeline.warehouse.store import Warehouse
 from shopee_pipeline_tests.integration.pgbouncer_fixture import Pooler, running_pgbouncer
 from shopee_pipeline_tests.integration.test_dagster_project import REPO, _dagster_env
@@ -42,7 +47,9 @@ pytestmark = pytest.mark.slow
 ASSETS = "orders,order_items,logistics,escrow,bookings"
 SYNCED = (tables.orders, tables.order_items, tables.logistics, tables.escrow, tables.bookings)
 JAKARTA = ZoneInfo("Asia/Jakarta")
-CLI = str(Path(sys.executable).with_name("shopee-pipeline"))
+SCHEMA = "shopee"
+CLI = [sys.executable, "-m", "shopee_pipeline.cli"]
+POOLER_LOG_LINES = 80
 
 
 @dataclass(frozen=True)
@@ -82,13 +89,55 @@ def pooled_database(pg_url: str, pg_engine) -> Iterator[PooledDatabase]:
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
-def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
-    assert completed.returncode == 0, f"{command[1:4]}: {completed.stderr[-3000:]}"
-    return completed
+def _warehouse_state(engine: Engine) -> tuple[str | None, list[str]]:
+    """The revision `SCHEMA` is at on `engine`'s database, and the tables of `tables.py` it lacks."""
+    present = set(inspect(engine).get_table_names(schema=SCHEMA))
+    return current_revision(engine, SCHEMA), sorted(set(tables.metadata.tables) - present)
 
 
-def test_readme_steps_work_through_a_transaction_pooler(pooled_database, tmp_path, monkeypatch) -> None:
+@dataclass
+class Steps:
+    """The README's commands run one after another through the pooler, each one's output kept: a failing
+    step reports every step so far, the pooler's log (which database each client and server connection
+    used) and what the database itself holds, read on the server past the pooler."""
+
+    pooled: PooledDatabase
+    server_url: str
+    env: dict[str, str]
+    transcript: list[str] = field(default_factory=list)
+
+    def run(self, name: str, command: list[str]) -> str:
+        """Run `command` in the repository; its stdout, or an assertion error with the diagnosis."""
+        completed = subprocess.run(
+            command, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=240
+        )
+        self.transcript.append(
+            f"--- {name}: exit {completed.returncode}\n{completed.stdout[-2000:]}{completed.stderr[-3000:]}"
+        )
+        assert completed.returncode == 0, self.diagnosis()
+        return completed.stdout
+
+    def diagnosis(self) -> str:
+        """Every step's output, the warehouse's revision and missing tables, the pooler's log tail."""
+        direct = create_engine(
+            with_driver(self.server_url, "psycopg").set(database=self.pooled.name), poolclass=NullPool
+        )
+        try:
+            revision, missing = _warehouse_state(direct)
+            state = (
+                f"schema {SCHEMA} at revision {revision} (head {head_revision()}), missing tables {missing}"
+            )
+        except Exception as error:  # the diagnosis must not hide the failure it reports
+            state = f"the database could not be read: {type(error).__name__}: {error}"
+        finally:
+            direct.dispose()
+        log = self.pooled.pooler.log.read_text(errors="replace").splitlines()[-POOLER_LOG_LINES:]
+        return "\n".join([*self.transcript, f"--- on the server: {state}", "--- pgbouncer log tail", *log])
+
+
+def test_readme_steps_work_through_a_transaction_pooler(
+    pooled_database, pg_url, tmp_path, monkeypatch
+) -> None:
     pooler, database, url = pooled_database.pooler, pooled_database.name, pooled_database.url()
     # The URL `dagster-env` printed before: PgBouncer refuses it at connect, so this test catches it.
     old = with_driver(url, "psycopg2").update_query_dict({"options": "-csearch_path=dagster"})
@@ -103,31 +152,38 @@ def test_readme_steps_work_through_a_transaction_pooler(pooled_database, tmp_pat
         env = {
             **_dagster_env(url, tmp_path, engine),
             "DATABASE_URL": url,
-            "SHOPEE_DB_SCHEMA": "shopee",
+            "SHOPEE_DB_SCHEMA": SCHEMA,
             "SHOPEE_TIMEZONE": "Asia/Jakarta",
             "SHOPEE_PARTNER_ID": str(sandbox.partner_id),
             "SHOPEE_PARTNER_KEY": sandbox.partner_key,
             "SHOPEE_API_BASE_URL": sandbox.url,
         }
-        _run([CLI, "db", "upgrade"], env)
-        printed = _run([CLI, "dagster-env"], env).stdout
+        steps = Steps(pooled_database, pg_url, env)
+        upgraded = steps.run("db upgrade", [*CLI, "db", "upgrade"])
+        # The whole upgrade went through the pooler to this database: it is at this code's head, whole.
+        assert upgraded == f"schema {SCHEMA} is at revision {head_revision()}\n", steps.diagnosis()
+        assert _warehouse_state(engine) == (head_revision(), []), steps.diagnosis()
+        printed = steps.run("dagster-env", [*CLI, "dagster-env"])
         dagster_url = re.fullmatch(r"export DAGSTER_POSTGRES_URL='(.+)'\n", printed).group(1)
         assert dagster_url == env["DAGSTER_POSTGRES_URL"] and "options" not in dagster_url
         assert f"127.0.0.1:{pooler.port}/{database}" in dagster_url
 
         shop = sandbox.shop_ids[0]
-        _run([CLI, "shops", "connect", "--shop-id", str(shop), "--code", sandbox.authorize(shop)], env)
+        steps.run(
+            "shops connect",
+            [*CLI, "shops", "connect", "--shop-id", str(shop), "--code", sandbox.authorize(shop)],
+        )
         partition = f"{sandbox_day(sandbox, ZoneInfo('Asia/Jakarta'))}|{shop}"
-        _run(
+        steps.run(
+            "dagster asset materialize",
             [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "shopee_pipeline.definitions",
              "--select", ASSETS, "--partition", partition],
-            env,
         )  # fmt: skip
     finally:
         sandbox.stop()
 
     try:
-        with Warehouse(engine, "shopee").connect() as conn:
+        with Warehouse(engine, SCHEMA).connect() as conn:
             for table in (
                 tables.orders,
                 tables.order_items,
