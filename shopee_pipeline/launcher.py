@@ -6,6 +6,7 @@ keeps the stack running (Dagster UI and daemon, webhook receiver, a sandbox that
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -349,54 +350,85 @@ DEV_CLOCK_LEAD = timedelta(days=1)
 follows the real clock, so the data never holds an order dated in the future."""
 CANCEL_TIMEOUT_SECONDS = 30.0
 """How long `dev`'s stop waits for the runs in flight to end canceled."""
+STOP_MESSAGE = "canceled: `shopee-pipeline dev` stopped"
 
 
-def cancel_runs_in_flight(instance: dg.DagsterInstance, timeout: float = CANCEL_TIMEOUT_SECONDS) -> int:
-    """Cancel every run of `instance` that is queued, starting or running (a queued one at once, a
-    running one by telling its worker to stop, as the UI's Terminate does) until no run is starting,
-    running or canceling, or `timeout` seconds have passed; returns how many runs were canceled. A run a
-    sensor is still creating (not started) is left to `mark_left_runs_canceled`."""
+def record_runs_canceled(instance: dg.DagsterInstance) -> set[str]:
+    """Record in `instance` that every run queued, starting or running ends canceled, asking no process;
+    returns their ids.
+
+    A run whose worker has not begun the job (queued, starting) is canceled at once: a worker that
+    starts it then skips it. A running one is marked canceling: the termination request its worker
+    reads when it is interrupted, by Dagster or by a signal, so it ends the run canceled, not failed.
+    Called again and again while the stack stops: a worker that was starting sets its run back to
+    started, and the daemon may launch a run until it is gone. A run a sensor is still creating (not
+    started) is left to `mark_left_runs_canceled`."""
     import dagster as dg
 
     status = dg.DagsterRunStatus
-    cancelable = [status.QUEUED, status.STARTING, status.STARTED]
+    runs = instance.get_runs(filters=dg.RunsFilter(statuses=[status.QUEUED, status.STARTING, status.STARTED]))
+    for run in runs:
+        if run.status == status.STARTED:
+            instance.report_run_canceling(run, message=STOP_MESSAGE)
+        else:
+            instance.report_run_canceled(run, message=STOP_MESSAGE)
+    return {run.run_id for run in runs}
+
+
+def cancel_runs_in_flight(instance: dg.DagsterInstance, timeout: float = CANCEL_TIMEOUT_SECONDS) -> set[str]:
+    """Cancel every run of `instance` that is queued, starting or running, while Dagster still runs to
+    end them: each running one's worker is told to stop, as the UI's Terminate does, after its
+    termination request is on record (`record_runs_canceled`); waits until no run is starting,
+    running or canceling, or `timeout` seconds have passed. Returns the ids of the runs canceled.
+
+    A worker that cannot be reached (its code server busy or gone) is not waited for: its run is
+    already marked canceling, and the stop's signal ends it canceled."""
+    import dagster as dg
+
+    status = dg.DagsterRunStatus
+    told: set[str] = set()
     canceled: set[str] = set()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for run in instance.get_runs(filters=dg.RunsFilter(statuses=cancelable)):
-            if run.run_id not in canceled:
-                instance.run_coordinator.cancel_run(run.run_id)
-                canceled.add(run.run_id)
-        ending = [*cancelable[1:], status.CANCELING]
-        if not instance.get_runs(filters=dg.RunsFilter(statuses=ending), limit=1):
-            break
+    while True:
+        for run in instance.get_runs(filters=dg.RunsFilter(statuses=[status.STARTED])):
+            if run.run_id not in told:
+                told.add(run.run_id)
+                # Records the request, then tells the worker: the request stays if the worker is unreachable.
+                with contextlib.suppress(dg.DagsterError):
+                    instance.run_launcher.terminate(run.run_id)
+        canceled |= told | record_runs_canceled(instance)
+        ending = [status.STARTING, status.STARTED, status.CANCELING]
+        if time.monotonic() >= deadline or not instance.get_runs(
+            filters=dg.RunsFilter(statuses=ending), limit=1
+        ):
+            return canceled
         time.sleep(0.5)
-    return len(canceled)
 
 
-def mark_left_runs_canceled(instance: dg.DagsterInstance) -> int:
+def mark_left_runs_canceled(instance: dg.DagsterInstance) -> set[str]:
     """Record as canceled the runs still queued or running once the stack's processes are gone (no worker
-    is left to end them); returns how many."""
+    is left to end them); returns their ids."""
     import dagster as dg
 
     from shopee_pipeline.defs.schedules import IN_FLIGHT
 
     runs = instance.get_runs(filters=dg.RunsFilter(statuses=IN_FLIGHT))
     for run in runs:
-        instance.report_run_canceled(run, message="canceled: `shopee-pipeline dev` stopped")
-    return len(runs)
+        instance.report_run_canceled(run, message=STOP_MESSAGE)
+    return {run.run_id for run in runs}
 
 
 def stop_stack(children: list[subprocess.Popen]) -> None:
-    """Cancel the runs in flight (while Dagster still runs to end them), stop `children`, record what
-    was left as canceled, and print `dev: stopped` with how many runs were canceled."""
+    """Cancel the runs in flight (while Dagster still runs to end them), stop `children` while recording
+    every run still in flight as canceled before each signal (`record_runs_canceled`), record what was
+    left as canceled, and print `dev: stopped` with how many runs were canceled."""
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
-        canceled = cancel_runs_in_flight(instance) if children else 0
-        stop_groups(children)
-        canceled += mark_left_runs_canceled(instance)
-    print(f"dev: stopped ({counted(canceled, 'run')} in flight canceled)", flush=True)
+        canceled = cancel_runs_in_flight(instance) if children else set()
+        stop_groups(children, meanwhile=lambda: canceled.update(record_runs_canceled(instance)))
+        canceled |= mark_left_runs_canceled(instance)
+    print(f"dev: stopped ({counted(len(canceled), 'run')} in flight canceled)", flush=True)
 
 
 def dev_sandbox(
@@ -435,7 +467,11 @@ def dev(
     from shopee_pipeline.sandbox import start_sandbox
 
     check_ports(ui_port, receiver_port)  # before anything starts: nothing to stop when one is taken
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack as Ctrl-C does
+    # SIGTERM stops the stack as Ctrl-C does. Ctrl-C (SIGINT) too, even when `dev` was started with SIGINT
+    # ignored (a background job of a script): Python then keeps it ignored, and so would every process
+    # `dev` starts, Dagster's among them, which take SIGTERM as SIGINT and so would ignore the stop.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
     settings = get_settings()
     key_as_set, url_as_set = settings.partner_key is not None, settings.database_url is not None
     stack = prepare_stack(settings)
