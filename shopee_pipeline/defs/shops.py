@@ -12,9 +12,10 @@ import dagster as dg
 
 from shopee_pipeline import clock
 from shopee_pipeline.defs.resources import WarehouseResource
+from shopee_pipeline.defs.schedules import IN_FLIGHT
 from shopee_pipeline.lib.metadata import KINDS, OWNERS, SYNC_GROUP, table_metadata
 from shopee_pipeline.lib.partitions import SHOP_PARTITIONS_NAME, shop_partition_changes
-from shopee_pipeline.run_tags import AUTOMATED_RUN_TAGS
+from shopee_pipeline.run_tags import AUTOMATED_RUN_TAGS, RANGE_START
 from shopee_pipeline.warehouse import tables
 from shopee_pipeline.warehouse.shops import shops_expiring_before
 
@@ -51,13 +52,22 @@ def shops_materialization(names_by_shop: dict[int, str | None]) -> dg.AssetMater
     )
 
 
+def ranged_runs_in_flight(instance: dg.DagsterInstance) -> bool:
+    """Whether a run over a range of partitions is queued or running. It resolves its range against the
+    `shops` partitions' order when it starts: re-ordering them under it would change which shops it syncs
+    (a range from the first to the last shop of a slice would cover others, or fewer)."""
+    return any(
+        RANGE_START in run.tags for run in instance.get_runs(filters=dg.RunsFilter(statuses=IN_FLIGHT))
+    )
+
+
 def align_shop_partitions(instance: dg.DagsterInstance, names_by_shop: dict[int, str | None]) -> bool:
     """Make the `shops` partitions of `instance` the active shops of `names_by_shop` in numeric order
     (`shop_partition_changes`) and, when they changed, record the shops on the `shops` asset (so it is
     materialized as soon as shops are connected); whether they changed. What `shop_partitions_sensor`
     does each tick, for the commands that connect shops or sync one at once."""
     current = instance.get_dynamic_partitions(SHOP_PARTITIONS_NAME)
-    delete, add = shop_partition_changes(current, names_by_shop)
+    delete, add = shop_partition_changes(current, names_by_shop, reorder=not ranged_runs_in_flight(instance))
     for key in delete:
         instance.delete_dynamic_partition(SHOP_PARTITIONS_NAME, key)
     if add:

@@ -63,17 +63,20 @@ def all_shops_range(instance: dg.DagsterInstance, first_day: date, last_day: dat
     return partition_key(first_day, int(shops[0])), partition_key(last_day, int(shops[-1]))
 
 
-def shop_partition_changes(current: Sequence[str], active: Iterable[int]) -> tuple[list[str], list[str]]:
+def shop_partition_changes(
+    current: Sequence[str], active: Iterable[int], reorder: bool = True
+) -> tuple[list[str], list[str]]:
     """The `shops` partitions to delete, then to add, so that they are the `active` shops in numeric
     order (dynamic partitions keep the order they were added in, which the UI lists): shops no longer
-    active are deleted and new ones added at the end when that keeps the order; else every partition is
-    deleted and added again in order (their materializations stay: they are keyed by partition key)."""
+    active are deleted and new ones added at the end when that keeps the order; else, if `reorder`, every
+    partition is deleted and added again in order (their materializations stay: they are keyed by
+    partition key), and without `reorder` new shops are only added at the end."""
     wanted = [str(shop) for shop in sorted(set(active))]
     if list(current) == wanted:
         return [], []
     kept = [shop for shop in current if shop in set(wanted)]
     added = [shop for shop in wanted if shop not in set(current)]
-    if kept + added == wanted:
+    if kept + added == wanted or not reorder:
         return [shop for shop in current if shop not in set(wanted)], added
     return list(current), wanted
 

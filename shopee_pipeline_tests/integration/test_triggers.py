@@ -146,6 +146,29 @@ def test_shop_partitions_follow_the_shops_table(pipeline) -> None:
     assert str(gone) not in listing
 
 
+def test_shop_partitions_are_not_reordered_under_a_range_run_in_flight(pipeline) -> None:
+    """A queued run resolves its partition range when it starts (a run in flight stands in for it here): re-ordering the `shops` partitions under
+    it would make a range from its first to its last shop cover other shops. So the order is mended
+    only once no range run is in flight."""
+    instance, numeric = pipeline.instance, sorted(str(s) for s in pipeline.sandbox.shop_ids)
+    for key in numeric:
+        instance.delete_dynamic_partition("shops", key)
+    unordered = [numeric[1], numeric[0], numeric[2]]
+    instance.add_dynamic_partitions("shops", unordered)
+    day = "2026-11-25"
+    in_flight = create_run_for_test(
+        instance,
+        job_name="sync_shopee",
+        status=dg.DagsterRunStatus.STARTED,
+        tags={RANGE_START: f"{day}|{unordered[0]}", RANGE_END: f"{day}|{unordered[-1]}"},
+    )
+    evaluate(shop_partitions_sensor, pipeline)
+    assert instance.get_dynamic_partitions("shops") == unordered
+    instance.report_run_canceled(in_flight)
+    evaluate(shop_partitions_sensor, pipeline)
+    assert instance.get_dynamic_partitions("shops") == numeric
+
+
 def _event(pipeline, code: int, data: dict, shop_id: int | None) -> None:
     payload = {"code": code, "shop_id": shop_id, "timestamp": int(pipeline.sandbox.now()), "data": data}
     with pipeline.warehouse.begin() as conn:

@@ -20,6 +20,9 @@ def test_shop_partitions_stay_in_numeric_order() -> None:
     assert shop_partition_changes(["5", "12"], [3, 5, 12]) == (["5", "12"], ["3", "5", "12"])
     assert shop_partition_changes(["12", "5"], [5, 12]) == (["12", "5"], ["5", "12"])
     assert shop_partition_changes([], [12, 5]) == ([], ["5", "12"])
+    # Not re-ordered while a range run is in flight: the new shop goes at the end, the gone one leaves.
+    assert shop_partition_changes(["12", "5"], [3, 5, 12], reorder=False) == ([], ["3"])
+    assert shop_partition_changes(["12", "5", "7"], [5, 12], reorder=False) == (["7"], [])
 
 
 def test_a_run_is_labelled_with_its_shops_by_name_and_its_days() -> None:
