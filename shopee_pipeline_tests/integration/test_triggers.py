@@ -147,9 +147,9 @@ def test_shop_partitions_follow_the_shops_table(pipeline) -> None:
 
 
 def test_shop_partitions_are_not_reordered_under_a_range_run_in_flight(pipeline) -> None:
-    """A queued run resolves its partition range when it starts (a run in flight stands in for it here): re-ordering the `shops` partitions under
-    it would make a range from its first to its last shop cover other shops. So the order is mended
-    only once no range run is in flight."""
+    """A queued run resolves its partition range when it starts (a run in flight stands in for it
+    here): re-ordering the `shops` partitions under it would make a range from its first to its last
+    shop cover other shops. So the order is mended only once no range run is in flight."""
     instance, numeric = pipeline.instance, sorted(str(s) for s in pipeline.sandbox.shop_ids)
     for key in numeric:
         instance.delete_dynamic_partition("shops", key)
