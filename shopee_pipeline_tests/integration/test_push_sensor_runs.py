@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from datetime import time as day_time
@@ -24,6 +23,7 @@ from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._daemon.sensor import execute_sensor_iteration
 from sqlalchemy import select
 
+from shopee_pipeline import clock
 from shopee_pipeline.definitions import defs
 from shopee_pipeline.defs import sensors
 from shopee_pipeline.lib.partitions import DATE
@@ -46,9 +46,11 @@ class Daemon:
         self.instance, self._context, self._ticks = instance, context, 0
 
     def tick(self) -> None:
-        """Evaluate every running sensor once, as a daemon pass 31 s after the previous one would."""
+        """Evaluate every running sensor once, as a daemon pass 31 s after the previous one would, at the
+        pipeline's clock (shifted under `make test-at`), so that the partitions the sensor sees are the
+        test's."""
         self._ticks += 1
-        with freeze_time(time.time() + 31 * self._ticks):
+        with freeze_time(clock.timestamp() + 31 * self._ticks):
             list(execute_sensor_iteration(self._context, logging.getLogger("test-daemon"), None, None))
 
     def push_ticks(self) -> list:
